@@ -1,0 +1,3 @@
+"""Root conftest: load the shared fixtures."""
+
+pytest_plugins = ["jiapei.testing.fixtures"]

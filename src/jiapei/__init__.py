@@ -1,0 +1,1 @@
+"""jiapei: provincial driver-training supervision platform."""

@@ -1,0 +1,64 @@
+"""Writes about regions and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from jiapei.accounts.models import REGULATOR_ROLES, ROLE_LEVEL, Region, Role, User
+from jiapei.accounts.regions import province_data
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import FieldError
+
+
+def sync_regions(province_code: str) -> int:
+    """Load the shipped divisions of a province; existing rows are updated. Returns the count.
+
+    Idempotent and run after every ``migrate``, so a database always has its province's regions.
+    """
+    rows = province_data(province_code)["regions"]
+    with transaction.atomic():
+        for row in rows:  # sorted by code, so parents come first
+            Region.objects.update_or_create(
+                code=row["code"],
+                defaults={"name": row["name"], "level": row["level"], "parent_id": row["parent"]},
+            )
+    return len(rows)
+
+
+def create_user(
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    role: str,
+    region_code: str | None = None,
+    **extra: Any,
+) -> User:
+    """Create an account. Regulators must be bound to a region of their level."""
+    if role not in Role.values:
+        raise FieldError("role", role, f"取值应为 {'/'.join(Role.values)}")
+    region = None
+    if role in REGULATOR_ROLES:
+        region = Region.objects.filter(code=region_code or "").first()
+        if region is None:
+            raise FieldError(
+                "region", region_code, "监管账户须绑定行政区划 (regulators need a region)"
+            )
+        if region.level != ROLE_LEVEL[Role(role)]:
+            raise FieldError(
+                "region", region_code, f"该角色应绑定{ROLE_LEVEL[Role(role)].label}级区划"
+            )
+    with transaction.atomic():
+        user = User(username=username, role=role, region=region, **extra)
+        user.set_password(password)
+        user.save()
+        trail.record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            after=trail.snapshot(user, exclude=("password",)),
+        )
+        return user

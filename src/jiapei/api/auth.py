@@ -1,0 +1,100 @@
+"""Authentication of the two kinds of machine caller.
+
+* Timing platforms sign every request (standards.md §2.1): ``ts``, ``sign`` and ``user`` in the
+  query string; the signature covers the raw body (or the uploaded file's bytes) and ``ts``.
+* Regulators and other people use their account: HTTP Basic for scripts, or the Django session
+  (with CSRF) for the web console.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja.security import HttpBasicAuth, django_auth
+
+from jiapei.core.errors import ErrorCode, SignatureRejected
+from jiapei.registry.models import PlatformStatus, TimingPlatform
+from jiapei.registry.services.platforms import normalize_serial
+from jiapei.signing import load_public_key, verify
+
+
+class SignedPlatform:
+    """Ninja auth callable: returns the calling :class:`TimingPlatform` or raises
+    :class:`SignatureRejected` saying which check failed."""
+
+    def __init__(self, *, file_field: str | None = None) -> None:
+        self.file_field = file_field
+
+    def __call__(self, request: HttpRequest) -> TimingPlatform:
+        params = request.GET
+        missing = [name for name in ("ts", "sign", "user") if not params.get(name)]
+        if missing:
+            raise SignatureRejected(
+                ErrorCode.SIGN_PARAMS_MISSING,
+                f"缺少签名参数 {', '.join(missing)} (missing query parameters)",
+            )
+        ts_text = params["ts"]
+        if not ts_text.isdigit():
+            raise SignatureRejected(
+                ErrorCode.TIMESTAMP_OUT_OF_WINDOW,
+                f"ts={ts_text!r}: 时间戳应为毫秒数 (milliseconds)",
+            )
+        ts = int(ts_text)
+        window_ms = settings.JIAPEI_SIGNATURE_WINDOW_SECONDS * 1000
+        skew = ts - int(time.time() * 1000)
+        if abs(skew) > window_ms:
+            raise SignatureRejected(
+                ErrorCode.TIMESTAMP_OUT_OF_WINDOW,
+                f"ts={ts}: 时间戳超出允许范围 ±{settings.JIAPEI_SIGNATURE_WINDOW_SECONDS}s，"
+                f"相差 {skew // 1000}s (timestamp outside the replay window)",
+            )
+        serial = normalize_serial(params["user"])
+        platform = TimingPlatform.objects.filter(cert_serial=serial).first()
+        if platform is None:
+            raise SignatureRejected(
+                ErrorCode.UNKNOWN_CALLER,
+                f"user={params['user']!r}: 证书未登记 (unknown certificate)",
+            )
+        if platform.status != PlatformStatus.ACTIVE:
+            raise SignatureRejected(
+                ErrorCode.CALLER_NOT_ACTIVE,
+                f"user={params['user']!r}: 计时平台 {platform.platnum} "
+                f"已{platform.get_status_display()} (platform {platform.status})",
+                status=403,
+            )
+        body = self._signed_bytes(request)
+        if not verify(load_public_key(platform.public_key_pem), body, ts, params["sign"]):
+            raise SignatureRejected(
+                ErrorCode.BAD_SIGNATURE, "签名验证失败 (signature does not verify)"
+            )
+        return platform
+
+    def _signed_bytes(self, request: HttpRequest) -> bytes:
+        if self.file_field is None:
+            return request.body
+        upload = request.FILES.get(self.file_field)
+        if upload is None:
+            raise SignatureRejected(
+                ErrorCode.VALIDATION,
+                f"缺少文件字段 {self.file_field} (multipart field missing)",
+                400,
+            )
+        data = upload.read()
+        upload.seek(0)
+        return data
+
+
+class RegulatorBasicAuth(HttpBasicAuth):
+    def authenticate(self, request: HttpRequest, username: str, password: str) -> Any:
+        user = authenticate(request, username=username, password=password)
+        if user is not None and user.is_active:
+            request.user = user
+            return user
+        return None
+
+
+user_auth = [RegulatorBasicAuth(), django_auth]

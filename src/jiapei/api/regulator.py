@@ -1,0 +1,207 @@
+"""The regulators' API (治理端): platform management, reviews, revocations, road routes and
+region-scoped lists. Authenticated by account (HTTP Basic or session); every read and write is
+limited to the user's region and below."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from jiapei.accounts.models import User
+from jiapei.accounts.queries import region_scope_prefix, region_tree
+from jiapei.api.auth import user_auth
+from jiapei.api.envelope import ok
+from jiapei.core.actors import Actor
+from jiapei.core.errors import NotFound
+from jiapei.registry import queries, services
+from jiapei.registry.models import TimingPlatform
+
+router = Router(auth=user_auth, tags=["监管端 / regulators"])
+
+
+def _user(request: HttpRequest) -> tuple[User, Actor]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    region_scope_prefix(user)  # refuses anyone who is not a regulator bound to a region
+    return user, Actor.for_user(user)
+
+
+class Page(Schema):
+    limit: int = 100
+    offset: int = 0
+
+
+def _page(qs: Any, page: Page, view: Any) -> dict[str, Any]:
+    limit = max(1, min(page.limit, 1000))
+    total = qs.count()
+    rows = [view(r) for r in qs[page.offset : page.offset + limit]]
+    return ok({"total": total, "items": rows})
+
+
+@router.get("regions", summary="辖区行政区划 (regions in scope)")
+def regions(request: HttpRequest) -> dict[str, Any]:
+    user, _ = _user(request)
+    assert user.region is not None
+    rows = region_tree(user.region)
+    return ok(
+        [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id} for r in rows]
+    )
+
+
+class PlatformIn(Schema):
+    platnum: str
+    name: str
+    cert_serial: str
+    public_key_pem: str
+    callback_url: str = ""
+
+
+class StatusIn(Schema):
+    status: Literal["active", "suspended", "revoked"]
+    reason: str = ""
+
+
+@router.get("platforms", summary="计时平台列表 (timing platforms)")
+def platforms(request: HttpRequest) -> dict[str, Any]:
+    _user(request)
+    return ok([queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")])
+
+
+@router.post("platforms", summary="登记计时平台 (register a timing platform; province only)")
+def register_platform(request: HttpRequest, payload: PlatformIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    platform, created = services.register_platform(actor=actor, **payload.dict())
+    return ok({**queries.platform_wire(platform), "created": created})
+
+
+@router.post("platforms/{platnum}/status", summary="暂停/吊销/恢复计时平台 (province only)")
+def platform_status(request: HttpRequest, platnum: str, payload: StatusIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    platform = services.set_platform_status(
+        actor=actor, platnum=platnum, status=payload.status, reason=payload.reason
+    )
+    return ok(queries.platform_wire(platform))
+
+
+class AreaFilter(Page):
+    status: str | None = None
+
+
+@router.get("areas", summary="教学区域 (teaching areas in scope)")
+def areas(request: HttpRequest, filters: Query[AreaFilter]) -> dict[str, Any]:
+    user, _ = _user(request)
+    qs = queries.areas_for(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return _page(qs, filters, queries.area_wire)
+
+
+@router.get("areas/{area_id}", summary="教学区域详情 (one teaching area)")
+def area(request: HttpRequest, area_id: int) -> dict[str, Any]:
+    user, _ = _user(request)
+    row = queries.areas_for(user).filter(pk=area_id).first()
+    if row is None:
+        raise NotFound(f"area {area_id}: 教学区域不存在 (no such area)", field="id", value=area_id)
+    return ok(queries.area_wire(row))
+
+
+class ReviewIn(Schema):
+    decision: Literal["approve", "reject"]
+    reason: str = ""
+
+
+@router.post("areas/{area_id}/review", summary="审核教学区域 (approve or reject)")
+def review_area(request: HttpRequest, area_id: int, payload: ReviewIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    row = services.review_area(
+        actor=actor, area_id=area_id, approve=payload.decision == "approve", reason=payload.reason
+    )
+    return ok(queries.area_wire(row))
+
+
+class TimeWindow(Schema):
+    start: str
+    end: str
+    weekdays: list[int] = [1, 2, 3, 4, 5, 6, 7]
+
+
+class RouteIn(Schema):
+    region: str | None = None
+    seq: str
+    name: str
+    address: str = ""
+    vehicletype: str
+    polygon: str | list[Any]
+    coordtype: str | None = None
+    time_windows: list[TimeWindow]
+
+
+@router.post("routes", summary="录入公安指定道路训练路线 (enter a police-designated route)")
+def enter_route(request: HttpRequest, payload: RouteIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    row, created = services.enter_police_route(actor=actor, data=payload.dict(exclude_none=True))
+    return ok({**queries.area_wire(row), "created": created})
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+FilingKind = Literal["coach", "examiner", "securityguard", "trainingcar"]
+
+
+@router.post("filings/{kind}/{number}/revoke", summary="撤销备案 (revoke a filing)")
+def revoke(
+    request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
+) -> dict[str, Any]:
+    _, actor = _user(request)
+    row = services.set_filing_revoked(
+        actor=actor, kind=kind, number=number, revoked=True, reason=payload.reason
+    )
+    return ok({"number": number, "filingstatus": row.filing_status})
+
+
+@router.post("filings/{kind}/{number}/restore", summary="恢复备案 (restore a revoked filing)")
+def restore(
+    request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
+) -> dict[str, Any]:
+    _, actor = _user(request)
+    row = services.set_filing_revoked(
+        actor=actor, kind=kind, number=number, revoked=False, reason=payload.reason
+    )
+    return ok({"number": number, "filingstatus": row.filing_status})
+
+
+@router.get("institutions", summary="培训机构 (institutions in scope)")
+def institutions(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    user, _ = _user(request)
+    return _page(queries.institutions_for(user), page, queries.institution_wire)
+
+
+class PersonnelFilter(Page):
+    role: Literal["coach", "examiner", "securityguard"] | None = None
+
+
+@router.get("personnel", summary="从业人员 (coaches, examiners, safety officers in scope)")
+def personnel(request: HttpRequest, filters: Query[PersonnelFilter]) -> dict[str, Any]:
+    user, _ = _user(request)
+    return _page(queries.personnel_for(user, filters.role), filters, queries.personnel_wire)
+
+
+@router.get("cars", summary="教练车 (training cars in scope)")
+def cars(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    user, _ = _user(request)
+    return _page(queries.cars_for(user), page, queries.car_wire)
+
+
+@router.get("devices", summary="计时终端 (terminals in scope)")
+def devices(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    user, _ = _user(request)
+    return _page(queries.devices_for(user), page, queries.device_wire)
+
+
+@router.get("students", summary="学员 (students in scope)")
+def students(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    user, _ = _user(request)
+    return _page(queries.students_for(user), page, queries.student_wire)

@@ -1,0 +1,57 @@
+"""Writing the audit trail. Every domain service calls :func:`record` inside its transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from jiapei.core.actors import Actor
+from jiapei.core.models import AuditLogEntry
+
+
+def snapshot(
+    instance: models.Model | None, *, exclude: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
+    """Return a JSON-safe dict of a model instance's concrete fields (foreign keys as ids)."""
+    if instance is None:
+        return None
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif hasattr(value, "name") and isinstance(field, models.FileField):
+            value = value.name
+        data[field.attname] = value
+    return data
+
+
+def record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditLogEntry:
+    """Append one audit-log row. Call it inside the service's transaction."""
+    return AuditLogEntry.objects.create(
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_platform=actor.platform,
+        actor_label=actor.label[:100],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+        reason=reason,
+    )

@@ -1,0 +1,16 @@
+"""Reads over the outbox for operators and tests."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from jiapei.outbox.models import OutboxMessage
+
+
+def messages_for_platform(platnum: str) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(platform__platnum=platnum).order_by("id")
+
+
+def status_counts() -> dict[str, int]:
+    rows = OutboxMessage.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

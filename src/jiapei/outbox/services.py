@@ -1,0 +1,120 @@
+"""Writing to the outbox and relaying it.
+
+``enqueue`` must be called inside the transaction of the decision it reports. ``relay_due``
+is what ``jiapei worker`` runs in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jiapei.outbox.models import MessageStatus, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# After this many failed attempts a message is given up as dead and shown to operators.
+MAX_ATTEMPTS = 30
+
+
+class DeliveryError(Exception):
+    """The receiver did not acknowledge; the message will be retried."""
+
+
+Transport = Callable[[OutboxMessage], None]
+
+
+def enqueue(
+    *,
+    idempotency_key: str,
+    destination: str,
+    path: str,
+    payload: dict[str, Any],
+    platform: Any = None,
+) -> OutboxMessage:
+    """Add a message, or return the existing one with the same key (a retried decision)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the decision's transaction")
+    message, _created = OutboxMessage.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "destination": destination,
+            "path": path,
+            "payload": payload,
+            "platform": platform,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff: 5 s, 10 s, 20 s … capped by JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS."""
+    seconds = min(5 * 2 ** max(attempts - 1, 0), settings.JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def claim(*, limit: int = 50) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due messages to this relay. Concurrent relays never share a row."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.JIAPEI_OUTBOX_LEASE_SECONDS)
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            status=MessageStatus.PENDING,
+            next_attempt_at__lte=now,
+        ).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        rows = list(due[:limit])
+        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=lease)
+    return rows
+
+
+def deliver(message: OutboxMessage, transport: Transport) -> bool:
+    """Send one claimed message and record the outcome. Returns True when acknowledged."""
+    try:
+        transport(message)
+    except Exception as exc:
+        attempts = message.attempts + 1
+        dead = attempts >= MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + backoff(attempts),
+            locked_until=None,
+            status=MessageStatus.DEAD if dead else MessageStatus.PENDING,
+        )
+        logger.warning("outbox message %s failed (attempt %s): %s", message.pk, attempts, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=message.attempts + 1,
+        status=MessageStatus.DELIVERED,
+        delivered_at=timezone.now(),
+        locked_until=None,
+        last_error="",
+    )
+    return True
+
+
+def relay_due(transports: dict[str, Transport], *, limit: int = 50) -> tuple[int, int]:
+    """Claim and send due messages. Returns (delivered, failed)."""
+    delivered = failed = 0
+    for message in claim(limit=limit):
+        transport = transports.get(message.destination)
+        if transport is None:
+            logger.error("no transport for destination %s", message.destination)
+            failed += 1
+            continue
+        if deliver(message, transport):
+            delivered += 1
+        else:
+            failed += 1
+    return delivered, failed

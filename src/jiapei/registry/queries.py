@@ -1,0 +1,207 @@
+"""Reads of the filing registry: wire-shaped views and region-scoped lists for regulators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jiapei.accounts.models import User
+from jiapei.accounts.queries import scoped
+from jiapei.core.errors import NotFound
+from jiapei.registry.models import (
+    AreaStatus,
+    Device,
+    DeviceBinding,
+    Institution,
+    Personnel,
+    Student,
+    TeachingArea,
+    TimingPlatform,
+    TrainingCar,
+)
+
+NUMBER_FIELD = {"coach": "coachnum", "examiner": "examnum", "securityguard": "secunum"}
+
+
+def _date(value: Any) -> str | None:
+    return value.strftime("%Y%m%d") if value else None
+
+
+def institution_wire(row: Institution) -> dict[str, Any]:
+    return {
+        "inscode": row.inscode,
+        "district": row.district_id,
+        "name": row.name,
+        "shortname": row.shortname,
+        "licnum": row.licnum,
+        "licetime": _date(row.licetime),
+        "busiscope": row.busiscope,
+        "level": row.level,
+        "filingstatus": row.filing_status,
+    }
+
+
+def personnel_wire(row: Personnel) -> dict[str, Any]:
+    return {
+        NUMBER_FIELD[row.role]: row.number,
+        "inscode": row.institution.inscode,
+        "name": row.name,
+        "idcard": row.idcard,
+        "teachpermitted": row.teachpermitted,
+        "dripermitted": row.dripermitted,
+        "employstatus": row.employstatus,
+        "hiredate": _date(row.hiredate),
+        "filingstatus": row.filing_status,
+        "reason": row.status_reason,
+    }
+
+
+def car_wire(row: TrainingCar) -> dict[str, Any]:
+    binding = row.bindings.filter(unbound_at__isnull=True).select_related("device").first()
+    return {
+        "carnum": row.carnum,
+        "inscode": row.institution.inscode,
+        "licnum": row.licnum,
+        "perdritype": row.perdritype,
+        "filingstatus": row.filing_status,
+        "reason": row.status_reason,
+        "devnum": binding.device.devnum if binding else None,
+    }
+
+
+def device_wire(row: Device) -> dict[str, Any]:
+    binding = row.bindings.filter(unbound_at__isnull=True).select_related("car").first()
+    return {
+        "devnum": row.devnum,
+        "inscode": row.institution.inscode if row.institution else None,
+        "vender": row.vender,
+        "sn": row.sn,
+        "filingstatus": row.filing_status,
+        "carnum": binding.car.carnum if binding else None,
+    }
+
+
+def student_wire(row: Student) -> dict[str, Any]:
+    return {
+        "stunum": row.stunum,
+        "inscode": row.institution.inscode,
+        "name": row.name,
+        "idcard": row.idcard,
+        "traintype": row.traintype,
+        "applydate": _date(row.applydate),
+        "busitype": row.busitype,
+        "filingstatus": row.filing_status,
+    }
+
+
+def area_wire(row: TeachingArea) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "inscode": row.institution.inscode if row.institution else None,
+        "region": row.region_id,
+        "seq": row.seq,
+        "name": row.name,
+        "address": row.address,
+        "type": row.type,
+        "vehicletype": row.vehicletype,
+        "polygon": row.polygon,
+        "timewindows": row.time_windows,
+        "police": row.police_designated,
+        "status": row.status,
+        "reason": row.review_reason,
+        "reviewedat": row.reviewed_at.isoformat() if row.reviewed_at else None,
+    }
+
+
+def platform_wire(row: TimingPlatform) -> dict[str, Any]:
+    return {
+        "platnum": row.platnum,
+        "name": row.name,
+        "cert_serial": row.cert_serial,
+        "status": row.status,
+        "reason": row.status_reason,
+        "callback_url": row.callback_url,
+    }
+
+
+def get_for_platform(platform: TimingPlatform, kind: str, number: str) -> dict[str, Any]:
+    """One filed record the calling platform filed, in wire shape."""
+    row: Any
+    if kind == "institution":
+        row = Institution.objects.filter(inscode=number, platform=platform).first()
+        view = institution_wire
+    elif kind in NUMBER_FIELD:
+        row = Personnel.objects.filter(role=kind, number=number, platform=platform).first()
+        view = personnel_wire  # type: ignore[assignment]
+    elif kind == "trainingcar":
+        row = TrainingCar.objects.filter(carnum=number, platform=platform).first()
+        view = car_wire  # type: ignore[assignment]
+    elif kind == "device":
+        row = Device.objects.filter(devnum=number, platform=platform).first()
+        view = device_wire  # type: ignore[assignment]
+    else:
+        row = Student.objects.filter(stunum=number, platform=platform).first()
+        view = student_wire  # type: ignore[assignment]
+    if row is None:
+        field = {
+            "trainingcar": "carnum",
+            "device": "devnum",
+            "student": "stunum",
+            "institution": "inscode",
+        }.get(kind) or NUMBER_FIELD[kind]
+        raise NotFound(f"{field}={number!r}: 未备案 (not filed)", field=field, value=number)
+    return view(row)
+
+
+def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, Any]:
+    """``regionreview/get``: flag 1 = approved (同意启用), otherwise 0 with the reason."""
+    seq = f"{int(seq):04d}" if seq.isdigit() else seq
+    row = TeachingArea.objects.filter(
+        institution__inscode=inscode, seq=seq, platform=platform
+    ).first()
+    if row is None:
+        raise NotFound(f"seq={seq!r}: 教学区域未备案 (area not filed)", field="seq", value=seq)
+    return {
+        "inscode": inscode,
+        "seq": row.seq,
+        "flag": 1 if row.status == AreaStatus.APPROVED else 0,
+        "status": row.status,
+        "reason": row.review_reason,
+    }
+
+
+# Region-scoped lists for regulators. Every list a regulator sees goes through one of these.
+
+
+def institutions_for(user: User) -> QuerySet[Institution]:
+    return scoped(Institution.objects.select_related("district"), user, "district_id")
+
+
+def personnel_for(user: User, role: str | None = None) -> QuerySet[Personnel]:
+    qs = scoped(Personnel.objects.select_related("institution"), user, "institution__district_id")
+    return qs.filter(role=role) if role else qs
+
+
+def cars_for(user: User) -> QuerySet[TrainingCar]:
+    return scoped(
+        TrainingCar.objects.select_related("institution"), user, "institution__district_id"
+    )
+
+
+def devices_for(user: User) -> QuerySet[Device]:
+    return scoped(Device.objects.select_related("institution"), user, "institution__district_id")
+
+
+def students_for(user: User) -> QuerySet[Student]:
+    return scoped(Student.objects.select_related("institution"), user, "institution__district_id")
+
+
+def areas_for(user: User) -> QuerySet[TeachingArea]:
+    return scoped(TeachingArea.objects.select_related("institution"), user, "region_id")
+
+
+def bindings_for(user: User) -> QuerySet[DeviceBinding]:
+    return scoped(
+        DeviceBinding.objects.select_related("device", "car"), user, "car__institution__district_id"
+    )

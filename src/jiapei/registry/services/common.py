@@ -1,0 +1,206 @@
+"""Helpers shared by the filing services: field collection, unified numbers and upserts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import FieldError, FieldErrors, Forbidden, NotFound
+from jiapei.integrations import national
+from jiapei.registry import validation as v
+from jiapei.registry.models import Filed, Institution, TimingPlatform, UploadedFile
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Filed)
+
+
+class Fields:
+    """Reads wire fields one by one, collecting every error so a caller sees all at once."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.errors: list[FieldError] = []
+
+    def get(
+        self,
+        name: str,
+        parse: Callable[[str, str], T] | None = None,
+        *,
+        required: bool = True,
+        default: Any = None,
+    ) -> Any:
+        raw = self.data.get(name)
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if required:
+                self.errors.append(FieldError(name, raw, "必填字段不能为空 (required)"))
+            return default
+        text = str(raw).strip() if not isinstance(raw, list | dict) else raw
+        if parse is None:
+            return text
+        try:
+            return parse(name, text)  # type: ignore[arg-type]
+        except FieldError as exc:
+            self.errors.append(exc)
+            return default
+
+    def add(self, error: FieldError) -> None:
+        self.errors.append(error)
+
+    def check(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
+def integer(field: str, value: str) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise FieldError(field, value, "应为整数 (must be an integer)") from None
+    if number < 0:
+        raise FieldError(field, value, "不能为负数 (must not be negative)")
+    return number
+
+
+def decimal(field: str, value: str) -> str:
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise FieldError(field, value, "应为数字 (must be a number)") from None
+    if number < 0:
+        raise FieldError(field, value, "不能为负数 (must not be negative)")
+    return str(value)
+
+
+def one_of(*choices: str) -> Callable[[str, str], str]:
+    def parse(field: str, value: str) -> str:
+        if value not in choices:
+            raise FieldError(
+                field, value, f"取值应为 {'/'.join(choices)} (one of {', '.join(choices)})"
+            )
+        return value
+
+    return parse
+
+
+def today() -> Any:
+    return timezone.localdate()
+
+
+def served_institution(platform: TimingPlatform, inscode: str | None) -> Institution:
+    """The active institution ``inscode``, which must be served by ``platform``."""
+    if inscode is None:
+        raise FieldError("inscode", inscode, "必填字段不能为空 (required)")
+    try:
+        institution = Institution.objects.select_related("district").get(inscode=inscode)
+    except Institution.DoesNotExist:
+        raise NotFound(
+            f"inscode={inscode!r}: 培训机构未备案 (institution not filed)",
+            field="inscode",
+            value=inscode,
+        ) from None
+    if not institution.is_active:
+        raise NotFound(
+            f"inscode={inscode!r}: 培训机构备案已{institution.get_filing_status_display()} "
+            "(institution filing not active)",
+            field="inscode",
+            value=inscode,
+        )
+    if institution.platform_id != platform.pk:
+        raise Forbidden(
+            f"inscode={inscode!r}: 该机构由其他计时平台对接 (institution served by another "
+            "timing platform)",
+            field="inscode",
+            value=inscode,
+        )
+    return institution
+
+
+def uploaded(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
+    """Parser for a file id returned by ``imageup``: it must exist and belong to ``platform``."""
+
+    def parse(field: str, value: str) -> UploadedFile:
+        try:
+            return UploadedFile.objects.get(pk=int(value), platform=platform)
+        except (ValueError, UploadedFile.DoesNotExist):
+            raise FieldError(
+                field, value, "文件编号不存在 (unknown file id; upload it first)"
+            ) from None
+
+    return parse
+
+
+def unified(field: str, value: str) -> str:
+    return v.unified_number(field, value)
+
+
+def resolve_number(
+    kind: str, given: str | None, existing: models.Model | None, number_attr: str, record: dict
+) -> str:
+    """The unified number for a filing: the given one, the existing record's, or a new one
+    from the national platform. Called before the transaction opens (it may do network IO)."""
+    if given:
+        return given
+    if existing is not None:
+        return str(getattr(existing, number_attr))
+    return national.get_client().issue_number(kind, record)
+
+
+def upsert(
+    model: type[M],
+    *,
+    actor: Actor,
+    action: str,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    existing: M | None,
+    retried: bool = False,
+) -> tuple[M, bool]:
+    """Create or update one filed row inside one transaction, with its audit-log row.
+
+    ``existing`` is the row found by natural key before the transaction; it is re-read under a
+    lock so concurrent filings of the same record serialise. Returns (row, created).
+    """
+    try:
+        with transaction.atomic():
+            row = None
+            if existing is not None:
+                row = model.objects.select_for_update().get(pk=existing.pk)
+            else:
+                row = model.objects.select_for_update().filter(**lookup).first()
+            if row is None:
+                row = model(**lookup, **values)
+                row.save()
+                trail.record(
+                    actor=actor, action=f"{action}.create", obj=row, after=trail.snapshot(row)
+                )
+                return row, True
+            before = trail.snapshot(row)
+            for key, value in {**lookup, **values}.items():
+                setattr(row, key, value)
+            row.save()
+            after = trail.snapshot(row)
+            trail.record(
+                actor=actor, action=f"{action}.update", obj=row, before=before, after=after
+            )
+            return row, False
+    except IntegrityError:
+        # Another request filed the same record at the same moment; file again as an update.
+        found = model.objects.filter(**lookup).first()
+        if found is None or retried:
+            raise
+        return upsert(
+            model,
+            actor=actor,
+            action=action,
+            lookup=lookup,
+            values=values,
+            existing=found,
+            retried=True,
+        )

@@ -1,0 +1,464 @@
+"""Filing institutions, personnel, students, transfers and fee standards (standards.md §2.2).
+
+Each ``file_*`` validates every field first (so a rejected request stores nothing), resolves the
+unified number (given, already known by natural key, or issued by the national platform), then
+creates or updates the row in one transaction. Filing the same record again updates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from jiapei.accounts.models import Region, RegionLevel
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.registry import validation as v
+from jiapei.registry.models import (
+    Device,
+    FeeStandard,
+    Filed,
+    FilingStatus,
+    Institution,
+    Personnel,
+    PersonnelRole,
+    Student,
+    StudentTransfer,
+    TimingPlatform,
+    TrainingCar,
+)
+from jiapei.registry.services.bindings import end_bindings
+from jiapei.registry.services.common import (
+    Fields,
+    decimal,
+    integer,
+    one_of,
+    resolve_number,
+    served_institution,
+    today,
+    unified,
+    uploaded,
+    upsert,
+)
+
+NUMBER_FIELD = {
+    PersonnelRole.COACH: "coachnum",
+    PersonnelRole.EXAMINER: "examnum",
+    PersonnelRole.SECURITYGUARD: "secunum",
+}
+
+
+def _district(field: str, value: str) -> Region:
+    from django.conf import settings
+
+    region = Region.objects.filter(code=value).first()
+    if region is None or not value.startswith(settings.JIAPEI_PROVINCE[:2]):
+        raise FieldError(field, value, "行政区划代码不属于本省 (not a district of this province)")
+    if region.level == RegionLevel.PROVINCE:
+        raise FieldError(field, value, "应填写市州或区县代码 (a city or county code)")
+    return region
+
+
+def file_institution(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[Institution, bool]:
+    """File (or re-file) a training institution. Natural key: ``licnum``."""
+    f = Fields(data)
+    inscode = f.get("inscode", unified, required=False)
+    values = {
+        "district": f.get("district", _district),
+        "name": f.get("name"),
+        "shortname": f.get("shortname"),
+        "licnum": f.get("licnum"),
+        "licetime": f.get("licetime", v.wire_date),
+        "business": f.get("business"),
+        "creditcode": f.get("creditcode", required=False, default=""),
+        "address": f.get("address"),
+        "postcode": f.get("postcode"),
+        "legal": f.get("legal"),
+        "contact": f.get("contact"),
+        "phone": f.get("phone"),
+        "busiscope": f.get("busiscope", v.licence_classes),
+        "busistatus": f.get("busistatus"),
+        "level": f.get("level", one_of("1", "2", "3")),
+        "coachnumber": f.get("coachnumber", integer),
+        "grasupvnum": f.get("grasupvnum", integer),
+        "safmngnum": f.get("safmngnum", integer),
+        "tracarnum": f.get("tracarnum", integer),
+        "classroom": f.get("classroom", decimal, required=False),
+        "thclassroom": f.get("thclassroom", decimal, required=False),
+        "praticefield": f.get("praticefield", decimal),
+    }
+    if values["licetime"] and values["licetime"] > today():
+        f.add(FieldError("licetime", data.get("licetime"), "许可日期不能晚于今天 (in the future)"))
+    f.check()
+    values["busiscope"] = ",".join(values["busiscope"])
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+
+    by_licnum = Institution.objects.filter(licnum=values["licnum"]).first()
+    existing = Institution.objects.filter(inscode=inscode).first() if inscode else by_licnum
+    if existing is not None and existing.platform_id != platform.pk:
+        raise Conflict(
+            f"inscode={existing.inscode!r}: 该机构由其他计时平台对接 (served by another platform)",
+            field="inscode",
+            value=existing.inscode,
+        )
+    if by_licnum is not None and existing is not None and by_licnum.pk != existing.pk:
+        raise Conflict(
+            f"licnum={values['licnum']!r}: 经营许可证号已被机构 {by_licnum.inscode} 使用 "
+            "(licence number belongs to another institution)",
+            field="licnum",
+            value=values["licnum"],
+        )
+    number = resolve_number("institution", inscode, existing, "inscode", dict(data))
+    return upsert(
+        Institution,
+        actor=actor,
+        action="institution.file",
+        lookup={"inscode": number},
+        values=values,
+        existing=existing,
+    )
+
+
+def file_personnel(
+    *, actor: Actor, platform: TimingPlatform, role: str, data: Mapping[str, Any]
+) -> tuple[Personnel, bool]:
+    """File a coach, examiner or safety officer. Natural key: (role, idcard)."""
+    number_field = NUMBER_FIELD[PersonnelRole(role)]
+    f = Fields(data)
+    now = today()
+    institution = served_institution(platform, f.get("inscode"))
+    number = f.get(number_field, unified, required=False)
+    needs_licence = role != PersonnelRole.SECURITYGUARD
+    values: dict[str, Any] = {
+        "institution": institution,
+        "name": f.get("name"),
+        "sex": f.get("sex", one_of("1", "2")),
+        "idcard": f.get("idcard", lambda n, x: v.idcard(n, x, today=now)),
+        "mobile": f.get("mobile", v.mobile),
+        "address": f.get("address", required=False, default=""),
+        "photo": f.get("photo", uploaded(platform), required=role == PersonnelRole.COACH),
+        "fingerprint": f.get("fingerprint", required=False, default=""),
+        "drilicence": f.get("drilicence", required=needs_licence, default=""),
+        "fstdrilicdate": f.get("fstdrilicdate", v.wire_date, required=needs_licence),
+        "occupationno": f.get("occupationno", required=False, default=""),
+        "occupationlevel": f.get(
+            "occupationlevel", one_of("1", "2", "3", "4"), required=False, default=""
+        ),
+        "dripermitted": f.get(
+            "dripermitted", v.licence_classes, required=needs_licence, default=[]
+        ),
+        "teachpermitted": f.get(
+            "teachpermitted", v.licence_classes, required=role == PersonnelRole.COACH, default=[]
+        ),
+        "employstatus": f.get("employstatus"),
+        "hiredate": f.get("hiredate", v.wire_date),
+        "leavedate": f.get("leavedate", v.wire_date, required=False),
+    }
+    _check_person_dates(f, data, values, now)
+    if values["teachpermitted"]:
+        try:
+            v.within(
+                "teachpermitted",
+                data.get("teachpermitted", ""),
+                values["teachpermitted"],
+                institution.classes,
+                "机构经营范围",
+            )
+        except FieldError as exc:
+            f.add(exc)
+    f.check()
+    values["dripermitted"] = ",".join(values["dripermitted"])
+    values["teachpermitted"] = ",".join(values["teachpermitted"])
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+
+    by_id = Personnel.objects.filter(role=role, idcard=values["idcard"]).first()
+    existing = Personnel.objects.filter(number=number).first() if number else by_id
+    if existing is not None and existing.role != role:
+        raise Conflict(
+            f"{number_field}={number!r}: 该编号属于{existing.get_role_display()} (number of "
+            "another kind of personnel)",
+            field=number_field,
+            value=number,
+        )
+    if by_id is not None and existing is not None and by_id.pk != existing.pk:
+        raise Conflict(
+            f"idcard={values['idcard']!r}: 该身份证号已备案为 {by_id.number} (already filed "
+            "under another number)",
+            field="idcard",
+            value=values["idcard"],
+        )
+    if (
+        existing is not None
+        and existing.is_active
+        and existing.institution.platform_id != platform.pk
+    ):
+        raise Conflict(
+            f"idcard={values['idcard']!r}: 该人员在其他计时平台的机构供职 (employed at an "
+            "institution of another platform)",
+            field="idcard",
+            value=values["idcard"],
+        )
+    resolved = resolve_number(role, number, existing, "number", dict(data))
+    return upsert(
+        Personnel,
+        actor=actor,
+        action=f"{role}.file",
+        lookup={"number": resolved},
+        values={**values, "role": role},
+        existing=existing,
+    )
+
+
+def _check_person_dates(f: Fields, data: Mapping[str, Any], values: dict, now: Any) -> None:
+    born = v.birth_date(values["idcard"]) if values.get("idcard") else None
+    first = values.get("fstdrilicdate")
+    hired = values.get("hiredate")
+    left = values.get("leavedate")
+    if first and first > now:
+        f.add(
+            FieldError(
+                "fstdrilicdate", data.get("fstdrilicdate"), "初领日期不能晚于今天 (in the future)"
+            )
+        )
+    if first and born and first < born:
+        f.add(
+            FieldError(
+                "fstdrilicdate", data.get("fstdrilicdate"), "初领日期早于出生日期 (before birth)"
+            )
+        )
+    if hired and born and hired < born:
+        f.add(FieldError("hiredate", data.get("hiredate"), "入职日期早于出生日期 (before birth)"))
+    if hired and left and left < hired:
+        f.add(
+            FieldError("leavedate", data.get("leavedate"), "离职日期早于入职日期 (before hiredate)")
+        )
+
+
+def file_student(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[Student, bool]:
+    """File a student's enrolment. Natural key: (cardtype, idcard, traintype)."""
+    f = Fields(data)
+    now = today()
+    institution = served_institution(platform, f.get("inscode"))
+    stunum = f.get("stunum", unified, required=False)
+    cardtype = f.get("cardtype")
+    idcard_parse = (lambda n, x: v.idcard(n, x, today=now)) if cardtype == "1" else None
+    values: dict[str, Any] = {
+        "institution": institution,
+        "cardtype": cardtype,
+        "idcard": f.get("idcard", idcard_parse),
+        "nationality": f.get("nationality"),
+        "name": f.get("name"),
+        "sex": f.get("sex", one_of("1", "2")),
+        "phone": f.get("phone", v.mobile),
+        "address": f.get("address", required=False, default=""),
+        "photo": f.get("photo", uploaded(platform)),
+        "fingerprint": f.get("fingerprint", required=False, default=""),
+        "busitype": f.get("busitype", one_of("0", "1", "9")),
+        "drilicnum": f.get("drilicnum", required=False, default=""),
+        "fstdrilicdate": f.get("fstdrilicdate", v.wire_date, required=False),
+        "perdritype": f.get("perdritype", v.licence_classes, required=False, default=[]),
+        "traintype": f.get("traintype", v.licence_class),
+        "applydate": f.get("applydate", v.wire_date),
+    }
+    if values["applydate"] and values["applydate"] > now:
+        f.add(
+            FieldError("applydate", data.get("applydate"), "报名日期不能晚于今天 (in the future)")
+        )
+    if values["traintype"]:
+        try:
+            v.within(
+                "traintype",
+                data.get("traintype", ""),
+                [values["traintype"]],
+                institution.classes,
+                "机构经营范围",
+            )
+        except FieldError as exc:
+            f.add(exc)
+    if values["busitype"] == "1" and not values["drilicnum"]:
+        f.add(
+            FieldError(
+                "drilicnum", data.get("drilicnum"), "增驾学员须填写驾驶证号 (required for 增驾)"
+            )
+        )
+    f.check()
+    values["perdritype"] = ",".join(values["perdritype"])
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+
+    key = {"cardtype": cardtype, "idcard": values["idcard"], "traintype": values["traintype"]}
+    by_identity = Student.objects.filter(**key).first()
+    existing = Student.objects.filter(stunum=stunum).first() if stunum else by_identity
+    if by_identity is not None and existing is not None and by_identity.pk != existing.pk:
+        raise Conflict(
+            f"idcard={values['idcard']!r}: 该学员已以 {by_identity.stunum} 报名同一车型 "
+            "(already enrolled for this class)",
+            field="idcard",
+            value=values["idcard"],
+        )
+    if existing is not None and existing.institution_id != institution.pk:
+        raise Conflict(
+            f"stunum={existing.stunum!r}: 学员属于其他机构，请使用转校接口 (use transfer)",
+            field="inscode",
+            value=institution.inscode,
+        )
+    number = resolve_number("student", stunum, existing, "stunum", dict(data))
+    return upsert(
+        Student,
+        actor=actor,
+        action="student.file",
+        lookup={"stunum": number},
+        values=values,
+        existing=existing,
+    )
+
+
+def transfer_student(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[Student, bool]:
+    """Move a student to the institution ``inscode`` (served by the calling platform).
+
+    Transferring to the institution the student is already at changes nothing (a retry).
+    """
+    f = Fields(data)
+    target = served_institution(platform, f.get("inscode"))
+    stunum = f.get("stunum", unified)
+    f.check()
+    with transaction.atomic():
+        student = Student.objects.select_for_update().filter(stunum=stunum).first()
+        if student is None:
+            raise NotFound(
+                f"stunum={stunum!r}: 学员未备案 (student not filed)", field="stunum", value=stunum
+            )
+        if student.institution_id == target.pk:
+            return student, False
+        if student.traintype not in target.classes:
+            raise FieldError(
+                "inscode",
+                target.inscode,
+                "转入机构经营范围不含该学员培训车型 (class not in busiscope)",
+            )
+        before = trail.snapshot(student)
+        StudentTransfer.objects.create(
+            student=student,
+            from_institution=student.institution,
+            to_institution=target,
+            platform=platform,
+        )
+        student.institution = target
+        student.platform = platform
+        student.save(update_fields=["institution", "platform", "updated_at"])
+        trail.record(
+            actor=actor,
+            action="student.transfer",
+            obj=student,
+            before=before,
+            after=trail.snapshot(student),
+        )
+        return student, True
+
+
+DELETABLE: dict[str, tuple[type[Filed], str, str]] = {
+    # kind: (model, number attribute, wire field)
+    "coach": (Personnel, "number", "coachnum"),
+    "examiner": (Personnel, "number", "examnum"),
+    "securityguard": (Personnel, "number", "secunum"),
+    "trainingcar": (TrainingCar, "carnum", "carnum"),
+    "device": (Device, "devnum", "devnum"),
+}
+
+
+def delete_filing(*, actor: Actor, platform: TimingPlatform, kind: str, number: str) -> Any:
+    """注销: a timing platform withdraws a filing it made. Deleting twice is a no-op."""
+    model, attr, wire_field = DELETABLE[kind]
+    lookup: dict[str, Any] = {attr: number}
+    if model is Personnel:
+        lookup["role"] = kind
+    with transaction.atomic():
+        row: Any = model.objects.select_for_update().filter(**lookup).first()
+        if row is None or row.platform_id != platform.pk:
+            raise NotFound(
+                f"{wire_field}={number!r}: 未备案 (not filed)", field=wire_field, value=number
+            )
+        if row.filing_status == FilingStatus.DELETED:
+            return row
+        before = trail.snapshot(row)
+        row.filing_status = FilingStatus.DELETED
+        row.save(update_fields=["filing_status", "updated_at"])
+        if isinstance(row, TrainingCar | Device):
+            end_bindings(row)
+        trail.record(
+            actor=actor, action=f"{kind}.delete", obj=row, before=before, after=trail.snapshot(row)
+        )
+        return row
+
+
+def file_fee_standard(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[FeeStandard, bool]:
+    """File a fee standard (收费标准). Natural key: (inscode, seq)."""
+    f = Fields(data)
+    institution = served_institution(platform, f.get("inscode"))
+    seq = f.get("seq")
+    values: dict[str, Any] = {
+        "vehicletype": f.get("vehicletype", v.licence_class),
+        "trainningmode": f.get("trainningmode", required=False, default=""),
+        "subject": f.get("subject", required=False, default=""),
+        "trainningtime": f.get("trainningtime", required=False, default=""),
+        "chargemode": f.get("chargemode", required=False, default=""),
+        "paymode": f.get("paymode", required=False, default=""),
+        "service": f.get("service", required=False, default=""),
+        "price": f.get("price", decimal),
+        "classcurr": f.get("classcurr"),
+        "uptime": f.get("uptime", v.wire_date),
+    }
+    f.check()
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+    existing = FeeStandard.objects.filter(institution=institution, seq=seq).first()
+    return upsert(
+        FeeStandard,
+        actor=actor,
+        action="charstandard.file",
+        lookup={"institution": institution, "seq": seq},
+        values=values,
+        existing=existing,
+    )
+
+
+def delete_fee_standard(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> FeeStandard:
+    f = Fields(data)
+    institution = served_institution(platform, f.get("inscode"))
+    seq = f.get("seq")
+    f.check()
+    with transaction.atomic():
+        row = (
+            FeeStandard.objects.select_for_update().filter(institution=institution, seq=seq).first()
+        )
+        if row is None:
+            raise NotFound(
+                f"seq={seq!r}: 收费标准不存在 (fee standard not filed)", field="seq", value=seq
+            )
+        if row.filing_status != FilingStatus.DELETED:
+            before = trail.snapshot(row)
+            row.filing_status = FilingStatus.DELETED
+            row.save(update_fields=["filing_status", "updated_at"])
+            trail.record(
+                actor=actor,
+                action="charstandard.delete",
+                obj=row,
+                before=before,
+                after=trail.snapshot(row),
+            )
+        return row

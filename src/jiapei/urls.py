@@ -1,0 +1,38 @@
+"""URL configuration.
+
+The timing-platform interface sits at the site root (``POST /{resource}?v=&ts=&sign=&user=``,
+as standards.md §2.1 writes it); the regulators' API under ``/api/``; the OpenAPI docs at
+``/api/docs``; the Django admin (superusers only) at ``/admin/``.
+"""
+
+from django.contrib import admin
+from django.urls import path
+
+from jiapei.api.envelope import JiapeiAPI, install_handlers
+from jiapei.api.regulator import router as regulator_router
+from jiapei.api.tp_registry import router as tp_router
+from jiapei.api.tp_registry import upload_router
+
+api = JiapeiAPI(
+    title="jiapei 机动车驾驶培训监管服务平台",
+    version="1",
+    description=(
+        "Timing platforms call `POST /{resource}?v=&ts=&sign=&user=` with a JSON body signed as "
+        "in JT/T 1302.2 Annex A (RSA PKCS#1 v1.5 over SHA-256(body ‖ ts)). Regulators use "
+        "`/api/regulator/…` with their account. Every reply is `{errorcode, message, data}`."
+    ),
+    docs_url="/api/docs",
+    openapi_url="/api/openapi.json",
+    urls_namespace="api",
+)
+install_handlers(api)
+api.add_router("/api/regulator/", regulator_router)
+api.add_router("/", upload_router)
+api.add_router("/", tp_router)
+
+admin.site.site_header = "jiapei 驾培监管平台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", api.urls),
+]
