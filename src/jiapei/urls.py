@@ -5,9 +5,9 @@ as standards.md §2.1 writes it); the regulators' API under ``/api/``; the OpenA
 ``/api/docs``; the Django admin (superusers only) at ``/admin/``.
 """
 
-from django.contrib import admin
 from django.urls import path
 
+from jiapei import admin
 from jiapei.api.envelope import JiapeiAPI, install_handlers
 from jiapei.api.regulator import router as regulator_router
 from jiapei.api.tp_registry import router as tp_router
@@ -30,7 +30,7 @@ api.add_router("/api/regulator/", regulator_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)
 
-admin.site.site_header = "jiapei 驾培监管平台"
+admin.register_models()
 
 urlpatterns = [
     path("admin/", admin.site.urls),

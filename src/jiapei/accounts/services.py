@@ -51,6 +51,8 @@ def create_user(
             raise FieldError(
                 "region", region_code, f"该角色应绑定{ROLE_LEVEL[Role(role)].label}级区划"
             )
+    if User.objects.filter(username=username).exists():
+        raise FieldError("username", username, "用户名已存在 (username taken)")
     with transaction.atomic():
         user = User(username=username, role=role, region=region, **extra)
         user.set_password(password)

@@ -139,7 +139,10 @@ def file_school(tp: TimingPlatformClient) -> Callable[..., School]:
         coach = client.post("coach", f.CoachPayload(inscode=inscode, photo=photo))
         car = client.post("trainingcar", f.TrainingCarPayload(inscode=inscode))
         device = client.post("device", f.DevicePayload(inscode=inscode))
-        client.post("devassign", {"devnum": device["devnum"], "carnum": car["carnum"], "sim": "1440000000001"})
+        client.post(
+            "devassign",
+            {"devnum": device["devnum"], "carnum": car["carnum"], "sim": "1440000000001"},
+        )
         spic = client.upload("stuimg", portrait(10_000 + n))
         student = client.post("student", f.StudentPayload(inscode=inscode, photo=spic))
         return School(inscode, coach["coachnum"], car["carnum"], device["devnum"],
