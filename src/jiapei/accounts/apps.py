@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "jiapei.accounts"
-    verbose_name = _("账户与行政区划")
+    verbose_name = _("accounts and administrative divisions")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -8,24 +8,24 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RegionLevel(models.TextChoices):
-    PROVINCE = "province", _("省")
-    CITY = "city", _("市州")
-    COUNTY = "county", _("区县")
+    PROVINCE = "province", _("province")
+    CITY = "city", _("city")
+    COUNTY = "county", _("county")
 
 
 class Region(models.Model):
     """A GB/T 2260 division. ``code`` is the six-digit code; the hierarchy is in the digits."""
 
-    code = models.CharField(_("行政区划代码"), max_length=6, primary_key=True)
-    name = models.CharField(_("名称"), max_length=64)
-    level = models.CharField(_("级别"), max_length=8, choices=RegionLevel.choices)
+    code = models.CharField(_("administrative division code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=8, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
     class Meta:
-        verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -42,12 +42,12 @@ def scope_prefix(code: str, level: str) -> str:
 
 
 class Role(models.TextChoices):
-    PROVINCE_REGULATOR = "province_regulator", _("省级监管")
-    CITY_REGULATOR = "city_regulator", _("市州监管")
-    COUNTY_REGULATOR = "county_regulator", _("区县监管")
-    SCHOOL = "school", _("驾培机构")
-    TIMING_PLATFORM = "timing_platform", _("计时平台")
-    STUDENT = "student", _("学员")
+    PROVINCE_REGULATOR = "province_regulator", _("province regulator")
+    CITY_REGULATOR = "city_regulator", _("city regulator")
+    COUNTY_REGULATOR = "county_regulator", _("county regulator")
+    SCHOOL = "school", _("driving school")
+    TIMING_PLATFORM = "timing_platform", _("timing platform")
+    STUDENT = "student", _("student")
 
 
 REGULATOR_ROLES = frozenset({Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR, Role.COUNTY_REGULATOR})
@@ -61,7 +61,7 @@ ROLE_LEVEL = {
 class User(AbstractUser):
     """A person or machine account. Regulators are bound to the region they supervise."""
 
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -81,8 +81,8 @@ class User(AbstractUser):
     )
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     @property
     def is_regulator(self) -> bool:

@@ -38,7 +38,7 @@ class SignedPlatform:
                 f"缺少签名参数 {', '.join(missing)} (missing query parameters)",
             )
         ts_text = params["ts"]
-        if not ts_text.isdigit():
+        if not (ts_text.isascii() and ts_text.isdigit()):
             raise SignatureRejected(
                 ErrorCode.TIMESTAMP_OUT_OF_WINDOW,
                 f"ts={ts_text!r}: 时间戳应为毫秒数 (milliseconds)",

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CoreConfig(AppConfig):
     name = "jiapei.core"
-    verbose_name = _("审计日志")
+    verbose_name = _("audit log")

@@ -15,8 +15,8 @@ class AuditLogEntry(models.Model):
     Rows are never updated or deleted; ``save`` refuses updates and ``delete`` refuses always.
     """
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor_kind = models.CharField(_("操作者类型"), max_length=16)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor_kind = models.CharField(_("actor type"), max_length=16)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -27,17 +27,17 @@ class AuditLogEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_label = models.CharField(_("操作者"), max_length=100)
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
-    object_type = models.CharField(_("对象类型"), max_length=64)
-    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
-    before = models.JSONField(_("修改前"), null=True, blank=True)
-    after = models.JSONField(_("修改后"), null=True, blank=True)
-    reason = models.TextField(_("原因"), blank=True)
+    actor_label = models.CharField(_("actor"), max_length=100)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object ID"), max_length=64, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
-        verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 

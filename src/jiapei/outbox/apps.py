@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class OutboxConfig(AppConfig):
     name = "jiapei.outbox"
-    verbose_name = _("发件箱")
+    verbose_name = _("outbox")

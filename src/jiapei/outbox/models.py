@@ -7,15 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Destination(models.TextChoices):
-    TIMING_PLATFORM = "timing_platform", _("计时平台回调")
-    NATIONAL = "national", _("全国驾培平台")
-    POLICE = "police", _("公安互联网服务平台")
+    TIMING_PLATFORM = "timing_platform", _("timing platform callback")
+    NATIONAL = "national", _("national driver-training platform")
+    POLICE = "police", _("police internet service platform")
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", _("待发送")
-    DELIVERED = "delivered", _("已送达")
-    DEAD = "dead", _("已放弃")
+    PENDING = "pending", _("pending")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("abandoned")
 
 
 class OutboxMessage(models.Model):
@@ -49,8 +49,8 @@ class OutboxMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("发件箱消息")
-        verbose_name_plural = _("发件箱消息")
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class RegistryConfig(AppConfig):
     name = "jiapei.registry"
-    verbose_name = _("备案")
+    verbose_name = _("filings")

@@ -9,32 +9,33 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlatformStatus(models.TextChoices):
-    ACTIVE = "active", _("正常")
-    SUSPENDED = "suspended", _("暂停")
-    REVOKED = "revoked", _("吊销")
+    ACTIVE = "active", _("active")
+    SUSPENDED = "suspended", _("suspended")
+    REVOKED = "revoked", pgettext_lazy("timing platform status", "revoked")
 
 
 class TimingPlatform(models.Model):
     """A vendor's timing platform (计时平台), the caller of the signed interface."""
 
-    platnum = models.CharField(_("平台编号"), max_length=5, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    cert_serial = models.CharField(_("证书序列号"), max_length=64, unique=True)
-    public_key_pem = models.TextField(_("证书公钥 (PEM)"))
+    platnum = models.CharField(_("platform number"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    cert_serial = models.CharField(_("certificate serial number"), max_length=64, unique=True)
+    public_key_pem = models.TextField(_("certificate public key (PEM)"))
     status = models.CharField(
-        _("状态"), max_length=16, choices=PlatformStatus.choices, default=PlatformStatus.ACTIVE
+        _("status"), max_length=16, choices=PlatformStatus.choices, default=PlatformStatus.ACTIVE
     )
-    status_reason = models.TextField(_("状态原因"), blank=True)
-    callback_url = models.URLField(_("回调地址"), blank=True)
+    status_reason = models.TextField(_("status reason"), blank=True)
+    callback_url = models.URLField(_("callback URL"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("计时平台")
-        verbose_name_plural = _("计时平台")
+        verbose_name = _("timing platform")
+        verbose_name_plural = _("timing platforms")
         ordering = ["platnum"]
 
     def __str__(self) -> str:
@@ -42,20 +43,23 @@ class TimingPlatform(models.Model):
 
 
 class FilingStatus(models.TextChoices):
-    ACTIVE = "active", _("已备案")
-    DELETED = "deleted", _("已注销")
-    REVOKED = "revoked", _("已撤销")
+    ACTIVE = "active", _("filed")
+    DELETED = "deleted", _("withdrawn")
+    REVOKED = "revoked", _("revoked")
 
 
 class Filed(models.Model):
     """Common columns of every filed record."""
 
     filing_status = models.CharField(
-        _("备案状态"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.ACTIVE
+        _("filing status"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.ACTIVE
     )
-    status_reason = models.TextField(_("状态原因"), blank=True)
+    status_reason = models.TextField(_("status reason"), blank=True)
     platform = models.ForeignKey(
-        TimingPlatform, on_delete=models.PROTECT, related_name="+", verbose_name=_("计时平台")
+        TimingPlatform,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("timing platform"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -73,35 +77,37 @@ class Filed(models.Model):
 class Institution(Filed):
     """培训机构. ``district`` is the county (or city) it is licensed in; it scopes regulators."""
 
-    inscode = models.CharField(_("机构编号"), max_length=16, unique=True)
+    inscode = models.CharField(_("institution number"), max_length=16, unique=True)
     district = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="institutions"
     )
-    name = models.CharField(_("名称"), max_length=100)
-    shortname = models.CharField(_("简称"), max_length=50)
-    licnum = models.CharField(_("经营许可证号"), max_length=50, unique=True)
-    licetime = models.DateField(_("许可日期"))
-    business = models.CharField(_("营业执照注册号"), max_length=50)
-    creditcode = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    address = models.CharField(_("地址"), max_length=200)
-    postcode = models.CharField(_("邮编"), max_length=6)
-    legal = models.CharField(_("法定代表人"), max_length=50)
-    contact = models.CharField(_("联系人"), max_length=50)
-    phone = models.CharField(_("电话"), max_length=32)
-    busiscope = models.CharField(_("经营范围"), max_length=100)
-    busistatus = models.CharField(_("经营状态"), max_length=8)
-    level = models.CharField(_("分类等级"), max_length=2)
-    coachnumber = models.PositiveIntegerField(_("教练员总数"))
-    grasupvnum = models.PositiveIntegerField(_("考核员数"))
-    safmngnum = models.PositiveIntegerField(_("安全员数"))
-    tracarnum = models.PositiveIntegerField(_("教练车总数"))
-    classroom = models.DecimalField(_("教室面积"), max_digits=10, decimal_places=2, null=True)
-    thclassroom = models.DecimalField(_("理论教室面积"), max_digits=10, decimal_places=2, null=True)
-    praticefield = models.DecimalField(_("教练场面积"), max_digits=12, decimal_places=2)
+    name = models.CharField(_("name"), max_length=100)
+    shortname = models.CharField(_("short name"), max_length=50)
+    licnum = models.CharField(_("operating licence number"), max_length=50, unique=True)
+    licetime = models.DateField(_("licence date"))
+    business = models.CharField(_("business licence registration number"), max_length=50)
+    creditcode = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=6)
+    legal = models.CharField(_("legal representative"), max_length=50)
+    contact = models.CharField(_("contact person"), max_length=50)
+    phone = models.CharField(_("telephone"), max_length=32)
+    busiscope = models.CharField(_("business scope"), max_length=100)
+    busistatus = models.CharField(_("business status"), max_length=8)
+    level = models.CharField(_("classification grade"), max_length=2)
+    coachnumber = models.PositiveIntegerField(_("total number of coaches"))
+    grasupvnum = models.PositiveIntegerField(_("number of examiners"))
+    safmngnum = models.PositiveIntegerField(_("number of safety officers"))
+    tracarnum = models.PositiveIntegerField(_("total number of training cars"))
+    classroom = models.DecimalField(_("classroom area"), max_digits=10, decimal_places=2, null=True)
+    thclassroom = models.DecimalField(
+        _("theory classroom area"), max_digits=10, decimal_places=2, null=True
+    )
+    praticefield = models.DecimalField(_("training ground area"), max_digits=12, decimal_places=2)
 
     class Meta:
-        verbose_name = _("培训机构")
-        verbose_name_plural = _("培训机构")
+        verbose_name = _("training institution")
+        verbose_name_plural = _("training institutions")
         ordering = ["inscode"]
 
     def __str__(self) -> str:
@@ -113,9 +119,9 @@ class Institution(Filed):
 
 
 class PersonnelRole(models.TextChoices):
-    COACH = "coach", _("教练员")
-    EXAMINER = "examiner", _("考核员")
-    SECURITYGUARD = "securityguard", _("安全员")
+    COACH = "coach", _("coach")
+    EXAMINER = "examiner", _("examiner")
+    SECURITYGUARD = "securityguard", _("safety officer")
 
 
 class Personnel(Filed):
@@ -124,31 +130,39 @@ class Personnel(Filed):
     A person is identified by (role, idcard); ``number`` is coachnum / examnum / secunum.
     """
 
-    role = models.CharField(_("类别"), max_length=16, choices=PersonnelRole.choices)
-    number = models.CharField(_("统一编号"), max_length=16, unique=True)
+    role = models.CharField(_("category"), max_length=16, choices=PersonnelRole.choices)
+    number = models.CharField(_("unified number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="staff")
-    name = models.CharField(_("姓名"), max_length=50)
-    sex = models.CharField(_("性别"), max_length=1)
-    idcard = models.CharField(_("身份证号"), max_length=18)
-    mobile = models.CharField(_("手机号码"), max_length=20)
-    address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    name = models.CharField(_("full name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1)
+    idcard = models.CharField(_("ID card number"), max_length=18)
+    mobile = models.CharField(_("mobile number"), max_length=20)
+    address = models.CharField(_("contact address"), max_length=200, blank=True)
     photo = models.ForeignKey(
         "registry.UploadedFile", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    fingerprint = models.CharField(_("指纹"), max_length=64, blank=True)
-    drilicence = models.CharField(_("驾驶证号"), max_length=32, blank=True)
-    fstdrilicdate = models.DateField(_("驾驶证初领日期"), null=True)
-    occupationno = models.CharField(_("职业资格证号"), max_length=50, blank=True)
-    occupationlevel = models.CharField(_("职业资格等级"), max_length=1, blank=True)
-    dripermitted = models.CharField(_("准驾车型"), max_length=64, blank=True)
-    teachpermitted = models.CharField(_("准教车型"), max_length=64, blank=True)
-    employstatus = models.CharField(_("供职状态"), max_length=2)
-    hiredate = models.DateField(_("入职日期"))
-    leavedate = models.DateField(_("离职日期"), null=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
+    drilicence = models.CharField(_("driving licence number"), max_length=32, blank=True)
+    fstdrilicdate = models.DateField(_("driving licence first issue date"), null=True)
+    occupationno = models.CharField(
+        _("vocational qualification certificate number"), max_length=50, blank=True
+    )
+    occupationlevel = models.CharField(
+        _("vocational qualification level"), max_length=1, blank=True
+    )
+    dripermitted = models.CharField(
+        _("permitted driving vehicle classes"), max_length=64, blank=True
+    )
+    teachpermitted = models.CharField(
+        _("permitted teaching vehicle classes"), max_length=64, blank=True
+    )
+    employstatus = models.CharField(_("employment status"), max_length=2)
+    hiredate = models.DateField(_("hire date"))
+    leavedate = models.DateField(_("leaving date"), null=True)
 
     class Meta:
-        verbose_name = _("从业人员")
-        verbose_name_plural = _("从业人员")
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["role", "idcard"], name="personnel_role_idcard_unique")
@@ -159,24 +173,24 @@ class Personnel(Filed):
 
 
 class TrainingCar(Filed):
-    carnum = models.CharField(_("教练车编号"), max_length=16, unique=True)
+    carnum = models.CharField(_("training car number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="cars")
-    franum = models.CharField(_("车架号"), max_length=32, blank=True)
-    engnum = models.CharField(_("发动机号"), max_length=32, blank=True)
-    licnum = models.CharField(_("车牌号"), max_length=16, unique=True)
-    platecolor = models.CharField(_("车牌颜色"), max_length=2)
+    franum = models.CharField(_("VIN"), max_length=32, blank=True)
+    engnum = models.CharField(_("engine number"), max_length=32, blank=True)
+    licnum = models.CharField(_("plate number"), max_length=16, unique=True)
+    platecolor = models.CharField(_("plate colour"), max_length=2)
     photo = models.ForeignKey(
         "registry.UploadedFile", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    manufacture = models.CharField(_("生产厂家"), max_length=64)
-    brand = models.CharField(_("车辆品牌"), max_length=64)
-    model = models.CharField(_("车辆型号"), max_length=64, blank=True)
-    perdritype = models.CharField(_("培训车型"), max_length=4)
-    buydate = models.DateField(_("购买日期"), null=True)
+    manufacture = models.CharField(_("manufacturer"), max_length=64)
+    brand = models.CharField(_("vehicle brand"), max_length=64)
+    model = models.CharField(_("vehicle model"), max_length=64, blank=True)
+    perdritype = models.CharField(_("training vehicle class"), max_length=4)
+    buydate = models.DateField(_("purchase date"), null=True)
 
     class Meta:
-        verbose_name = _("教练车")
-        verbose_name_plural = _("教练车")
+        verbose_name = _("training car")
+        verbose_name_plural = _("training cars")
         ordering = ["carnum"]
 
     def __str__(self) -> str:
@@ -186,20 +200,20 @@ class TrainingCar(Filed):
 class Device(Filed):
     """计时终端. Identified by (vender, sn) before it has a unified number."""
 
-    devnum = models.CharField(_("终端编号"), max_length=16, unique=True)
+    devnum = models.CharField(_("terminal number"), max_length=16, unique=True)
     institution = models.ForeignKey(
         Institution, null=True, on_delete=models.PROTECT, related_name="devices"
     )
-    termtype = models.CharField(_("终端类型"), max_length=2)
-    vender = models.CharField(_("生产厂家"), max_length=64)
-    model = models.CharField(_("终端型号"), max_length=32)
+    termtype = models.CharField(_("terminal type"), max_length=2)
+    vender = models.CharField(_("manufacturer"), max_length=64)
+    model = models.CharField(_("terminal model"), max_length=32)
     imei = models.CharField(_("IMEI"), max_length=32)
-    sn = models.CharField(_("出厂序列号"), max_length=64)
-    cerbase64 = models.TextField(_("终端证书"), blank=True)
+    sn = models.CharField(_("factory serial number"), max_length=64)
+    cerbase64 = models.TextField(_("terminal certificate"), blank=True)
 
     class Meta:
-        verbose_name = _("计时终端")
-        verbose_name_plural = _("计时终端")
+        verbose_name = _("timing terminal")
+        verbose_name_plural = _("timing terminals")
         ordering = ["devnum"]
         constraints = [
             models.UniqueConstraint(fields=["vender", "sn"], name="device_vender_sn_unique")
@@ -214,13 +228,13 @@ class DeviceBinding(models.Model):
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
     car = models.ForeignKey(TrainingCar, on_delete=models.PROTECT, related_name="bindings")
-    sim = models.CharField(_("SIM卡号"), max_length=20)
-    bound_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
-    unbound_at = models.DateTimeField(_("解绑时间"), null=True)
+    sim = models.CharField(_("SIM card number"), max_length=20)
+    bound_at = models.DateTimeField(_("binding time"), auto_now_add=True)
+    unbound_at = models.DateTimeField(_("unbinding time"), null=True)
 
     class Meta:
-        verbose_name = _("终端绑定")
-        verbose_name_plural = _("终端绑定")
+        verbose_name = _("terminal binding")
+        verbose_name_plural = _("terminal bindings")
         constraints = [
             models.UniqueConstraint(
                 fields=["device"],
@@ -241,29 +255,29 @@ class DeviceBinding(models.Model):
 class Student(Filed):
     """学员: one enrolment for one licence class. Identified by (cardtype, idcard, traintype)."""
 
-    stunum = models.CharField(_("学员编号"), max_length=16, unique=True)
+    stunum = models.CharField(_("student number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="students")
-    cardtype = models.CharField(_("证件类型"), max_length=2)
-    idcard = models.CharField(_("证件号码"), max_length=32)
-    nationality = models.CharField(_("国籍"), max_length=32)
-    name = models.CharField(_("姓名"), max_length=50)
-    sex = models.CharField(_("性别"), max_length=1)
-    phone = models.CharField(_("手机号码"), max_length=20)
-    address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    cardtype = models.CharField(_("ID document type"), max_length=2)
+    idcard = models.CharField(_("ID document number"), max_length=32)
+    nationality = models.CharField(_("nationality"), max_length=32)
+    name = models.CharField(_("full name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1)
+    phone = models.CharField(_("mobile number"), max_length=20)
+    address = models.CharField(_("contact address"), max_length=200, blank=True)
     photo = models.ForeignKey(
         "registry.UploadedFile", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    fingerprint = models.CharField(_("指纹"), max_length=64, blank=True)
-    busitype = models.CharField(_("业务类型"), max_length=2)
-    drilicnum = models.CharField(_("驾驶证号"), max_length=32, blank=True)
-    fstdrilicdate = models.DateField(_("驾驶证初领日期"), null=True)
-    perdritype = models.CharField(_("原准驾车型"), max_length=16, blank=True)
-    traintype = models.CharField(_("培训车型"), max_length=4)
-    applydate = models.DateField(_("报名日期"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
+    busitype = models.CharField(_("application type"), max_length=2)
+    drilicnum = models.CharField(_("driving licence number"), max_length=32, blank=True)
+    fstdrilicdate = models.DateField(_("driving licence first issue date"), null=True)
+    perdritype = models.CharField(_("original permitted vehicle class"), max_length=16, blank=True)
+    traintype = models.CharField(_("training vehicle class"), max_length=4)
+    applydate = models.DateField(_("enrolment date"))
 
     class Meta:
-        verbose_name = _("学员")
-        verbose_name_plural = _("学员")
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
         ordering = ["stunum"]
         constraints = [
             models.UniqueConstraint(
@@ -285,8 +299,8 @@ class StudentTransfer(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("学员转校")
-        verbose_name_plural = _("学员转校")
+        verbose_name = _("student transfer")
+        verbose_name_plural = _("student transfers")
 
     def __str__(self) -> str:
         return f"{self.student_id}: {self.from_institution_id}→{self.to_institution_id}"
@@ -295,15 +309,15 @@ class StudentTransfer(models.Model):
 class AreaType(models.TextChoices):
     """教学区域类型. The wire codes are not confirmed by a public source (standards.md §2.2 [U])."""
 
-    SITE = "1", _("第二部分场地")
-    ROAD = "2", _("第三部分道路")
+    SITE = "1", _("part 2 training ground")
+    ROAD = "2", _("part 3 road")
 
 
 class AreaStatus(models.TextChoices):
-    PENDING = "pending", _("待审核")
-    APPROVED = "approved", _("已启用")
-    REJECTED = "rejected", _("已驳回")
-    DELETED = "deleted", _("已注销")
+    PENDING = "pending", _("pending review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    DELETED = "deleted", _("withdrawn")
 
 
 class TeachingArea(models.Model):
@@ -320,21 +334,21 @@ class TeachingArea(models.Model):
     platform = models.ForeignKey(
         TimingPlatform, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    seq = models.CharField(_("区域编号"), max_length=4)
-    name = models.CharField(_("名称"), max_length=100, blank=True)
-    address = models.CharField(_("地址"), max_length=200)
-    area = models.DecimalField(_("面积"), max_digits=12, decimal_places=2)
-    type = models.CharField(_("区域类型"), max_length=2, choices=AreaType.choices)
-    vehicletype = models.CharField(_("培训车型"), max_length=64)
-    polygon = models.JSONField(_("边界 (WGS-84 经纬度)"))
-    totalvehnum = models.PositiveIntegerField(_("可容纳车辆数"), null=True)
-    curvehnum = models.PositiveIntegerField(_("已投放车辆数"), null=True)
-    time_windows = models.JSONField(_("训练时段"), default=list, blank=True)
-    police_designated = models.BooleanField(_("公安指定路线"), default=False)
+    seq = models.CharField(_("area number"), max_length=4)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    area = models.DecimalField(_("area"), max_digits=12, decimal_places=2)
+    type = models.CharField(_("area type"), max_length=2, choices=AreaType.choices)
+    vehicletype = models.CharField(_("training vehicle class"), max_length=64)
+    polygon = models.JSONField(_("boundary (WGS-84 longitude/latitude)"))
+    totalvehnum = models.PositiveIntegerField(_("vehicle capacity"), null=True)
+    curvehnum = models.PositiveIntegerField(_("number of vehicles deployed"), null=True)
+    time_windows = models.JSONField(_("training time windows"), default=list, blank=True)
+    police_designated = models.BooleanField(_("police-designated route"), default=False)
     status = models.CharField(
-        _("审核状态"), max_length=16, choices=AreaStatus.choices, default=AreaStatus.PENDING
+        _("review status"), max_length=16, choices=AreaStatus.choices, default=AreaStatus.PENDING
     )
-    review_reason = models.TextField(_("审核意见"), blank=True)
+    review_reason = models.TextField(_("review comments"), blank=True)
     reviewed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -343,8 +357,8 @@ class TeachingArea(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("教学区域")
-        verbose_name_plural = _("教学区域")
+        verbose_name = _("teaching area")
+        verbose_name_plural = _("teaching areas")
         ordering = ["region_id", "seq"]
         constraints = [
             models.UniqueConstraint(
@@ -368,21 +382,21 @@ class FeeStandard(Filed):
     """收费标准 (charstandard)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="fees")
-    seq = models.CharField(_("编号"), max_length=8)
-    vehicletype = models.CharField(_("培训车型"), max_length=4)
-    trainningmode = models.CharField(_("培训模式"), max_length=8, blank=True)
-    subject = models.CharField(_("培训部分"), max_length=8, blank=True)
-    trainningtime = models.CharField(_("培训时段"), max_length=16, blank=True)
-    chargemode = models.CharField(_("收费模式"), max_length=8, blank=True)
-    paymode = models.CharField(_("付费模式"), max_length=8, blank=True)
-    service = models.CharField(_("服务内容"), max_length=200, blank=True)
-    price = models.DecimalField(_("价格"), max_digits=10, decimal_places=2)
-    classcurr = models.CharField(_("课程"), max_length=200)
-    uptime = models.DateField(_("更新日期"))
+    seq = models.CharField(_("number"), max_length=8)
+    vehicletype = models.CharField(_("training vehicle class"), max_length=4)
+    trainningmode = models.CharField(_("training mode"), max_length=8, blank=True)
+    subject = models.CharField(_("training part"), max_length=8, blank=True)
+    trainningtime = models.CharField(_("training time slot"), max_length=16, blank=True)
+    chargemode = models.CharField(_("charging mode"), max_length=8, blank=True)
+    paymode = models.CharField(_("payment mode"), max_length=8, blank=True)
+    service = models.CharField(_("service content"), max_length=200, blank=True)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    classcurr = models.CharField(_("course"), max_length=200)
+    uptime = models.DateField(_("update date"))
 
     class Meta:
-        verbose_name = _("收费标准")
-        verbose_name_plural = _("收费标准")
+        verbose_name = _("fee schedule")
+        verbose_name_plural = _("fee schedules")
         constraints = [
             models.UniqueConstraint(fields=["institution", "seq"], name="fee_institution_seq")
         ]
@@ -395,7 +409,7 @@ class UploadedFile(models.Model):
     """A file sent to ``imageup/{type}``. Identical bytes of the same type from the same
     platform get the same id back, so a retried upload stores nothing new."""
 
-    kind = models.CharField(_("文件类型"), max_length=32)
+    kind = models.CharField(_("file type"), max_length=32)
     platform = models.ForeignKey(TimingPlatform, on_delete=models.PROTECT, related_name="+")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
@@ -404,8 +418,8 @@ class UploadedFile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("上传文件")
-        verbose_name_plural = _("上传文件")
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "kind", "sha256"], name="upload_content_unique"

@@ -156,7 +156,7 @@ def get_for_platform(platform: TimingPlatform, kind: str, number: str) -> dict[s
 
 def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, Any]:
     """``regionreview/get``: flag 1 = approved (同意启用), otherwise 0 with the reason."""
-    seq = f"{int(seq):04d}" if seq.isdigit() else seq
+    seq = f"{int(seq):04d}" if seq.isascii() and seq.isdigit() else seq
     row = TeachingArea.objects.filter(
         institution__inscode=inscode, seq=seq, platform=platform
     ).first()
@@ -175,11 +175,13 @@ def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, A
 
 
 def institutions_for(user: User) -> QuerySet[Institution]:
-    return scoped(Institution.objects.select_related("district"), user, "district_id")
+    return scoped(Institution.objects.select_related("district"), user, "district__code")
 
 
 def personnel_for(user: User, role: str | None = None) -> QuerySet[Personnel]:
-    qs = scoped(Personnel.objects.select_related("institution"), user, "institution__district_id")
+    qs = scoped(
+        Personnel.objects.select_related("institution"), user, "institution__district__code"
+    )
     return qs.filter(role=role) if role else qs
 
 
@@ -190,18 +192,22 @@ def cars_for(user: User) -> QuerySet[TrainingCar]:
 
 
 def devices_for(user: User) -> QuerySet[Device]:
-    return scoped(Device.objects.select_related("institution"), user, "institution__district_id")
+    return scoped(Device.objects.select_related("institution"), user, "institution__district__code")
 
 
 def students_for(user: User) -> QuerySet[Student]:
-    return scoped(Student.objects.select_related("institution"), user, "institution__district_id")
+    return scoped(
+        Student.objects.select_related("institution"), user, "institution__district__code"
+    )
 
 
 def areas_for(user: User) -> QuerySet[TeachingArea]:
-    return scoped(TeachingArea.objects.select_related("institution"), user, "region_id")
+    return scoped(TeachingArea.objects.select_related("institution"), user, "region__code")
 
 
 def bindings_for(user: User) -> QuerySet[DeviceBinding]:
     return scoped(
-        DeviceBinding.objects.select_related("device", "car"), user, "car__institution__district_id"
+        DeviceBinding.objects.select_related("device", "car"),
+        user,
+        "car__institution__district__code",
     )

@@ -16,7 +16,7 @@ from jiapei.core.errors import FieldError
 # GB 11643-1999: weights for the first 17 digits and the check-character table.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 # Licence classes (准驾车型) of 公安部令第162号, C6 included.
 LICENCE_CLASSES = (
@@ -38,7 +38,7 @@ LICENCE_CLASSES = (
     "N",
     "P",
 )
-_CLASS_TOKEN_RE = re.compile(r"[A-Z]\d?")
+_CLASS_TOKEN_RE = re.compile(r"[A-Z][0-9]?")
 
 _PROVINCE_ABBR = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Ordinary plates: 1 province char, 1 letter, 5 alnum (letters exclude I and O), an optional
@@ -48,7 +48,12 @@ _PLATE_RE = re.compile(
     r"(?:[A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[学挂警]|[DF][A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{5}[DF])$"
 )
 _UNIFIED_RE = re.compile(r"^[0-9A-Z]{16}$")
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+# Exact date shapes: strptime alone would accept "2019031" as 2019-03-01.
+_DATE_FORMATS = (
+    (re.compile(r"^[0-9]{8}$"), "%Y%m%d"),
+    (re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "%Y-%m-%d"),
+)
 
 
 def idcard(field: str, value: str, *, today: date | None = None) -> str:
@@ -132,11 +137,13 @@ def mobile(field: str, value: str) -> str:
 def wire_date(field: str, value: str) -> date:
     """Parse ``yyyyMMdd`` (the standard's form) or ``yyyy-MM-dd``."""
     text = value.strip()
-    for fmt in ("%Y%m%d", "%Y-%m-%d"):
+    for shape, fmt in _DATE_FORMATS:
+        if not shape.match(text):
+            continue
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
-            continue
+            break
     raise FieldError(field, value, "日期格式应为 yyyyMMdd (date must be yyyyMMdd)")
 
 

@@ -33,6 +33,21 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection() -> Iterator[None]:
+    """Requests made through ``httpx.WSGITransport`` fire Django's request signals, which close
+    the database connection — and with it the test's transaction. Django's own test client
+    disconnects the same handler for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(scope="session")
 def platform_key() -> rsa.RSAPrivateKey:
     return generate_key()

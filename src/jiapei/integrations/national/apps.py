@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class NationalConfig(AppConfig):
     name = "jiapei.integrations.national"
     label = "national"
-    verbose_name = _("全国驾培平台")
+    verbose_name = _("national driver-training platform")

@@ -26,7 +26,7 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _seq(field: str, value: str) -> str:
-    if not value.isdigit() or len(value) > 4:
+    if not (value.isascii() and value.isdigit()) or len(value) > 4:
         raise FieldError(field, value, "区域编号应为1-4位数字 (up to 4 digits)")
     return f"{int(value):04d}"
 

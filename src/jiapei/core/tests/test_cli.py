@@ -1,0 +1,192 @@
+"""The real console commands (``jiapei demo``, ``worker``, ``serve``) in subprocesses.
+
+Each subprocess gets a temporary ``JIAPEI_DATA_DIR`` and its own database: a SQLite file in a
+temporary directory, or, when the suite runs on PostgreSQL (``DATABASE_URL=postgres://…``), a
+freshly created, uniquely named database that is dropped afterwards. A subprocess never sees the
+real database nor pytest-django's test database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+DEMO_ARGS = ["demo", "--cities", "1", "--institutions", "1", "--students", "2"]
+TOTALS = re.compile(
+    r"驾校 (?P<institutions>\d+), 教练员 (?P<coaches>\d+), 教练车 (?P<cars>\d+), "
+    r"计时终端 (?P<devices>\d+), 学员 (?P<students>\d+)"
+)
+FENCES = re.compile(
+    r"approved (?P<approved>\d+), 待审核 pending (?P<pending>\d+), "
+    r"已驳回 rejected (?P<rejected>\d+)"
+)
+
+
+def jiapei_command(*args: str) -> list[str]:
+    """The installed console script next to this interpreter, or ``python -m jiapei.cli``."""
+    script = Path(sys.executable).with_name("jiapei")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "jiapei.cli", *args]
+
+
+@contextmanager
+def fresh_database(tmp: Path) -> Iterator[tuple[str, str]]:
+    """Yield ``(DATABASE_URL, database name)`` for a database nobody else uses."""
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        path = tmp / "cli.sqlite3"
+        yield f"sqlite:///{path}", str(path)
+        return
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"jiapei_cli_{uuid.uuid4().hex[:16]}"
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}")), name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@dataclass
+class Installation:
+    """A throwaway installation: its directory, environment and database."""
+
+    root: Path
+    env: dict[str, str]
+    database: str
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            jiapei_command(*args), cwd=self.root, env=self.env, capture_output=True,
+            text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+
+
+@contextmanager
+def installation(root: Path) -> Iterator[Installation]:
+    with fresh_database(root) as (url, name):
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("JIAPEI_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        }
+        env.update(
+            DATABASE_URL=url,
+            JIAPEI_DATA_DIR=str(root / "data"),
+            XDG_RUNTIME_DIR=str(root),  # gunicorn's control socket, not the shared ~/.gunicorn
+            PYTHONUNBUFFERED="1",
+        )
+        yield Installation(root, env, name)
+
+
+def summary(output: str) -> dict[str, int]:
+    totals, fences = TOTALS.search(output), FENCES.search(output)
+    assert totals and fences, output
+    return {k: int(v) for k, v in {**totals.groupdict(), **fences.groupdict()}.items()}
+
+
+def check_ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Installation, str]]:
+    """An installation on which ``jiapei demo`` has run once, with that run's output."""
+    with installation(tmp_path_factory.mktemp("cli")) as inst:
+        yield inst, check_ok(inst.run(*DEMO_ARGS))
+
+
+def test_demo_exits_0_and_prints_the_summary(demo):
+    inst, output = demo
+    assert inst.database in output  # it used the throwaway database, not another one
+    counts = summary(output)
+    assert counts["institutions"] == 1
+    assert counts["students"] == 2
+    assert counts["coaches"] >= 1
+    assert counts["approved"] >= 1
+    assert "approved" in output
+    assert "1 所驾校 institutions in 1 市州 cities" in output
+    assert (inst.root / "data" / "demo_platform_key.pem").exists()
+
+
+def test_demo_twice_duplicates_nothing(demo):
+    inst, first = demo
+    second = check_ok(inst.run(*DEMO_ARGS))
+    assert summary(second) == summary(first)
+
+
+def test_worker_once_exits_0(demo):
+    inst, _ = demo
+    result = inst.run("worker", "--once", timeout=60)
+    check_ok(result)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_serve_answers_and_stops_on_sigterm(demo):
+    inst, _ = demo
+    port = free_port()
+    log_path = inst.root / f"serve-{port}.out"
+    with log_path.open("ab") as log:  # append mode: the children never overwrite each other
+        proc = subprocess.Popen(
+            jiapei_command("serve", "--port", str(port)), cwd=inst.root, env=inst.env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        status, deadline = None, time.monotonic() + 20
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=2).status_code
+            except httpx.TransportError:
+                status = None
+            if status == 200:
+                break
+            time.sleep(0.2)
+        assert status == 200, f"no 200 from /api/docs within 20 s:\n{read(log_path)}"
+
+        proc.send_signal(signal.SIGTERM)
+        returncode = proc.wait(timeout=15)
+        output = read(log_path)
+        assert returncode == 0, output
+        assert f"jiapei serving on http://127.0.0.1:{port}/" in output
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the session started above, by its id
+            proc.wait(timeout=10)

@@ -1,0 +1,72 @@
+"""The national platform's numbering: the HTTP client's wire behaviour and the fake's numbers."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from jiapei.integrations.national.client import HttpNationalPlatform, NationalPlatformError
+from jiapei.integrations.national.fake import FakeNationalPlatform
+from jiapei.signing import Signer, digest, load_public_key, public_pem, verify
+
+
+def _client(handler, key) -> HttpNationalPlatform:
+    return HttpNationalPlatform(
+        base_url="http://national.test/api",
+        signer=Signer(key, "ABC123"),
+        transport=httpx.MockTransport(handler),
+    )
+
+
+def test_http_client_sends_a_signed_country_request_and_reads_the_number(platform_key):
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["path"] = request.url.path
+        seen["params"] = dict(request.url.params)
+        seen["body"] = request.content
+        return httpx.Response(
+            200, json={"errorcode": 0, "message": "", "data": {"coachnum": "1234567890123456"}}
+        )
+
+    number = _client(handler, platform_key).issue_number("coach", {"name": "王五"})
+
+    assert number == "1234567890123456"
+    assert seen["path"] == "/api/country/coach"
+    assert json.loads(seen["body"]) == {"name": "王五"}
+    params = seen["params"]
+    assert params["user"] == "ABC123"
+    public = load_public_key(public_pem(platform_key))
+    assert verify(public, seen["body"], int(params["ts"]), params["sign"])
+    assert digest(seen["body"], int(params["ts"]))  # the digest is over the exact bytes sent
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(200, json={"errorcode": 7, "message": "重复", "data": None}),
+        httpx.Response(200, json={"errorcode": 0, "message": "", "data": {"coachnum": "short"}}),
+        httpx.Response(502, text="<html>bad gateway</html>"),
+    ],
+)
+def test_http_client_refusals_become_upstream_errors(platform_key, reply):
+    with pytest.raises(NationalPlatformError) as caught:
+        _client(lambda request: reply, platform_key).issue_number("coach", {})
+    assert caught.value.status == 502
+
+
+def test_http_client_network_failure_is_an_upstream_error(platform_key):
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(NationalPlatformError, match="unavailable"):
+        _client(handler, platform_key).issue_number("student", {})
+
+
+def test_fake_issues_unique_well_formed_numbers(db, settings):
+    fake = FakeNationalPlatform()
+    numbers = {fake.issue_number("student", {}) for _ in range(200)}
+    assert len(numbers) == 200
+    assert all(len(n) == 16 and n.isdigit() and n.startswith("430050") for n in numbers)
