@@ -8,15 +8,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBasicAuth, django_auth
 
-from jiapei.core.errors import ErrorCode, SignatureRejected
+from jiapei.core.errors import ErrorCode, MalformedBody, SignatureRejected
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import normalize_serial
 from jiapei.signing import load_public_key, verify
@@ -71,6 +73,8 @@ class SignedPlatform:
             raise SignatureRejected(
                 ErrorCode.BAD_SIGNATURE, "签名验证失败 (signature does not verify)"
             )
+        if self.file_field is None:
+            _require_json_object(body)
         return platform
 
     def _signed_bytes(self, request: HttpRequest) -> bytes:
@@ -88,13 +92,27 @@ class SignedPlatform:
         return data
 
 
+def _require_json_object(body: bytes) -> None:
+    """Refuse, once the caller is known, a body that is not a UTF-8 JSON object."""
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedBody(f"请求体不是有效的 JSON (body is not JSON: {exc})") from None
+    if not isinstance(parsed, dict):
+        raise MalformedBody(
+            f"请求体应为 JSON 对象，收到 {type(parsed).__name__} (body must be a JSON object)"
+        )
+
+
 class RegulatorBasicAuth(HttpBasicAuth):
     def authenticate(self, request: HttpRequest, username: str, password: str) -> Any:
         user = authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
             request.user = user
             return user
-        return None
+        # Credentials were offered and are wrong: say so, rather than letting the session
+        # authenticator answer with a CSRF failure.
+        raise AuthenticationError(401, "用户名或密码错误 (wrong username or password)")
 
 
 user_auth = [RegulatorBasicAuth(), django_auth]

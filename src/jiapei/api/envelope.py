@@ -92,12 +92,24 @@ def install_handlers(api: NinjaAPI) -> None:
             api,
             request,
             code=ErrorCode.NOT_AUTHENTICATED,
-            message="需要登录 (authentication required)",
+            message=exc.message
+            if exc.message != "Unauthorized"
+            else "需要登录 (authentication required)",
             status=401,
         )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {
+            400: ErrorCode.MALFORMED_BODY,
+            401: ErrorCode.NOT_AUTHENTICATED,
+            403: ErrorCode.FORBIDDEN,
+            404: ErrorCode.NOT_FOUND,
+        }
         return envelope_error(
-            api, request, code=exc.status_code * 10, message=str(exc), status=exc.status_code
+            api,
+            request,
+            code=codes.get(exc.status_code, ErrorCode.VALIDATION),
+            message=str(exc),
+            status=exc.status_code,
         )

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from jiapei.accounts.models import User
+from jiapei.accounts.models import Role, User
 from jiapei.accounts.queries import region_scope_prefix, region_tree
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
@@ -28,14 +28,13 @@ def _user(request: HttpRequest) -> tuple[User, Actor]:
 
 
 class Page(Schema):
-    limit: int = 100
-    offset: int = 0
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
 
 
 def _page(qs: Any, page: Page, view: Any) -> dict[str, Any]:
-    limit = max(1, min(page.limit, 1000))
     total = qs.count()
-    rows = [view(r) for r in qs[page.offset : page.offset + limit]]
+    rows = [view(r) for r in qs[page.offset : page.offset + page.limit]]
     return ok({"total": total, "items": rows})
 
 
@@ -64,8 +63,12 @@ class StatusIn(Schema):
 
 @router.get("platforms", summary="计时平台列表 (timing platforms)")
 def platforms(request: HttpRequest) -> dict[str, Any]:
-    _user(request)
-    return ok([queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")])
+    user, _ = _user(request)
+    rows = [queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")]
+    if user.role != Role.PROVINCE_REGULATOR:
+        # Certificates and callback addresses are the province's business only.
+        rows = [{k: r[k] for k in ("platnum", "name", "status")} for r in rows]
+    return ok(rows)
 
 
 @router.post("platforms", summary="登记计时平台 (register a timing platform; province only)")

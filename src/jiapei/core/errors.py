@@ -51,6 +51,9 @@ class FieldError(DomainError):
         super().__init__(f"{field}={value!r}: {message}", field=field, value=value)
         self.reason = message
 
+    def as_data(self) -> dict[str, Any]:
+        return {"errors": [{"field": self.field, "value": self.value, "message": self.reason}]}
+
 
 class FieldErrors(DomainError):
     """Several fields are unacceptable; all are reported at once."""
@@ -65,6 +68,12 @@ class FieldErrors(DomainError):
                 {"field": e.field, "value": e.value, "message": e.reason} for e in self.errors
             ]
         }
+
+
+class MalformedBody(DomainError):
+    """The request body is not what the resource takes (not JSON, or not a JSON object)."""
+
+    code = ErrorCode.MALFORMED_BODY
 
 
 class NotFound(DomainError):

@@ -75,17 +75,26 @@ def claim(*, limit: int = 50) -> list[OutboxMessage]:
             due = due.select_for_update(skip_locked=True)
         rows = list(due[:limit])
         OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=lease)
+    for row in rows:
+        row.locked_until = lease
     return rows
 
 
 def deliver(message: OutboxMessage, transport: Transport) -> bool:
-    """Send one claimed message and record the outcome. Returns True when acknowledged."""
+    """Send one claimed message and record the outcome. Returns True when acknowledged.
+
+    Outcomes are written only while this relay still holds its lease: if the lease expired and
+    another relay took the message over, a late result from this one must not undo theirs.
+    """
+    held = OutboxMessage.objects.filter(
+        pk=message.pk, status=MessageStatus.PENDING, locked_until=message.locked_until
+    )
     try:
         transport(message)
     except Exception as exc:
         attempts = message.attempts + 1
         dead = attempts >= MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message.pk).update(
+        held.update(
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=timezone.now() + backoff(attempts),
@@ -94,7 +103,7 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
         )
         logger.warning("outbox message %s failed (attempt %s): %s", message.pk, attempts, exc)
         return False
-    OutboxMessage.objects.filter(pk=message.pk).update(
+    OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
         attempts=message.attempts + 1,
         status=MessageStatus.DELIVERED,
         delivered_at=timezone.now(),
@@ -104,16 +113,15 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
     return True
 
 
-def relay_due(transports: dict[str, Transport], *, limit: int = 50) -> tuple[int, int]:
+def _no_transport(message: OutboxMessage) -> None:
+    raise DeliveryError(f"no transport configured for destination {message.destination!r}")
+
+
+def relay_due(transports: dict[str, Transport], *, limit: int = 20) -> tuple[int, int]:
     """Claim and send due messages. Returns (delivered, failed)."""
     delivered = failed = 0
     for message in claim(limit=limit):
-        transport = transports.get(message.destination)
-        if transport is None:
-            logger.error("no transport for destination %s", message.destination)
-            failed += 1
-            continue
-        if deliver(message, transport):
+        if deliver(message, transports.get(message.destination, _no_transport)):
             delivered += 1
         else:
             failed += 1

@@ -187,7 +187,7 @@ def personnel_for(user: User, role: str | None = None) -> QuerySet[Personnel]:
 
 def cars_for(user: User) -> QuerySet[TrainingCar]:
     return scoped(
-        TrainingCar.objects.select_related("institution"), user, "institution__district_id"
+        TrainingCar.objects.select_related("institution"), user, "institution__district__code"
     )
 
 

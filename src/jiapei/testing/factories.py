@@ -120,9 +120,8 @@ class FeePayload(factory.DictFactory):
 
 def payload(factory_cls: type[factory.DictFactory], **overrides: Any) -> dict[str, Any]:
     """Build a payload, dropping fields overridden with ``None`` (to test missing fields)."""
-    data: dict[str, Any] = dict(
-        factory_cls(**{k: v for k, v in overrides.items() if v is not None})
-    )
+    built: Any = factory_cls(**{k: v for k, v in overrides.items() if v is not None})
+    data: dict[str, Any] = dict(built)
     for key, value in overrides.items():
         if value is None:
             data.pop(key, None)

@@ -39,23 +39,6 @@ ENVELOPE_KEYS = {"errorcode", "message", "data"}
 
 
 @pytest.fixture(autouse=True)
-def _keep_test_connection() -> Iterator[None]:
-    """Requests go through the real WSGI handler, whose ``request_finished`` signal closes the
-    database connection, and with it the test's transaction on PostgreSQL. Django's own test
-    client disconnects that handler for the same reason."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    started = request_started.disconnect(close_old_connections)
-    finished = request_finished.disconnect(close_old_connections)
-    yield
-    if started:
-        request_started.connect(close_old_connections)
-    if finished:
-        request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     # Every API call authenticates with HTTP Basic; the production hasher costs ~0.3 s a call.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,12 +12,14 @@ import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from types import SimpleNamespace
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 
 from jiapei.accounts.models import User
 from jiapei.integrations.timingplatform import send_callback
@@ -31,23 +33,6 @@ from jiapei.sim.receiver import CallbackReceiver
 from jiapei.testing import factories as f
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _keep_test_connection() -> Iterator[None]:
-    """Requests go through the real WSGI handler, whose ``request_finished`` signal closes the
-    database connection, and with it the test's transaction on PostgreSQL. Django's own test
-    client disconnects that handler for the same reason."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    started = request_started.disconnect(close_old_connections)
-    finished = request_finished.disconnect(close_old_connections)
-    yield
-    if started:
-        request_started.connect(close_old_connections)
-    if finished:
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
@@ -295,14 +280,15 @@ def test_enqueue_with_the_same_key_twice_stores_one_row(platform: TimingPlatform
     assert [body["note"] for _, body in receiver.received] == ["first"]
 
 
-def test_enqueue_outside_a_transaction_is_refused(
-    platform: TimingPlatform, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setattr(connection, "in_atomic_block", False)
-    with pytest.raises(RuntimeError, match="transaction"):
+def test_enqueue_outside_a_transaction_is_refused(platform: TimingPlatform):
+    # The test itself runs inside a transaction, so the connection is made to say it is not.
+    outside = SimpleNamespace(in_atomic_block=False)
+    with (
+        patch("jiapei.outbox.services.connection", outside),
+        pytest.raises(RuntimeError, match="transaction"),
+    ):
         enqueue(idempotency_key="k", destination=Destination.TIMING_PLATFORM, path="/reviewmsg",
                 payload={}, platform=platform)  # fmt: skip
-    monkeypatch.undo()
     assert not OutboxMessage.objects.exists()
 
 

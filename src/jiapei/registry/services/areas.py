@@ -34,10 +34,18 @@ def _seq(field: str, value: str) -> str:
 def _polygon(coordtype: str | None) -> Any:
     def parse(field: str, value: Any) -> list[list[float]]:
         ring = v.polygon(field, value)
-        if coordtype == "GCJ02":
-            ring = gcj02_to_wgs84_ring(ring)
-        # Checked again after conversion: the province box is in WGS-84.
-        return v.polygon(field, ring, bbox=province_bbox(settings.JIAPEI_PROVINCE))
+        wgs84 = gcj02_to_wgs84_ring(ring) if coordtype == "GCJ02" else ring
+        # The province box is in WGS-84, so the check uses converted points, while the error
+        # names the vertex as the caller sent it.
+        west, south, east, north = province_bbox(settings.JIAPEI_PROVINCE)
+        for (sent_lng, sent_lat), (lng, lat) in zip(ring, wgs84, strict=True):
+            if not (west <= lng <= east and south <= lat <= north):
+                raise FieldError(
+                    field,
+                    value,
+                    f"坐标 {sent_lng},{sent_lat} 不在本省范围内 (outside the province)",
+                )
+        return wgs84
 
     return parse
 

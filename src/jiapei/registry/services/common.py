@@ -10,10 +10,16 @@ from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import FieldError, FieldErrors, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
 from jiapei.integrations import national
 from jiapei.registry import validation as v
-from jiapei.registry.models import Filed, Institution, TimingPlatform, UploadedFile
+from jiapei.registry.models import (
+    Filed,
+    FilingStatus,
+    Institution,
+    TimingPlatform,
+    UploadedFile,
+)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Filed)
@@ -122,16 +128,21 @@ def served_institution(platform: TimingPlatform, inscode: str | None) -> Institu
     return institution
 
 
-def uploaded(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
-    """Parser for a file id returned by ``imageup``: it must exist and belong to ``platform``."""
+def uploaded(platform: TimingPlatform, kind: str) -> Callable[[str, str], UploadedFile]:
+    """Parser for a file id returned by ``imageup``: it must exist, belong to ``platform`` and
+    have been uploaded as ``kind`` (a car photo is not a coach's portrait)."""
 
     def parse(field: str, value: str) -> UploadedFile:
-        try:
-            return UploadedFile.objects.get(pk=int(value), platform=platform)
-        except (ValueError, UploadedFile.DoesNotExist):
+        if not (value.isascii() and value.isdigit()):
+            raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
+        row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        if row is None:
+            raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
+        if row.kind != kind:
             raise FieldError(
-                field, value, "文件编号不存在 (unknown file id; upload it first)"
-            ) from None
+                field, value, f"文件类型为 {row.kind}，应为 {kind} (uploaded as another type)"
+            )
+        return row
 
     return parse
 
@@ -181,6 +192,11 @@ def upsert(
                     actor=actor, action=f"{action}.create", obj=row, after=trail.snapshot(row)
                 )
                 return row, True
+            if row.filing_status == FilingStatus.REVOKED:
+                raise Conflict(
+                    f"{row}: 该备案已被监管部门撤销（{row.status_reason}），须由监管部门恢复后才能"
+                    "重新备案 (revoked by the regulator; only the regulator can restore it)",
+                )
             before = trail.snapshot(row)
             for key, value in {**lookup, **values}.items():
                 setattr(row, key, value)

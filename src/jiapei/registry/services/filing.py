@@ -44,6 +44,7 @@ from jiapei.registry.services.common import (
     upsert,
 )
 
+PHOTO_KIND = {"coach": "coachimg", "examiner": "examinerimg", "securityguard": "securityguardimg"}
 NUMBER_FIELD = {
     PersonnelRole.COACH: "coachnum",
     PersonnelRole.EXAMINER: "examnum",
@@ -107,7 +108,7 @@ def file_institution(
             field="inscode",
             value=existing.inscode,
         )
-    if by_licnum is not None and existing is not None and by_licnum.pk != existing.pk:
+    if by_licnum is not None and (existing is None or by_licnum.pk != existing.pk):
         raise Conflict(
             f"licnum={values['licnum']!r}: 经营许可证号已被机构 {by_licnum.inscode} 使用 "
             "(licence number belongs to another institution)",
@@ -142,7 +143,9 @@ def file_personnel(
         "idcard": f.get("idcard", lambda n, x: v.idcard(n, x, today=now)),
         "mobile": f.get("mobile", v.mobile),
         "address": f.get("address", required=False, default=""),
-        "photo": f.get("photo", uploaded(platform), required=role == PersonnelRole.COACH),
+        "photo": f.get(
+            "photo", uploaded(platform, PHOTO_KIND[role]), required=role == PersonnelRole.COACH
+        ),
         "fingerprint": f.get("fingerprint", required=False, default=""),
         "drilicence": f.get("drilicence", required=needs_licence, default=""),
         "fstdrilicdate": f.get("fstdrilicdate", v.wire_date, required=needs_licence),
@@ -187,12 +190,19 @@ def file_personnel(
             field=number_field,
             value=number,
         )
-    if by_id is not None and existing is not None and by_id.pk != existing.pk:
+    if by_id is not None and (existing is None or by_id.pk != existing.pk):
         raise Conflict(
             f"idcard={values['idcard']!r}: 该身份证号已备案为 {by_id.number} (already filed "
             "under another number)",
             field="idcard",
             value=values["idcard"],
+        )
+    if existing is not None and existing.idcard != values["idcard"]:
+        raise Conflict(
+            f"{number_field}={number!r}: 该编号属于另一人 {existing.name} (number belongs to "
+            "another person; a person's ID number cannot change)",
+            field=number_field,
+            value=number,
         )
     if (
         existing is not None
@@ -260,7 +270,7 @@ def file_student(
         "sex": f.get("sex", one_of("1", "2")),
         "phone": f.get("phone", v.mobile),
         "address": f.get("address", required=False, default=""),
-        "photo": f.get("photo", uploaded(platform)),
+        "photo": f.get("photo", uploaded(platform, "stuimg")),
         "fingerprint": f.get("fingerprint", required=False, default=""),
         "busitype": f.get("busitype", one_of("0", "1", "9")),
         "drilicnum": f.get("drilicnum", required=False, default=""),
@@ -298,18 +308,28 @@ def file_student(
     key = {"cardtype": cardtype, "idcard": values["idcard"], "traintype": values["traintype"]}
     by_identity = Student.objects.filter(**key).first()
     existing = Student.objects.filter(stunum=stunum).first() if stunum else by_identity
-    if by_identity is not None and existing is not None and by_identity.pk != existing.pk:
+    if by_identity is not None and (existing is None or by_identity.pk != existing.pk):
         raise Conflict(
             f"idcard={values['idcard']!r}: 该学员已以 {by_identity.stunum} 报名同一车型 "
             "(already enrolled for this class)",
             field="idcard",
             value=values["idcard"],
         )
+    if existing is not None and (existing.idcard, existing.traintype) != (
+        values["idcard"],
+        values["traintype"],
+    ):
+        raise Conflict(
+            f"stunum={stunum!r}: 该编号属于另一学员或另一车型的报名 (number belongs to another "
+            "enrolment; ID number and class cannot change)",
+            field="stunum",
+            value=stunum,
+        )
     if existing is not None and existing.institution_id != institution.pk:
         raise Conflict(
             f"stunum={existing.stunum!r}: 学员属于其他机构，请使用转校接口 (use transfer)",
-            field="inscode",
-            value=institution.inscode,
+            field="stunum",
+            value=existing.stunum,
         )
     number = resolve_number("student", stunum, existing, "stunum", dict(data))
     return upsert(
@@ -408,7 +428,7 @@ def file_fee_standard(
     """File a fee standard (收费标准). Natural key: (inscode, seq)."""
     f = Fields(data)
     institution = served_institution(platform, f.get("inscode"))
-    seq = f.get("seq")
+    seq = f.get("seq", fee_seq)
     values: dict[str, Any] = {
         "vehicletype": f.get("vehicletype", v.licence_class),
         "trainningmode": f.get("trainningmode", required=False, default=""),
@@ -421,6 +441,17 @@ def file_fee_standard(
         "classcurr": f.get("classcurr"),
         "uptime": f.get("uptime", v.wire_date),
     }
+    if values["vehicletype"]:
+        try:
+            v.within(
+                "vehicletype",
+                data.get("vehicletype", ""),
+                [values["vehicletype"]],
+                institution.classes,
+                "机构经营范围",
+            )
+        except FieldError as exc:
+            f.add(exc)
     f.check()
     values["platform"] = platform
     values["filing_status"] = FilingStatus.ACTIVE
@@ -435,12 +466,21 @@ def file_fee_standard(
     )
 
 
+def fee_seq(field: str, value: str) -> str:
+    """Fee numbers compare as numbers when numeric: "3" and "03" are the same standard."""
+    if value.isascii() and value.isdigit():
+        return str(int(value))
+    if len(value) > 8:
+        raise FieldError(field, value, "编号不超过8位 (at most 8 characters)")
+    return value
+
+
 def delete_fee_standard(
     *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
 ) -> FeeStandard:
     f = Fields(data)
     institution = served_institution(platform, f.get("inscode"))
-    seq = f.get("seq")
+    seq = f.get("seq", fee_seq)
     f.check()
     with transaction.atomic():
         row = (

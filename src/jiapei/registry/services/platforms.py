@@ -119,17 +119,17 @@ def set_platform_status(
             after=trail.snapshot(platform),
             reason=reason,
         )
-        if status in (PlatformStatus.ACTIVE, PlatformStatus.REVOKED):
-            for institution in Institution.objects.filter(
-                platform=platform, filing_status=FilingStatus.ACTIVE
-            ):
-                notify_record_change(
-                    platform=platform,
-                    recordtype="1",
-                    changetype="1" if status == "active" else "0",
-                    inscode=institution.inscode,
-                    recordnum=platform.platnum,
-                    reason=reason,
-                    key=f"recordchangemsg:{entry.pk}:{institution.inscode}",
-                )
+        # Each transition tells the schools' platform: restored ('1') or not usable ('0').
+        for institution in Institution.objects.filter(
+            platform=platform, filing_status=FilingStatus.ACTIVE
+        ):
+            notify_record_change(
+                platform=platform,
+                recordtype="1",
+                changetype="1" if status == "active" else "0",
+                inscode=institution.inscode,
+                recordnum=platform.platnum,
+                reason=reason,
+                key=f"recordchangemsg:{entry.pk}:{institution.inscode}",
+            )
         return platform

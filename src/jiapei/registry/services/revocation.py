@@ -35,6 +35,12 @@ def set_filing_revoked(*, actor: Actor, kind: str, number: str, revoked: bool, r
             row = Personnel.objects.select_for_update().filter(role=kind, number=number).first()
         if row is None or not in_scope(user, row.institution.district_id):
             raise NotFound(f"{number!r}: 备案不存在 (no such filing)", field="number", value=number)
+        if row.filing_status == FilingStatus.DELETED:
+            raise FieldError(
+                "number",
+                number,
+                "该备案已由计时平台注销，无需撤销或恢复 (withdrawn by its platform)",
+            )
         target = FilingStatus.REVOKED if revoked else FilingStatus.ACTIVE
         if row.filing_status == target:
             return row

@@ -43,7 +43,7 @@ def file_trainingcar(
         "engnum": f.get("engnum", required=False, default=""),
         "licnum": f.get("licnum", v.plate),
         "platecolor": f.get("platecolor"),
-        "photo": f.get("photo", uploaded(platform), required=False),
+        "photo": f.get("photo", uploaded(platform, "vehimg"), required=False),
         "manufacture": f.get("manufacture"),
         "brand": f.get("brand"),
         "model": f.get("model", required=False, default=""),
@@ -68,7 +68,7 @@ def file_trainingcar(
     values["filing_status"] = FilingStatus.ACTIVE
     by_plate = TrainingCar.objects.filter(licnum=values["licnum"]).first()
     existing = TrainingCar.objects.filter(carnum=carnum).first() if carnum else by_plate
-    if by_plate is not None and existing is not None and by_plate.pk != existing.pk:
+    if by_plate is not None and (existing is None or by_plate.pk != existing.pk):
         raise Conflict(
             f"licnum={values['licnum']!r}: 该车牌已备案为 {by_plate.carnum} (plate filed "
             "under another number)",
@@ -113,11 +113,18 @@ def file_device(
     values["filing_status"] = FilingStatus.ACTIVE
     by_sn = Device.objects.filter(vender=values["vender"], sn=values["sn"]).first()
     existing = Device.objects.filter(devnum=devnum).first() if devnum else by_sn
-    if by_sn is not None and existing is not None and by_sn.pk != existing.pk:
+    if by_sn is not None and (existing is None or by_sn.pk != existing.pk):
         raise Conflict(
             f"sn={values['sn']!r}: 该终端已备案为 {by_sn.devnum} (filed under another number)",
             field="sn",
             value=values["sn"],
+        )
+    if existing is not None and (existing.vender, existing.sn) != (values["vender"], values["sn"]):
+        raise Conflict(
+            f"devnum={devnum!r}: 该编号属于另一台终端 {existing.vender}/{existing.sn} (number "
+            "belongs to another terminal)",
+            field="devnum",
+            value=devnum,
         )
     if existing is not None and existing.platform_id != platform.pk:
         raise Conflict(

@@ -8,6 +8,7 @@ binding, no upload, no audit-log row and no national number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ from jiapei.signing import Signer
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.testing import factories as f
-from jiapei.testing.fixtures import School, wsgi_client
+from jiapei.testing.fixtures import wsgi_client
 
 STORED = (
     Institution,
@@ -57,6 +58,12 @@ SQUARE_RING = [[112.90, 28.20], [112.91, 28.20], [112.91, 28.21], [112.90, 28.21
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # The platform fixture creates a regulator account; PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def stored() -> dict[str, list[dict[str, Any]]]:
@@ -99,10 +106,10 @@ def errors_by_field(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 def gb11643(first17: str) -> str:
+    """``first17`` completed with its GB 11643 check character (independent of the product)."""
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return (
-        first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-    )
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
 
 
 def id_ending_in_x(prefix: str = "43010419880512") -> str:
@@ -119,26 +126,42 @@ def tomorrow() -> str:
     return wire(timezone.localdate() + timedelta(days=1))
 
 
+@dataclass
+class FiledSchool:
+    """An institution (busiscope C1,C2) and a coach portrait, filed through the interface."""
+
+    inscode: str
+    photo: str
+
+
+@pytest.fixture
+def ins(tp: TimingPlatformClient) -> FiledSchool:
+    inscode = tp.post("institution", f.InstitutionPayload())["inscode"]
+    return FiledSchool(inscode, tp.upload("coachimg", portrait(1)))
+
+
 @pytest.fixture
 def student_photo(tp: TimingPlatformClient) -> str:
     return tp.upload("stuimg", portrait(777))
 
 
-def coach(school: School, **overrides: Any) -> dict[str, Any]:
-    return f.payload(
-        f.CoachPayload, **{"inscode": school.inscode, "photo": school.photo, **overrides}
-    )
+# Payload builders for a school: ``School`` (all filed) or ``FiledSchool`` (institution + photo).
 
 
-def student(school: School, photo: str, **overrides: Any) -> dict[str, Any]:
+def coach(school: Any, **overrides: Any) -> dict[str, Any]:
+    fields = {"inscode": school.inscode, "photo": school.photo, **overrides}
+    return f.payload(f.CoachPayload, **fields)
+
+
+def student(school: Any, photo: str, **overrides: Any) -> dict[str, Any]:
     return f.payload(f.StudentPayload, inscode=school.inscode, photo=photo, **overrides)
 
 
-def car(school: School, **overrides: Any) -> dict[str, Any]:
+def car(school: Any, **overrides: Any) -> dict[str, Any]:
     return f.payload(f.TrainingCarPayload, inscode=school.inscode, **overrides)
 
 
-def area(school: School, **overrides: Any) -> dict[str, Any]:
+def area(school: Any, **overrides: Any) -> dict[str, Any]:
     return f.payload(f.AreaPayload, inscode=school.inscode, **overrides)
 
 
@@ -164,17 +187,17 @@ def raw_post(tp: TimingPlatformClient) -> Iterator[Callable[[str, bytes], httpx.
 # --- ID numbers ---------------------------------------------------------------------------
 
 
-def test_coach_idcard_with_a_wrong_check_digit_is_refused(tp, school, db):
+def test_coach_idcard_with_a_wrong_check_digit_is_refused(tp, ins, db):
     good = gb11643("43010419850607123")
     bad = good[:17] + ("1" if good[17] == "0" else "0")
-    envelope = refused(tp, "coach", coach(school, idcard=bad), field="idcard", value=bad)
+    envelope = refused(tp, "coach", coach(ins, idcard=bad), field="idcard", value=bad)
     assert f"应为 {good[17]}" in envelope["message"]
 
 
-def test_student_idcard_with_a_wrong_check_digit_is_refused(tp, school, student_photo, db):
+def test_student_idcard_with_a_wrong_check_digit_is_refused(tp, ins, student_photo, db):
     good = gb11643("43010420010203456")
     bad = good[:17] + ("1" if good[17] == "0" else "0")
-    refused(tp, "student", student(school, student_photo, idcard=bad), field="idcard", value=bad)
+    refused(tp, "student", student(ins, student_photo, idcard=bad), field="idcard", value=bad)
 
 
 @pytest.mark.parametrize(
@@ -182,44 +205,44 @@ def test_student_idcard_with_a_wrong_check_digit_is_refused(tp, school, student_
     ["43010419850607123", "4301041985060712345", "430104850607123"],
     ids=["17-chars", "19-chars", "15-chars"],
 )
-def test_idcard_of_the_wrong_length_is_refused(tp, school, idcard, db):
-    refused(tp, "coach", coach(school, idcard=idcard), field="idcard", value=idcard)
+def test_idcard_of_the_wrong_length_is_refused(tp, ins, idcard, db):
+    refused(tp, "coach", coach(ins, idcard=idcard), field="idcard", value=idcard)
 
 
 @pytest.mark.parametrize("birth", ["19850230", "19851301", "18990101"])
-def test_idcard_with_an_impossible_birth_date_is_refused(tp, school, birth, db):
+def test_idcard_with_an_impossible_birth_date_is_refused(tp, ins, birth, db):
     idcard = gb11643(f"430104{birth}123")
-    envelope = refused(tp, "coach", coach(school, idcard=idcard), field="idcard", value=idcard)
+    envelope = refused(tp, "coach", coach(ins, idcard=idcard), field="idcard", value=idcard)
     assert "出生日期" in envelope["message"]
 
 
-def test_idcard_born_after_today_is_refused(tp, school, student_photo, db):
+def test_idcard_born_after_today_is_refused(tp, ins, student_photo, db):
     idcard = gb11643(f"430104{tomorrow()}123")
-    payload = student(school, student_photo, idcard=idcard)
+    payload = student(ins, student_photo, idcard=idcard)
     refused(tp, "student", payload, field="idcard", value=idcard)
 
 
-def test_lower_case_x_is_accepted_and_stored_upper_case(tp, school, db):
+def test_lower_case_x_is_accepted_and_stored_upper_case(tp, ins, db):
     idcard = id_ending_in_x()
-    filed = tp.post("coach", coach(school, idcard=idcard.lower()))
+    filed = tp.post("coach", coach(ins, idcard=idcard.lower()))
     row = Personnel.objects.get(number=filed["coachnum"])
     assert row.idcard == idcard
     # The normalised number is the natural key: the upper-case spelling is the same coach.
-    again = tp.post("coach", coach(school, idcard=idcard, name=row.name))
+    again = tp.post("coach", coach(ins, idcard=idcard, name=row.name))
     assert again == {"coachnum": filed["coachnum"], "created": False}
     assert Personnel.objects.filter(idcard__iexact=idcard).count() == 1
 
 
-def test_student_lower_case_x_is_the_same_enrolment(tp, school, student_photo, db):
+def test_student_lower_case_x_is_the_same_enrolment(tp, ins, student_photo, db):
     idcard = id_ending_in_x("43010420000101")
-    first = tp.post("student", student(school, student_photo, idcard=idcard.lower()))
-    again = tp.post("student", student(school, student_photo, idcard=idcard))
+    first = tp.post("student", student(ins, student_photo, idcard=idcard.lower()))
+    again = tp.post("student", student(ins, student_photo, idcard=idcard))
     assert again == {"stunum": first["stunum"], "created": False}
     assert Student.objects.get(stunum=first["stunum"]).idcard == idcard
 
 
-def test_non_resident_card_types_are_not_checked_as_gb11643(tp, school, student_photo, db):
-    filed = tp.post("student", student(school, student_photo, cardtype="2", idcard="E12345678"))
+def test_non_resident_card_types_are_not_checked_as_gb11643(tp, ins, student_photo, db):
+    filed = tp.post("student", student(ins, student_photo, cardtype="2", idcard="E12345678"))
     assert Student.objects.get(stunum=filed["stunum"]).idcard == "E12345678"
 
 
@@ -227,8 +250,8 @@ def test_non_resident_card_types_are_not_checked_as_gb11643(tp, school, student_
 
 
 @pytest.mark.parametrize("licnum", ["湘A123学", "湘I12345", "XA12345", "湘A1234试", "湘A1234567"])
-def test_bad_plate_is_refused(tp, school, licnum, db):
-    envelope = refused(tp, "trainingcar", car(school, licnum=licnum), field="licnum", value=licnum)
+def test_bad_plate_is_refused(tp, ins, licnum, db):
+    envelope = refused(tp, "trainingcar", car(ins, licnum=licnum), field="licnum", value=licnum)
     assert "车牌" in envelope["message"]
 
 
@@ -243,11 +266,11 @@ def test_bad_plate_is_refused(tp, school, licnum, db):
         ("湘A·5680学", "湘A5680学"),
     ],
 )
-def test_training_and_new_energy_plates_are_accepted(tp, school, licnum, stored_as, db):
-    filed = tp.post("trainingcar", car(school, licnum=licnum))
+def test_training_and_new_energy_plates_are_accepted(tp, ins, licnum, stored_as, db):
+    filed = tp.post("trainingcar", car(ins, licnum=licnum))
     assert TrainingCar.objects.get(carnum=filed["carnum"]).licnum == stored_as
     # The normalised plate is the natural key: filing it again finds the same car.
-    assert tp.post("trainingcar", car(school, licnum=stored_as))["carnum"] == filed["carnum"]
+    assert tp.post("trainingcar", car(ins, licnum=stored_as))["carnum"] == filed["carnum"]
 
 
 # --- licence classes ----------------------------------------------------------------------
@@ -288,56 +311,56 @@ def test_c6_is_a_known_class_for_institution_car_coach_and_student(tp, student_p
 
 @pytest.mark.parametrize("field", ["teachpermitted", "dripermitted"])
 @pytest.mark.parametrize("classes", ["C9", "Z1", "C1,C9"])
-def test_coach_with_an_unknown_class_is_refused(tp, school, field, classes, db):
-    refused(tp, "coach", coach(school, **{field: classes}), field=field, value=classes)
+def test_coach_with_an_unknown_class_is_refused(tp, ins, field, classes, db):
+    refused(tp, "coach", coach(ins, **{field: classes}), field=field, value=classes)
 
 
-def test_coach_class_lists_are_stored_normalised(tp, school, db):
-    filed = tp.post("coach", coach(school, dripermitted="C1、C2", teachpermitted="c1C2"))
+def test_coach_class_lists_are_stored_normalised(tp, ins, db):
+    filed = tp.post("coach", coach(ins, dripermitted="C1、C2", teachpermitted="c1C2"))
     row = Personnel.objects.get(number=filed["coachnum"])
     assert (row.dripermitted, row.teachpermitted) == ("C1,C2", "C1,C2")
 
 
 @pytest.mark.parametrize("perdritype", ["C9", "Z1", "C1,C2"])
-def test_car_with_an_unknown_or_several_classes_is_refused(tp, school, perdritype, db):
-    payload = car(school, perdritype=perdritype)
+def test_car_with_an_unknown_or_several_classes_is_refused(tp, ins, perdritype, db):
+    payload = car(ins, perdritype=perdritype)
     refused(tp, "trainingcar", payload, field="perdritype", value=perdritype)
 
 
 @pytest.mark.parametrize("traintype", ["C9", "Z1", "C1,C2", "C1C2"])
 def test_student_with_an_unknown_or_several_classes_is_refused(
-    tp, school, student_photo, traintype, db
+    tp, ins, student_photo, traintype, db
 ):
-    payload = student(school, student_photo, traintype=traintype)
+    payload = student(ins, student_photo, traintype=traintype)
     refused(tp, "student", payload, field="traintype", value=traintype)
 
 
 # --- classes within the institution's business scope (busiscope "C1,C2") -----------------
 
 
-def test_coach_teaching_a_class_outside_the_busiscope_is_refused(tp, school, db):
+def test_coach_teaching_a_class_outside_the_busiscope_is_refused(tp, ins, db):
     envelope = refused(
-        tp, "coach", coach(school, teachpermitted="C1,A1"), field="teachpermitted", value="C1,A1"
+        tp, "coach", coach(ins, teachpermitted="C1,A1"), field="teachpermitted", value="C1,A1"
     )
     assert "A1" in envelope["message"] and "C1,C2" in envelope["message"]
 
 
-def test_car_class_outside_the_busiscope_is_refused(tp, school, db):
-    refused(tp, "trainingcar", car(school, perdritype="B2"), field="perdritype", value="B2")
+def test_car_class_outside_the_busiscope_is_refused(tp, ins, db):
+    refused(tp, "trainingcar", car(ins, perdritype="B2"), field="perdritype", value="B2")
 
 
-def test_student_class_outside_the_busiscope_is_refused(tp, school, student_photo, db):
-    payload = student(school, student_photo, traintype="A1")
+def test_student_class_outside_the_busiscope_is_refused(tp, ins, student_photo, db):
+    payload = student(ins, student_photo, traintype="A1")
     refused(tp, "student", payload, field="traintype", value="A1")
 
 
-def test_area_class_outside_the_busiscope_is_refused(tp, school, db):
-    payload = area(school, vehicletype="C1,B2")
+def test_area_class_outside_the_busiscope_is_refused(tp, ins, db):
+    payload = area(ins, vehicletype="C1,B2")
     refused(tp, "region", payload, field="vehicletype", value="C1,B2")
 
 
-def test_fee_for_a_class_outside_the_busiscope_is_refused(tp, school, db):
-    payload = f.payload(f.FeePayload, inscode=school.inscode, vehicletype="A1")
+def test_fee_for_a_class_outside_the_busiscope_is_refused(tp, ins, db):
+    payload = f.payload(f.FeePayload, inscode=ins.inscode, vehicletype="A1")
     refused(tp, "charstandard", payload, field="vehicletype", value="A1")
 
 
@@ -352,15 +375,13 @@ def test_transfer_to_a_school_without_the_students_class_is_refused(tp, school, 
 
 
 @pytest.mark.parametrize("hiredate", ["2019/03/01", "20190230", "01-03-2019", "yesterday"])
-def test_coach_hiredate_in_a_bad_format_is_refused(tp, school, hiredate, db):
-    envelope = refused(
-        tp, "coach", coach(school, hiredate=hiredate), field="hiredate", value=hiredate
-    )
+def test_coach_hiredate_in_a_bad_format_is_refused(tp, ins, hiredate, db):
+    envelope = refused(tp, "coach", coach(ins, hiredate=hiredate), field="hiredate", value=hiredate)
     assert "yyyyMMdd" in envelope["message"]
 
 
-def test_dashed_dates_are_accepted(tp, school, db):
-    filed = tp.post("coach", coach(school, hiredate="2019-03-01"))
+def test_dashed_dates_are_accepted(tp, ins, db):
+    filed = tp.post("coach", coach(ins, hiredate="2019-03-01"))
     assert Personnel.objects.get(number=filed["coachnum"]).hiredate.isoformat() == "2019-03-01"
 
 
@@ -369,43 +390,43 @@ def test_institution_licetime_in_a_bad_format_is_refused(tp, db):
     refused(tp, "institution", payload, field="licetime", value="2018.03.15")
 
 
-def test_leavedate_before_hiredate_is_refused(tp, school, db):
-    payload = coach(school, hiredate="20190301", leavedate="20190228", employstatus="1")
+def test_leavedate_before_hiredate_is_refused(tp, ins, db):
+    payload = coach(ins, hiredate="20190301", leavedate="20190228", employstatus="1")
     refused(tp, "coach", payload, field="leavedate", value="20190228")
 
 
-def test_leavedate_on_the_hiredate_is_accepted(tp, school, db):
-    payload = coach(school, hiredate="20190301", leavedate="20190301", employstatus="1")
+def test_leavedate_on_the_hiredate_is_accepted(tp, ins, db):
+    payload = coach(ins, hiredate="20190301", leavedate="20190301", employstatus="1")
     filed = tp.post("coach", payload)
     assert Personnel.objects.get(number=filed["coachnum"]).leavedate.isoformat() == "2019-03-01"
 
 
-def test_first_licence_date_in_the_future_is_refused(tp, school, db):
+def test_first_licence_date_in_the_future_is_refused(tp, ins, db):
     day = tomorrow()
-    refused(tp, "coach", coach(school, fstdrilicdate=day), field="fstdrilicdate", value=day)
+    refused(tp, "coach", coach(ins, fstdrilicdate=day), field="fstdrilicdate", value=day)
 
 
-def test_first_licence_date_before_birth_is_refused(tp, school, db):
+def test_first_licence_date_before_birth_is_refused(tp, ins, db):
     idcard = gb11643("43010419900101123")
-    payload = coach(school, idcard=idcard, fstdrilicdate="19891231")
+    payload = coach(ins, idcard=idcard, fstdrilicdate="19891231")
     refused(tp, "coach", payload, field="fstdrilicdate", value="19891231")
 
 
-def test_hiredate_before_birth_is_refused(tp, school, db):
+def test_hiredate_before_birth_is_refused(tp, ins, db):
     idcard = gb11643("43010419900101123")
-    payload = coach(school, idcard=idcard, fstdrilicdate="20100101", hiredate="19891231")
+    payload = coach(ins, idcard=idcard, fstdrilicdate="20100101", hiredate="19891231")
     refused(tp, "coach", payload, field="hiredate", value="19891231")
 
 
-def test_applydate_in_the_future_is_refused(tp, school, student_photo, db):
+def test_applydate_in_the_future_is_refused(tp, ins, student_photo, db):
     day = tomorrow()
-    payload = student(school, student_photo, applydate=day)
+    payload = student(ins, student_photo, applydate=day)
     refused(tp, "student", payload, field="applydate", value=day)
 
 
-def test_applydate_today_is_accepted(tp, school, student_photo, db):
+def test_applydate_today_is_accepted(tp, ins, student_photo, db):
     today = wire(timezone.localdate())
-    filed = tp.post("student", student(school, student_photo, applydate=today))
+    filed = tp.post("student", student(ins, student_photo, applydate=today))
     assert wire(Student.objects.get(stunum=filed["stunum"]).applydate) == today
 
 
@@ -420,16 +441,16 @@ def test_institution_licetime_in_the_future_is_refused(tp, db):
     )
 
 
-def test_car_buydate_in_the_future_is_refused(tp, school, db):
+def test_car_buydate_in_the_future_is_refused(tp, ins, db):
     day = tomorrow()
-    refused(tp, "trainingcar", car(school, buydate=day), field="buydate", value=day)
+    refused(tp, "trainingcar", car(ins, buydate=day), field="buydate", value=day)
 
 
 # --- teaching-area polygons ---------------------------------------------------------------
 
 
-def test_self_intersecting_polygon_is_refused(tp, school, db):
-    envelope = refused(tp, "region", area(school, polygon=BOW_TIE), field="polygon", value=BOW_TIE)
+def test_self_intersecting_polygon_is_refused(tp, ins, db):
+    envelope = refused(tp, "region", area(ins, polygon=BOW_TIE), field="polygon", value=BOW_TIE)
     assert "自相交" in envelope["message"]
     assert "self-intersect" in envelope["message"].lower()
 
@@ -443,24 +464,24 @@ def test_self_intersecting_polygon_is_refused(tp, school, db):
     ],
     ids=["two-vertices", "two-vertices-closed", "json-two-vertices"],
 )
-def test_polygon_with_fewer_than_three_vertices_is_refused(tp, school, polygon, db):
-    refused(tp, "region", area(school, polygon=polygon), field="polygon", value=polygon)
+def test_polygon_with_fewer_than_three_vertices_is_refused(tp, ins, polygon, db):
+    refused(tp, "region", area(ins, polygon=polygon), field="polygon", value=polygon)
 
 
-def test_polygon_with_a_vertex_outside_hunan_is_refused(tp, school, db):
+def test_polygon_with_a_vertex_outside_hunan_is_refused(tp, ins, db):
     polygon = "112.90,28.20;112.91,28.20;116.4,39.9"  # the last vertex is in Beijing
-    envelope = refused(tp, "region", area(school, polygon=polygon), field="polygon", value=polygon)
+    envelope = refused(tp, "region", area(ins, polygon=polygon), field="polygon", value=polygon)
     assert "116.4,39.9" in envelope["message"]
 
 
-def test_polygon_entirely_outside_hunan_is_refused(tp, school, db):
+def test_polygon_entirely_outside_hunan_is_refused(tp, ins, db):
     polygon = "116.40,39.90;116.41,39.90;116.41,39.91;116.40,39.91"
-    refused(tp, "region", area(school, polygon=polygon), field="polygon", value=polygon)
+    refused(tp, "region", area(ins, polygon=polygon), field="polygon", value=polygon)
 
 
 @pytest.mark.parametrize("polygon", ["112.9 28.2;112.91 28.2;112.91 28.21", "abc", "1,2,3;4,5,6"])
-def test_malformed_polygon_is_refused(tp, school, polygon, db):
-    refused(tp, "region", area(school, polygon=polygon), field="polygon", value=polygon)
+def test_malformed_polygon_is_refused(tp, ins, polygon, db):
+    refused(tp, "region", area(ins, polygon=polygon), field="polygon", value=polygon)
 
 
 @pytest.mark.parametrize(
@@ -473,14 +494,14 @@ def test_malformed_polygon_is_refused(tp, school, polygon, db):
     ],
     ids=["unclosed", "closed", "json-unclosed", "json-closed"],
 )
-def test_closed_unclosed_and_json_polygons_are_stored_closed(tp, school, polygon, db):
-    filed = tp.post("region", area(school, seq="7", polygon=polygon))
+def test_closed_unclosed_and_json_polygons_are_stored_closed(tp, ins, polygon, db):
+    filed = tp.post("region", area(ins, seq="7", polygon=polygon))
     assert (filed["seq"], filed["status"], filed["created"]) == ("0007", "pending", True)
-    assert TeachingArea.objects.get(institution__inscode=school.inscode).polygon == SQUARE_RING
+    assert TeachingArea.objects.get(institution__inscode=ins.inscode).polygon == SQUARE_RING
 
 
-def test_gcj02_polygon_is_stored_in_wgs84(tp, school, db):
-    tp.post("region", area(school, seq="8", polygon=SQUARE, coordtype="GCJ02"))
+def test_gcj02_polygon_is_stored_in_wgs84(tp, ins, db):
+    tp.post("region", area(ins, seq="8", polygon=SQUARE, coordtype="GCJ02"))
     ring = TeachingArea.objects.get(seq="0008").polygon
     assert len(ring) == 5 and ring[0] == ring[-1]
     # GCJ-02 is offset from WGS-84 by a few hundred metres around Changsha.
@@ -488,29 +509,29 @@ def test_gcj02_polygon_is_stored_in_wgs84(tp, school, db):
         assert 0.001 < abs(lng - glng) + abs(lat - glat) < 0.02
 
 
-def test_unknown_coordtype_is_refused(tp, school, db):
-    refused(tp, "region", area(school, coordtype="BD09"), field="coordtype", value="BD09")
+def test_unknown_coordtype_is_refused(tp, ins, db):
+    refused(tp, "region", area(ins, coordtype="BD09"), field="coordtype", value="BD09")
 
 
 @pytest.mark.parametrize("seq", ["12345", "A1", "-1"])
-def test_area_seq_must_be_up_to_four_digits(tp, school, seq, db):
-    refused(tp, "region", area(school, seq=seq), field="seq", value=seq)
+def test_area_seq_must_be_up_to_four_digits(tp, ins, seq, db):
+    refused(tp, "region", area(ins, seq=seq), field="seq", value=seq)
 
 
 # --- required fields and malformed bodies -------------------------------------------------
 
 
-def test_missing_required_field_is_named(tp, school, db):
-    envelope = refused(tp, "coach", coach(school, name=None), field="name", value=None)
+def test_missing_required_field_is_named(tp, ins, db):
+    envelope = refused(tp, "coach", coach(ins, name=None), field="name", value=None)
     assert "required" in envelope["message"]
 
 
-def test_blank_required_field_is_named(tp, school, db):
-    refused(tp, "coach", coach(school, idcard="  "), field="idcard", value="  ")
+def test_blank_required_field_is_named(tp, ins, db):
+    refused(tp, "coach", coach(ins, idcard="  "), field="idcard", value="  ")
 
 
-def test_null_required_field_is_named(tp, school, db):
-    refused(tp, "coach", {**coach(school), "mobile": None}, field="mobile", value=None)
+def test_null_required_field_is_named(tp, ins, db):
+    refused(tp, "coach", {**coach(ins), "mobile": None}, field="mobile", value=None)
 
 
 def test_every_missing_field_is_named(tp, db):
@@ -520,19 +541,19 @@ def test_every_missing_field_is_named(tp, db):
 
 
 @pytest.mark.parametrize("field", ["photo", "drilicence", "fstdrilicdate", "teachpermitted"])
-def test_fields_required_of_a_coach(tp, school, field, db):
-    refused(tp, "coach", coach(school, **{field: ""}), field=field, value="")
+def test_fields_required_of_a_coach(tp, ins, field, db):
+    refused(tp, "coach", coach(ins, **{field: ""}), field=field, value="")
 
 
-def test_student_photo_is_required(tp, school, db):
-    payload = f.payload(f.StudentPayload, inscode=school.inscode)  # photo ""
+def test_student_photo_is_required(tp, ins, db):
+    payload = f.payload(f.StudentPayload, inscode=ins.inscode)  # photo ""
     refused(tp, "student", payload, field="photo", value="")
 
 
-def test_securityguard_needs_no_licence(tp, school, db):
+def test_securityguard_needs_no_licence(tp, ins, db):
     payload = f.payload(
         f.CoachPayload,
-        inscode=school.inscode,
+        inscode=ins.inscode,
         drilicence=None,
         fstdrilicdate=None,
         dripermitted=None,
@@ -542,8 +563,8 @@ def test_securityguard_needs_no_licence(tp, school, db):
     assert Personnel.objects.get(number=filed["secunum"]).role == "securityguard"
 
 
-def test_student_adding_a_class_must_give_the_licence_number(tp, school, student_photo, db):
-    payload = student(school, student_photo, busitype="1", traintype="C2")
+def test_student_adding_a_class_must_give_the_licence_number(tp, ins, student_photo, db):
+    payload = student(ins, student_photo, busitype="1", traintype="C2")
     refused(tp, "student", payload, field="drilicnum", value=None)
 
 
@@ -597,16 +618,16 @@ UNKNOWN_INSCODE = "4300109999999999"
         "region/delete",
     ],
 )
-def test_unknown_inscode_is_not_found(tp, school, student_photo, resource, db):
+def test_unknown_inscode_is_not_found(tp, ins, student_photo, resource, db):
     payloads = {
-        "coach": coach(school),
-        "examiner": coach(school),
-        "trainingcar": car(school),
-        "region": area(school),
-        "charstandard": f.payload(f.FeePayload, inscode=school.inscode),
-        "device": f.payload(f.DevicePayload, inscode=school.inscode),
-        "student": student(school, student_photo),
-        "region/delete": {"inscode": school.inscode, "seq": "1"},
+        "coach": coach(ins),
+        "examiner": coach(ins),
+        "trainingcar": car(ins),
+        "region": area(ins),
+        "charstandard": f.payload(f.FeePayload, inscode=ins.inscode),
+        "device": f.payload(f.DevicePayload, inscode=ins.inscode),
+        "student": student(ins, student_photo),
+        "region/delete": {"inscode": ins.inscode, "seq": "1"},
     }
     payload = {**payloads[resource], "inscode": UNKNOWN_INSCODE}
     refused(
@@ -645,18 +666,18 @@ def test_transfer_of_an_unknown_student_is_not_found(tp, school, db):
 
 
 @pytest.mark.parametrize("photo", ["999999", "abc", "-1", "1.5"])
-def test_photo_that_was_never_uploaded_is_refused(tp, school, photo, db):
-    envelope = refused(tp, "coach", coach(school, photo=photo), field="photo", value=photo)
+def test_photo_that_was_never_uploaded_is_refused(tp, ins, photo, db):
+    envelope = refused(tp, "coach", coach(ins, photo=photo), field="photo", value=photo)
     assert "upload" in envelope["message"]
 
 
-def test_student_photo_that_was_never_uploaded_is_refused(tp, school, db):
-    payload = f.payload(f.StudentPayload, inscode=school.inscode, photo="424242")
+def test_student_photo_that_was_never_uploaded_is_refused(tp, ins, db):
+    payload = f.payload(f.StudentPayload, inscode=ins.inscode, photo="424242")
     refused(tp, "student", payload, field="photo", value="424242")
 
 
-def test_car_photo_that_was_never_uploaded_is_refused(tp, school, db):
-    refused(tp, "trainingcar", car(school, photo="424242"), field="photo", value="424242")
+def test_car_photo_that_was_never_uploaded_is_refused(tp, ins, db):
+    refused(tp, "trainingcar", car(ins, photo="424242"), field="photo", value="424242")
 
 
 @pytest.fixture
@@ -667,9 +688,9 @@ def other_tp(make_platform, other_platform_key) -> Iterator[TimingPlatformClient
     client.close()
 
 
-def test_photo_uploaded_by_another_platform_is_refused(tp, other_tp, school, db):
+def test_photo_uploaded_by_another_platform_is_refused(tp, other_tp, ins, db):
     theirs = other_tp.upload("coachimg", portrait(4242))
-    refused(tp, "coach", coach(school, photo=theirs), field="photo", value=theirs)
+    refused(tp, "coach", coach(ins, photo=theirs), field="photo", value=theirs)
 
 
 def test_binding_an_unknown_terminal_is_not_found(tp, school, db):
@@ -706,8 +727,8 @@ def test_binding_needs_a_sim_number(tp, school, db):
 
 
 @pytest.mark.parametrize("number", ["123", "43003031758374070", "4300-03175837407"])
-def test_malformed_unified_number_is_refused(tp, school, number, db):
-    refused(tp, "coach", coach(school, coachnum=number), field="coachnum", value=number)
+def test_malformed_unified_number_is_refused(tp, ins, number, db):
+    refused(tp, "coach", coach(ins, coachnum=number), field="coachnum", value=number)
 
 
 # --- institutions -------------------------------------------------------------------------
@@ -731,10 +752,10 @@ def test_institution_numbers_and_codes_are_checked(tp, field, value, db):
 # --- several bad fields at once -----------------------------------------------------------
 
 
-def test_every_bad_coach_field_is_reported_at_once(tp, school, db):
+def test_every_bad_coach_field_is_reported_at_once(tp, ins, db):
     bad_id = gb11643("43010419850607123")[:17] + "Y"
     payload = coach(
-        school,
+        ins,
         idcard=bad_id,
         mobile="12345",
         sex="M",
@@ -776,11 +797,11 @@ def test_every_bad_institution_field_is_reported_at_once(tp, db):
     }
 
 
-def test_every_bad_student_field_is_reported_at_once(tp, school, db):
+def test_every_bad_student_field_is_reported_at_once(tp, ins, db):
     bad_id = "4301042000010112"  # 16 characters
     payload = f.payload(
         f.StudentPayload,
-        inscode=school.inscode,
+        inscode=ins.inscode,
         idcard=bad_id,
         phone="110",
         photo="31337",

@@ -31,6 +31,7 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             str(options["threads"]),
+            "--no-control-socket",
             "--access-logfile",
             "-",
             "jiapei.wsgi:application",
