@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "jiapei.accounts",
     "jiapei.registry",
     "jiapei.outbox",
+    "jiapei.training",
+    "jiapei.audit",
     "jiapei.integrations.national",
 ]
 

@@ -12,6 +12,8 @@ from jiapei.api.envelope import JiapeiAPI, install_handlers
 from jiapei.api.regulator import router as regulator_router
 from jiapei.api.tp_registry import router as tp_router
 from jiapei.api.tp_registry import upload_router
+from jiapei.api.tp_training import batch_router as tp_batch_router
+from jiapei.api.tp_training import router as tp_training_router
 
 api = JiapeiAPI(
     title="jiapei 机动车驾驶培训监管服务平台",
@@ -29,6 +31,8 @@ install_handlers(api)
 api.add_router("/api/regulator/", regulator_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)
+api.add_router("/", tp_training_router)
+api.add_router("/", tp_batch_router)
 
 admin.register_models()
 

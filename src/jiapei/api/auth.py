@@ -28,8 +28,9 @@ class SignedPlatform:
     """Ninja auth callable: returns the calling :class:`TimingPlatform` or raises
     :class:`SignatureRejected` saying which check failed."""
 
-    def __init__(self, *, file_field: str | None = None) -> None:
+    def __init__(self, *, file_field: str | None = None, body: type = dict) -> None:
         self.file_field = file_field
+        self.body = body
 
     def __call__(self, request: HttpRequest) -> TimingPlatform:
         params = request.GET
@@ -74,7 +75,7 @@ class SignedPlatform:
                 ErrorCode.BAD_SIGNATURE, "签名验证失败 (signature does not verify)"
             )
         if self.file_field is None:
-            _require_json_object(body)
+            _require_json(body, self.body)
         return platform
 
     def _signed_bytes(self, request: HttpRequest) -> bytes:
@@ -92,16 +93,16 @@ class SignedPlatform:
         return data
 
 
-def _require_json_object(body: bytes) -> None:
-    """Refuse, once the caller is known, a body that is not a UTF-8 JSON object."""
+def _require_json(body: bytes, shape: type) -> None:
+    """Refuse, once the caller is known, a body that is not UTF-8 JSON of the right shape
+    (an object for filings, an array for batches)."""
     try:
         parsed = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedBody(f"请求体不是有效的 JSON (body is not JSON: {exc})") from None
-    if not isinstance(parsed, dict):
-        raise MalformedBody(
-            f"请求体应为 JSON 对象，收到 {type(parsed).__name__} (body must be a JSON object)"
-        )
+    if not isinstance(parsed, shape):
+        expected = "JSON 对象 (a JSON object)" if shape is dict else "JSON 数组 (a JSON array)"
+        raise MalformedBody(f"请求体应为 {expected}，收到 {type(parsed).__name__}")
 
 
 class RegulatorBasicAuth(HttpBasicAuth):

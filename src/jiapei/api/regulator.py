@@ -13,6 +13,7 @@ from jiapei.accounts.models import Role, User
 from jiapei.accounts.queries import region_scope_prefix, region_tree
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
+from jiapei.audit import queries as audit_queries
 from jiapei.core.actors import Actor
 from jiapei.core.errors import NotFound
 from jiapei.registry import queries, services
@@ -208,3 +209,14 @@ def devices(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
 def students(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = _user(request)
     return _page(queries.students_for(user), page, queries.student_wire)
+
+
+@router.get("students/{stunum}/progress", summary="学员学时进度 (a student's audited progress)")
+def student_progress(request: HttpRequest, stunum: str, lang: str = "zh-hans") -> dict[str, Any]:
+    user, _ = _user(request)
+    student = queries.students_for(user).filter(stunum=stunum).first()
+    if student is None:
+        raise NotFound(
+            f"stunum={stunum!r}: 学员不存在 (no such student)", field="stunum", value=stunum
+        )
+    return ok(audit_queries.progress(student, lang=lang))

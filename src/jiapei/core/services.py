@@ -55,3 +55,26 @@ def record(
         after=after,
         reason=reason,
     )
+
+
+def record_event(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditLogEntry:
+    """Append one audit-log row for a write that is not one model row (e.g. a bulk ingest)."""
+    return AuditLogEntry.objects.create(
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_platform=actor.platform,
+        actor_label=actor.label[:100],
+        action=action,
+        object_type=object_type,
+        object_id=object_id[:64],
+        after=after,
+        reason=reason,
+    )

@@ -9,18 +9,34 @@ from PIL import Image, ImageDraw
 
 
 def portrait(seed: int, size: tuple[int, int] = (120, 160)) -> bytes:
-    """A JPEG 'portrait': a face-coloured ellipse on a plain background, unique per seed."""
+    """A JPEG 'in-car photo': a face on a cluttered background, different for every seed.
+
+    Like frames from a real in-car camera, two seeds differ in head position and size,
+    lighting and background, so their perceptual hashes are far apart, while the same seed
+    always gives the same bytes (a replayed photo, as a 照片机 would send).
+    """
     rng = random.Random(seed)
-    background = (rng.randrange(150, 255), rng.randrange(150, 255), rng.randrange(150, 255))
-    image = Image.new("RGB", size, background)
-    draw = ImageDraw.Draw(image)
     w, h = size
-    skin = (rng.randrange(200, 240), rng.randrange(160, 200), rng.randrange(130, 170))
-    draw.ellipse((w * 0.25, h * 0.15, w * 0.75, h * 0.7), fill=skin)
-    for eye_x in (0.4, 0.6):
-        draw.ellipse((w * eye_x - 4, h * 0.38 - 3, w * eye_x + 4, h * 0.38 + 3), fill=(40, 30, 30))
-    draw.rectangle((w * 0.15, h * 0.75, w * 0.85, h), fill=(rng.randrange(256), 60, 90))
-    for _ in range(20):  # a little texture so different seeds never give identical bytes
+    light = rng.uniform(0.6, 1.2)
+
+    def shade(r: int, g: int, b: int) -> tuple[int, int, int]:
+        return tuple(max(0, min(255, int(c * light))) for c in (r, g, b))  # type: ignore[return-value]
+
+    image = Image.new("RGB", size, shade(rng.randrange(80, 220), rng.randrange(80, 220), 150))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):  # the car's interior behind the student: windows, pillars, headrests
+        x0, y0 = rng.uniform(-0.2, 1.0) * w, rng.uniform(-0.2, 1.0) * h
+        x1, y1 = x0 + rng.uniform(0.1, 0.6) * w, y0 + rng.uniform(0.1, 0.6) * h
+        colour = shade(rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle((x0, y0, x1, y1), fill=colour)
+    cx, cy = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.3, 0.5)
+    rx, ry = w * rng.uniform(0.18, 0.28), h * rng.uniform(0.2, 0.3)
+    draw.rectangle((cx - rx * 1.6, cy + ry * 0.9, cx + rx * 1.6, h), fill=shade(60, 60, 90))
+    draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=shade(225, 185, 150))
+    for dx in (-0.4, 0.4):
+        ex, ey = cx + dx * rx, cy - 0.15 * ry
+        draw.ellipse((ex - 4, ey - 3, ex + 4, ey + 3), fill=(40, 30, 30))
+    for _ in range(200):  # sensor noise
         x, y = rng.randrange(w), rng.randrange(h)
         draw.point((x, y), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     buffer = io.BytesIO()

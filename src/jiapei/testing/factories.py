@@ -126,3 +126,32 @@ def payload(factory_cls: type[factory.DictFactory], **overrides: Any) -> dict[st
         if value is None:
             data.pop(key, None)
     return data
+
+
+def minute(
+    devnum: str,
+    stunum: str,
+    coachnum: str,
+    at: Any,
+    seq: int,
+    *,
+    subjcode: str = "1212110000",
+    lng: float = 112.90,
+    lat: float = 28.20,
+    speed: int = 150,
+    mileage: int = 3,
+    classid: str = "1",
+    rpm: int = 1800,
+) -> dict[str, Any]:
+    """A minute record (0x0203) as a timing platform uploads it; ``at`` is the local time."""
+    return {
+        "recordnum": f"{devnum}{at:%y%m%d}{seq:04d}",
+        "stunum": stunum,
+        "coachnum": coachnum,
+        "classid": classid,
+        "rectime": f"{at:%H%M%S}",
+        "subjcode": subjcode,
+        "maxspeed": speed,
+        "mileage": mileage,
+        "gnss": {"lng": lng, "lat": lat, "rpm": rpm},
+    }

@@ -1,0 +1,146 @@
+"""Loading audit facts from the database: a student's sessions, minutes, photos and the
+other sessions their coach or car took part in at the same time."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils.timezone import localtime
+
+from jiapei.audit.facts import MinuteFact, PhotoFact, SessionFact, StudentFact
+from jiapei.registry.models import Student
+from jiapei.training.models import MinuteRecord, TeachingLog, TrainingPhoto
+
+# The engine reads local (Asia/Shanghai) times: time windows and days are local notions.
+# A minute record's time is the minute's last second; one that ends up to this long after the
+# log's end time still belongs to the session (terminals and platforms round differently).
+SLACK = timedelta(seconds=60)
+
+
+def student_fact(student: Student) -> StudentFact:
+    return StudentFact(student.stunum, student.traintype, student.applydate)
+
+
+def minute_fact(row: MinuteRecord, session_key: str, stunum: str) -> MinuteFact:
+    codes = tuple(row.reject_codes)
+    return MinuteFact(
+        id=row.pk,
+        at=localtime(row.at),
+        session_key=session_key,
+        student=stunum,
+        coach=row.coachnum or None,
+        car=row.carnum or None,
+        mode=row.mode,
+        part=row.part,
+        vehicle_class=_class_of(row.subjcode),
+        max_speed=row.max_speed,
+        mileage=row.mileage,
+        lng=row.lng,
+        lat=row.lat,
+        engine_rpm=row.engine_rpm,
+        coach_ok="COACH_NOT_FILED" not in codes,
+        coach_classes=tuple(c for c in row.coach_classes.split(",") if c),
+        car_ok=None if row.mode != 1 else "CAR_NOT_FILED" not in codes,
+        car_class=row.car_class or None,
+        device_ok=None if row.mode != 1 else "DEVICE_UNBOUND" not in codes,
+        in_fence=None if row.mode != 1 else "OUT_OF_FENCE" not in codes,
+        ingest_rejected=codes,
+    )
+
+
+def _class_of(subjcode: str) -> str:
+    from jiapei.training.wire import CLASS_CODES
+
+    return CLASS_CODES.get(subjcode[1:3], "")
+
+
+def sessions_of(student: Student) -> tuple[list[SessionFact], list[int]]:
+    """The student's teaching logs as facts, and the ids of minutes that belong to none."""
+    logs = list(
+        TeachingLog.objects.filter(student=student)
+        .select_related("coach", "car")
+        .order_by("starttime", "id")
+    )
+    minutes = list(MinuteRecord.objects.filter(student=student).order_by("at", "id"))
+    photos = list(TrainingPhoto.objects.filter(student=student).order_by("ptime", "id"))
+    by_log: dict[int, list[MinuteRecord]] = defaultdict(list)
+    orphans: list[int] = []
+    starts = [log.starttime for log in logs]
+    for row in minutes:
+        owner = _owner(logs, starts, row)
+        if owner is None:
+            orphans.append(row.pk)
+        else:
+            by_log[owner.pk].append(row)
+    facts = []
+    for log in logs:
+        session_photos = [
+            PhotoFact(localtime(p.ptime), p.event, p.confidence, p.fingerprint or None)
+            for p in photos
+            if p.recnum == log.recnum or log.starttime - SLACK <= p.ptime <= log.endtime + SLACK
+        ]
+        facts.append(
+            SessionFact(
+                id=log.pk,
+                key=log.rnum,
+                student=student.stunum,
+                coach=log.coach.number if log.coach else None,
+                car=log.car.carnum if log.car else None,
+                mode=log.mode,
+                part=log.part,
+                start=localtime(log.starttime),
+                end=localtime(log.endtime),
+                minutes=tuple(minute_fact(m, log.rnum, student.stunum) for m in by_log[log.pk]),
+                photos=tuple(session_photos),
+                reported_mileage=float(log.mileage),
+            )
+        )
+    return facts, orphans
+
+
+def _owner(
+    logs: list[TeachingLog], starts: list[datetime], row: MinuteRecord
+) -> TeachingLog | None:
+    """The log whose time span holds the minute (searching back from the last log that started
+    before it; sessions of one student rarely overlap, so this looks at one or two logs)."""
+    first = bisect.bisect_right(starts, row.at)
+    for log in reversed(logs[max(0, first - 4) : first]):
+        if log.classid and row.classid and log.classid != row.classid:
+            continue
+        if log.starttime <= row.at <= log.endtime + SLACK and log.subjcode[:4] == row.subjcode[:4]:
+            return log
+    return None
+
+
+def other_intervals(student: Student, sessions: list[SessionFact]) -> list[tuple]:
+    """Other students' sessions sharing a coach or car with these sessions' time span."""
+    if not sessions:
+        return []
+    coaches = {s.coach for s in sessions if s.coach}
+    cars = {s.car for s in sessions if s.car}
+    if not coaches and not cars:
+        return []
+    start: datetime = min(s.start for s in sessions)
+    end: datetime = max(s.end for s in sessions)
+    rows = (
+        TeachingLog.objects.filter(Q(coach__number__in=coaches) | Q(car__carnum__in=cars))
+        .exclude(student=student)
+        .filter(starttime__lt=end, endtime__gt=start)
+        .select_related("student", "coach", "car")
+        .order_by("starttime", "id")
+    )
+    return [
+        (
+            log.rnum,
+            log.student.stunum,
+            log.coach.number if log.coach else None,
+            log.car.carnum if log.car else None,
+            localtime(log.starttime),
+            localtime(log.endtime),
+            log.mode,
+        )
+        for log in rows
+    ]

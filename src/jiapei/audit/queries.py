@@ -1,0 +1,124 @@
+"""Reads of audit results: a student's progress, in words a school or student can act on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from jiapei.audit.facts import Mode
+from jiapei.audit.models import PartResult
+from jiapei.audit.reasons import REASONS, explain
+from jiapei.registry.models import Student
+from jiapei.training.models import AuditStatus, MinuteRecord, TeachingLog
+
+MODE_NAMES = {
+    Mode.PRACTICAL: ("practical", "实操"),
+    Mode.CLASSROOM: ("classroom", "课堂"),
+    Mode.SIMULATOR: ("simulator", "模拟"),
+    Mode.REMOTE: ("remote", "远程"),
+}
+PART_NAMES = {1: "第一部分", 2: "第二部分", 3: "第三部分", 4: "第四部分"}
+
+
+def _why(code: str, lang: str) -> str:
+    if code in REASONS:
+        return explain(code, lang=lang)
+    if code == "NO_TEACHING_LOG":
+        return (
+            "该分钟学时没有对应的电子教学日志，不计学时"
+            if lang == "zh-hans"
+            else "No teaching log covers this minute; it does not count."
+        )
+    return code
+
+
+def progress(student: Student, *, lang: str = "zh-hans") -> dict[str, Any]:
+    """Per part: required vs credited minutes by mode, mileage, what remains, and every void
+    or partly void session with its reasons; minutes with no session are listed too."""
+    parts = {p.part: p for p in PartResult.objects.filter(student=student)}
+    logs = list(TeachingLog.objects.filter(student=student).order_by("starttime", "id"))
+    out_parts = []
+    for number in sorted(parts) or [1, 2, 3, 4]:
+        result = parts.get(number)
+        modes = []
+        for mode, (key, zh) in MODE_NAMES.items():
+            required = int(result.required.get(str(mode), 0)) if result else 0
+            credited = int(result.credited.get(str(mode), 0)) if result else 0
+            if required or credited:
+                modes.append({"mode": key, "name": zh, "required": required, "credited": credited})
+        sessions = [_session(log, lang) for log in logs if log.part == number]
+        out_parts.append(
+            {
+                "part": number,
+                "name": PART_NAMES[number],
+                "complete": bool(result and result.complete),
+                "modes": modes,
+                "mileage": {
+                    "required": result.mileage_required if result else 0,
+                    "credited": result.mileage if result else 0,
+                },
+                "remaining": result.remaining if result else {},
+                "sessions": [s for s in sessions if s["status"] != AuditStatus.VALID],
+                "sessions_total": len(sessions),
+            }
+        )
+    orphans = MinuteRecord.objects.filter(student=student, codes=["NO_TEACHING_LOG"])
+    pending = sum(1 for log in logs if log.audit_status == AuditStatus.PENDING)
+    return {
+        "stunum": student.stunum,
+        "name": student.name,
+        "traintype": student.traintype,
+        "syllabus": next((p.syllabus for p in parts.values()), None),
+        "rule_version": next((p.rule_version for p in parts.values()), None),
+        "pending_sessions": pending,
+        "parts": out_parts,
+        "minutes_without_log": orphans.count(),
+    }
+
+
+def _session(log: TeachingLog, lang: str) -> dict[str, Any]:
+    minute_codes: Counter[str] = Counter()
+    for codes in MinuteRecord.objects.filter(
+        student_id=log.student_id, at__gte=log.starttime, at__lte=log.endtime, valid=False
+    ).values_list("codes", flat=True):
+        minute_codes.update(codes)
+    reasons = [
+        {"code": code, "level": "session", "why": _why(code, lang)} for code in log.codes
+    ] + [
+        {"code": code, "level": "minute", "minutes": n, "why": _why(code, lang)}
+        for code, n in sorted(minute_codes.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return {
+        "rnum": log.rnum,
+        "start": log.starttime.isoformat(),
+        "end": log.endtime.isoformat(),
+        "mode": MODE_NAMES.get(log.mode, ("?", "?"))[0],
+        "status": log.audit_status,
+        "minutes": log.total_minutes,
+        "valid": log.valid_minutes,
+        "credited": log.credited_minutes,
+        "reasons": reasons,
+    }
+
+
+def summary() -> dict[str, Any]:
+    """Province-wide figures a regulator reads first: sessions by verdict, minutes credited
+    and void (by reason), minutes rejected at ingest, and parts completed."""
+    minutes = MinuteRecord.objects
+    void_reasons: Counter[str] = Counter()
+    for codes in minutes.filter(valid=False).values_list("codes", flat=True).iterator():
+        void_reasons.update(codes[:1])  # the first (most fundamental) reason of each minute
+    sessions = Counter(TeachingLog.objects.values_list("audit_status", flat=True))
+    return {
+        "students": Student.objects.count(),
+        "students_trained": TeachingLog.objects.values("student").distinct().count(),
+        "sessions": dict(sessions),
+        "minutes": minutes.count(),
+        "minutes_valid": minutes.filter(valid=True).count(),
+        "minutes_void": minutes.filter(valid=False).count(),
+        "minutes_rejected_at_ingest": minutes.filter(result="rejected").count(),
+        "void_by_reason": dict(void_reasons.most_common()),
+        "parts_complete": dict(
+            Counter(PartResult.objects.filter(complete=True).values_list("part", flat=True))
+        ),
+    }

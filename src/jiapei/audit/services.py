@@ -1,0 +1,259 @@
+"""Running the hours audit and storing its verdicts.
+
+``audit_student`` loads one student's facts, runs the pure engine and writes the verdicts on
+the minute records, teaching logs and part results, in one transaction with an audit-log row.
+Re-running it gives the same verdicts (the engine is deterministic); what changed is reported,
+which is how a threshold change is reviewed before anyone relies on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jiapei.audit import engine, syllabus
+from jiapei.audit.facts import Interval, SessionFact, StudentAudit
+from jiapei.audit.loading import other_intervals, sessions_of, student_fact
+from jiapei.audit.models import PartResult, ThresholdSetting
+from jiapei.audit.rules.part import part_progress
+from jiapei.audit.thresholds import ThresholdOverride, Thresholds, resolve
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.registry.models import Student
+from jiapei.training.models import AuditRequest, MinuteRecord, TeachingLog
+
+
+@dataclass
+class StudentChange:
+    """What one audit run changed for one student."""
+
+    stunum: str
+    minutes: int = 0
+    minutes_changed: int = 0
+    sessions_changed: int = 0
+    credited_before: int = 0
+    credited_after: int = 0
+    codes_gained: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class AuditSummary:
+    students: int = 0
+    minutes: int = 0
+    sessions: int = 0
+    changes: list[StudentChange] = field(default_factory=list)
+
+
+@cache
+def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The province's syllabus adoption dates and data overrides (JIAPEI_SYLLABUS_FILE)."""
+    path = getattr(settings, "JIAPEI_SYLLABUS_FILE", "")
+    if not path:
+        return None, {}
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data.get("adopted"), data.get("overrides", {})
+
+
+def syllabus_for(student: Student) -> syllabus.Syllabus:
+    adopted, overrides = _syllabus_overrides()
+    version = syllabus.version_for(student.applydate, adopted)
+    return syllabus.load(version, overrides.get(version))
+
+
+def _overrides() -> list[ThresholdOverride]:
+    return [
+        ThresholdOverride(
+            s.scope_kind, s.scope_code, s.field, s.value, s.effective_from, s.effective_to
+        )
+        for s in ThresholdSetting.objects.order_by("id")
+    ]
+
+
+def run_engine(
+    student: Student, sessions: list[SessionFact], others: list[Interval]
+) -> StudentAudit:
+    """Run the engine with the thresholds in force on each day.
+
+    Day, session and minute rules never look across days, so days that share thresholds are
+    audited together, and the part totals are summed over all of them afterwards.
+    """
+    fact = student_fact(student)
+    plan = syllabus_for(student)
+    overrides = _overrides()
+    institution = student.institution
+    by_thresholds: dict[Thresholds, list[SessionFact]] = defaultdict(list)
+    for session in sessions:
+        day = timezone.localtime(session.start).date()
+        thresholds = resolve(
+            overrides,
+            province=settings.JIAPEI_PROVINCE,
+            city=institution.district_id[:4] + "00",
+            inscode=institution.inscode,
+            on=day,
+        )
+        by_thresholds[thresholds].append(session)
+    if len(by_thresholds) <= 1:
+        thresholds = next(iter(by_thresholds), Thresholds())
+        return engine.audit_student(
+            fact, sessions, thresholds=thresholds, syllabus=plan, others=others
+        )
+    runs = [
+        engine.audit_student(fact, group, thresholds=t, syllabus=plan, others=others)
+        for t, group in by_thresholds.items()
+    ]
+    minutes = [v for run in runs for v in run.minutes]
+    verdicts = [v for run in runs for v in run.sessions]
+    by_id = {s.id: s for s in sessions}
+    credited: dict[tuple[int, int], int] = defaultdict(int)
+    mileage: dict[int, float] = defaultdict(float)
+    for verdict in verdicts:
+        session = by_id[verdict.id]
+        credited[(session.part, session.mode)] += verdict.credited_minutes
+        mileage[session.part] += verdict.mileage
+    class_plan = plan.plan(student.traintype)
+    parts = [] if class_plan is None else part_progress(class_plan, credited, mileage)
+    version = "+".join(sorted({run.rule_version for run in runs}))
+    return StudentAudit(student.stunum, version, minutes, verdicts, parts)
+
+
+def audit_student(*, student: Student, actor: Actor) -> StudentChange:
+    """Audit one student's hours to date and store the verdicts. Returns what changed."""
+    sessions, orphans = sessions_of(student)
+    others = [Interval(*row) for row in other_intervals(student, sessions)]
+    result = run_engine(student, sessions, others)
+    change = StudentChange(student.stunum, minutes=len(result.minutes) + len(orphans))
+    now = timezone.now()
+    with transaction.atomic():
+        _store_minutes(result, orphans, change)
+        _store_sessions(result, now, change)
+        _store_parts(student, result, now)
+        trail.record(
+            actor=actor,
+            action="audit.run",
+            obj=student,
+            after={
+                "rule_version": result.rule_version,
+                "credited": change.credited_after,
+                "minutes_changed": change.minutes_changed,
+                "sessions_changed": change.sessions_changed,
+            },
+        )
+        AuditRequest.objects.filter(student=student).delete()
+    return change
+
+
+def _store_minutes(result: StudentAudit, orphans: list[int], change: StudentChange) -> None:
+    verdicts = {v.id: v for v in result.minutes}
+    rows = MinuteRecord.objects.filter(pk__in=[*verdicts, *orphans]).only("id", "valid", "codes")
+    dirty = []
+    for row in rows:
+        verdict = verdicts.get(row.pk)
+        valid, codes = (verdict.valid, verdict.codes) if verdict else (False, ["NO_TEACHING_LOG"])
+        if row.valid != valid or row.codes != codes:
+            for code in set(codes) - set(row.codes or []):
+                change.codes_gained[code] = change.codes_gained.get(code, 0) + 1
+            row.valid, row.codes = valid, codes
+            dirty.append(row)
+    MinuteRecord.objects.bulk_update(dirty, ["valid", "codes"], batch_size=1000)
+    change.minutes_changed = len(dirty)
+
+
+def _store_sessions(result: StudentAudit, now: Any, change: StudentChange) -> None:
+    logs = TeachingLog.objects.in_bulk([v.id for v in result.sessions])
+    dirty = []
+    for verdict in result.sessions:
+        log = logs[verdict.id]
+        change.credited_before += log.credited_minutes
+        change.credited_after += verdict.credited_minutes
+        new = (
+            verdict.status,
+            verdict.total_minutes,
+            verdict.valid_minutes,
+            verdict.credited_minutes,
+            round(verdict.mileage, 2),
+            verdict.codes,
+        )
+        old = (
+            log.audit_status,
+            log.total_minutes,
+            log.valid_minutes,
+            log.credited_minutes,
+            round(float(log.credited_mileage), 2),
+            log.codes,
+        )
+        if new != old or log.rule_version != result.rule_version:
+            change.sessions_changed += new != old
+            (
+                log.audit_status,
+                log.total_minutes,
+                log.valid_minutes,
+                log.credited_minutes,
+                log.credited_mileage,
+                log.codes,
+            ) = new
+            log.rule_version, log.audited_at = result.rule_version, now
+            dirty.append(log)
+    TeachingLog.objects.bulk_update(
+        dirty,
+        [
+            "audit_status",
+            "total_minutes",
+            "valid_minutes",
+            "credited_minutes",
+            "credited_mileage",
+            "codes",
+            "rule_version",
+            "audited_at",
+        ],
+    )
+
+
+def _store_parts(student: Student, result: StudentAudit, now: Any) -> None:
+    version = syllabus_for(student)
+    for part in result.parts:
+        PartResult.objects.update_or_create(
+            student=student,
+            part=part.part,
+            defaults={
+                "required": {str(k): v for k, v in part.required.items()},
+                "credited": {str(k): v for k, v in part.credited.items()},
+                "mileage_required": part.mileage_required,
+                "mileage": round(part.mileage, 3),
+                "complete": part.complete,
+                "remaining": part.remaining,
+                "syllabus": version.version,
+                "rule_version": result.rule_version,
+                "audited_at": now,
+            },
+        )
+
+
+def audit_students(*, student_ids: Iterable[int], actor: Actor) -> AuditSummary:
+    """Audit several students, one transaction each."""
+    summary = AuditSummary()
+    for student in Student.objects.filter(pk__in=list(student_ids)).select_related("institution"):
+        change = audit_student(student=student, actor=actor)
+        summary.students += 1
+        summary.minutes += change.minutes
+        summary.changes.append(change)
+    summary.sessions = sum(c.sessions_changed for c in summary.changes)
+    return summary
+
+
+def drain_requests(*, actor: Actor, limit: int = 50) -> int:
+    """Audit the students whose sessions closed (the worker's task). Returns how many."""
+    ids = list(
+        AuditRequest.objects.order_by("requested_at").values_list("student_id", flat=True)[:limit]
+    )
+    if ids:
+        audit_students(student_ids=ids, actor=actor)
+    return len(ids)

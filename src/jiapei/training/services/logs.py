@@ -1,0 +1,331 @@
+"""Ingest of teaching logs, training photos, stage records, completions and videos.
+
+A teaching log (``classrecord``) is uploaded when the session closes; it queues the student for
+audit. Every item is idempotent by its natural number: the log by ``rnum`` (stunum + recnum),
+a photo or video by its file id, a stage record by (student, part), a completion by student.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import FieldError, NotFound
+from jiapei.registry import validation as v
+from jiapei.registry.models import (
+    Device,
+    Personnel,
+    PersonnelRole,
+    Student,
+    TimingPlatform,
+    TrainingCar,
+    UploadedFile,
+)
+from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
+from jiapei.training import wire
+from jiapei.training.models import (
+    AuditRequest,
+    Graduation,
+    StageRecord,
+    TeachingLog,
+    TrainingPhoto,
+    VideoRecord,
+)
+
+PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
+
+
+def _student(platform: TimingPlatform, f: Fields) -> Student | None:
+    stunum = f.get("stunum", unified)
+    if stunum is None:
+        return None
+    student = (
+        Student.objects.filter(stunum=stunum, platform=platform)
+        .select_related("institution")
+        .first()
+    )
+    if student is None:
+        f.add(
+            FieldError("stunum", stunum, "学员未在本平台备案 (student not filed by this platform)")
+        )
+    return student
+
+
+def _recnum(field: str, value: str) -> str:
+    if not (value.isascii() and value.isdigit()) or len(value) > 5:
+        raise FieldError(field, value, "教学日志编号应为5位数字 (5 digits)")
+    return f"{int(value):05d}"
+
+
+def _file(platform: TimingPlatform, *kinds: str) -> Callable[[str, str], UploadedFile]:
+    def parse(field: str, value: str) -> UploadedFile:
+        row = None
+        if value.isascii() and value.isdigit():
+            row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        if row is None:
+            raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
+        if kinds and row.kind not in kinds:
+            raise FieldError(field, value, f"文件类型为 {row.kind}，应为 {'/'.join(kinds)}")
+        return row
+
+    return parse
+
+
+def file_classrecord(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[TeachingLog, bool]:
+    """Store a closed teaching session and queue its student for audit."""
+    f = Fields(data)
+    student = _student(platform, f)
+    recnum = f.get("recnum", _recnum)
+    course = f.get("subjcode", wire.course)
+    start = f.get("starttime", wire.stamp)
+    end = f.get("endtime", wire.stamp)
+    coachnum = f.get("coachnum", required=False)
+    carnum = f.get("carnum", required=False)
+    devnum = f.get("simunum", required=False)
+    values: dict[str, Any] = {
+        "duration": f.get("duration", integer),
+        "mileage": f.get("mileage", decimal),
+        "avevelocity": f.get("avevelocity", decimal, required=False),
+        "coacmt": f.get("coacmt", required=False, default=""),
+        "classid": f.get("classid", required=False, default=""),
+    }
+    photo_parse = _file(platform, *PHOTO_KINDS)
+    photos = {
+        name: f.get(name, photo_parse, required=name != "photo2")
+        for name in ("photo1", "photo2", "photo3")
+    }
+    platnum = f.get("platnum")
+    if platnum is not None and platnum != platform.platnum:
+        f.add(
+            FieldError(
+                "platnum", platnum, f"与调用方平台编号 {platform.platnum} 不符 (not the caller)"
+            )
+        )
+    if start and end and end <= start:
+        f.add(
+            FieldError("endtime", data.get("endtime"), "签退时间应晚于签到时间 (end before start)")
+        )
+    if (
+        student is not None
+        and course is not None
+        and course.vehicle_class not in ("", student.traintype)
+    ):
+        f.add(
+            FieldError(
+                "subjcode", data.get("subjcode"), f"课程车型与学员培训车型 {student.traintype} 不符"
+            )
+        )
+    f.check()
+    assert student is not None and course is not None
+    coach = (
+        Personnel.objects.filter(number=coachnum, role=PersonnelRole.COACH).first()
+        if coachnum
+        else None
+    )
+    car = TrainingCar.objects.filter(carnum=carnum).first() if carnum else None
+    device = Device.objects.filter(devnum=devnum).first() if devnum else None
+    values.update(
+        student=student,
+        institution=student.institution,
+        platform=platform,
+        coach=coach,
+        car=car,
+        device=device,
+        recnum=recnum,
+        subjcode=str(data["subjcode"]),
+        mode=course.mode,
+        part=course.part,
+        starttime=start,
+        endtime=end,
+        photos={k: p.pk for k, p in photos.items() if p is not None},
+        reported={k: data[k] for k in ("total", "part1", "part2", "part3", "part4") if k in data},
+    )
+    rnum = student.stunum + recnum
+    with transaction.atomic():
+        row = TeachingLog.objects.select_for_update().filter(rnum=rnum).first()
+        created = row is None
+        before = None if created else trail.snapshot(row)
+        if row is None:
+            row = TeachingLog(rnum=rnum, **values)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        row.save()
+        trail.record(
+            actor=actor,
+            action=f"classrecord.{'create' if created else 'update'}",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+        )
+        AuditRequest.objects.update_or_create(student=student, defaults={"reason": "classrecord"})
+        return row, created
+
+
+def fingerprint(content: bytes) -> str:
+    """A 64-bit perceptual hash (pHash) of an image, as 16 hex digits; '' if not an image."""
+    import imagehash
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            return str(imagehash.phash(image))
+    except (UnidentifiedImageError, OSError):
+        return ""
+
+
+def file_photo(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[TrainingPhoto, bool]:
+    """``trainimginfo``: a photo taken during training, with its event type and face confidence."""
+    f = Fields(data)
+    student = _student(platform, f)
+    photo = f.get("fileid", _file(platform, *PHOTO_KINDS))
+    values: dict[str, Any] = {
+        "coachnum": f.get("coachnum", required=False, default=""),
+        "recnum": f.get("recnum", _recnum),
+        "subjcode": f.get("subjcode"),
+        "ptime": f.get("ptime", wire.stamp),
+        "event": f.get("event", one_of("5", "17", "18", "19", "20", "21")),
+        "confidence": f.get("confidence", integer, required=False),
+    }
+    f.get("subjcode", wire.course)
+    if values["confidence"] is not None and values["confidence"] > 100:
+        f.add(FieldError("confidence", data.get("confidence"), "置信度应为 0–100 (0-100)"))
+    f.check()
+    assert student is not None and photo is not None
+    with transaction.atomic():
+        existing = TrainingPhoto.objects.filter(platform=platform, file=photo).first()
+        if existing is not None:
+            return existing, False
+        row = TrainingPhoto.objects.create(
+            platform=platform,
+            student=student,
+            file=photo,
+            fingerprint=fingerprint(photo.content.read()),
+            **{**values, "event": int(values["event"])},
+        )
+        trail.record(actor=actor, action="trainimginfo", obj=row, after=trail.snapshot(row))
+        return row, True
+
+
+def file_stage(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[StageRecord, bool]:
+    """``stagetrainningtime``: the timing platform reports a part finished (reviewed later)."""
+    f = Fields(data)
+    student = _student(platform, f)
+    values: dict[str, Any] = {
+        "subject": f.get("subject", one_of("1", "2", "3", "4")),
+        "totaltime": f.get("totaltime", integer),
+        "vehicletime": f.get("vehicletime", integer, required=False, default=0),
+        "classtime": f.get("classtime", integer, required=False, default=0),
+        "simulatortime": f.get("simulatortime", integer, required=False, default=0),
+        "networktime": f.get("networktime", integer, required=False, default=0),
+        "duration": f.get("duration", integer),
+        "mileage": f.get("mileage", decimal, required=False),
+        "examresult": f.get("examresult"),
+        "pdf": f.get("pdfid", _file(platform, "epdfimg"), required=False),
+        "esignature": f.get("esignature"),
+        "rectype": f.get("rectype"),
+        "recarray": f.get("recarray", _recarray),
+    }
+    f.check()
+    assert student is not None
+    values["subject"] = int(values["subject"])
+    with transaction.atomic():
+        row = (
+            StageRecord.objects.select_for_update()
+            .filter(student=student, subject=values["subject"])
+            .first()
+        )
+        created = row is None
+        before = None if created else trail.snapshot(row)
+        if row is None:
+            row = StageRecord(platform=platform, student=student, **values)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        row.save()
+        trail.record(
+            actor=actor,
+            action="stagetrainningtime",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+        )
+        return row, created
+
+
+def _recarray(field: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise FieldError(field, value, "应为非空列表 [{rnum}] (non-empty list)")
+    rnums = []
+    for item in value:
+        rnum = item.get("rnum") if isinstance(item, dict) else None
+        if not isinstance(rnum, str) or len(rnum) != 21 or not rnum.isascii() or not rnum.isalnum():
+            raise FieldError(field, item, "rnum 应为21位：学员编号16位+日志编号5位 (21 characters)")
+        rnums.append(rnum)
+    return rnums
+
+
+def file_graduation(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[Graduation, bool]:
+    f = Fields(data)
+    student = _student(platform, f)
+    values: dict[str, Any] = {
+        "autinscode": f.get("autinscode", unified),
+        "gracertnum": f.get("gracertnum"),
+        "grantdate": f.get("grantdate", v.wire_date),
+        "pdf": f.get("pdfid", _file(platform, "epdfimg")),
+        "esignature": f.get("esignature"),
+    }
+    f.check()
+    assert student is not None
+    with transaction.atomic():
+        existing = Graduation.objects.select_for_update().filter(student=student).first()
+        if existing is not None:
+            return existing, False
+        row = Graduation.objects.create(platform=platform, student=student, **values)
+        trail.record(actor=actor, action="graduation", obj=row, after=trail.snapshot(row))
+        return row, True
+
+
+def file_video(
+    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
+) -> tuple[VideoRecord, bool]:
+    f = Fields(data)
+    student = _student(platform, f)
+    video = f.get("fileid", _file(platform, "video"))
+    values: dict[str, Any] = {
+        "devnum": f.get("devnum", unified),
+        "coachnum": f.get("coachnum", required=False, default=""),
+        "subjcode": f.get("subjcode"),
+        "recnum": f.get("recnum", _recnum),
+        "starttime": f.get("starttime", wire.stamp),
+        "endtime": f.get("endtime", wire.stamp),
+        "event": f.get("event"),
+    }
+    f.check()
+    assert student is not None and video is not None
+    if not Device.objects.filter(devnum=values["devnum"], platform=platform).exists():
+        raise NotFound(
+            f"devnum={values['devnum']!r}: 终端未备案 (device not filed)",
+            field="devnum",
+            value=values["devnum"],
+        )
+    with transaction.atomic():
+        existing = VideoRecord.objects.filter(platform=platform, file=video).first()
+        if existing is not None:
+            return existing, False
+        row = VideoRecord.objects.create(platform=platform, student=student, file=video, **values)
+        trail.record(actor=actor, action="videorecord", obj=row, after=trail.snapshot(row))
+        return row, True

@@ -1,0 +1,299 @@
+"""Ingest of minute records (0x0203), one or a batch at a time.
+
+Each item is judged on its own: a malformed item is refused with its field errors and stores
+nothing; a well-formed one is stored once, either accepted or rejected at ingest (seed 000:
+hours from an unfiled or revoked coach or car, from a terminal not bound to the car, or from
+outside the approved fence are never credited, but they are kept with the reason so the school
+can see why). A replayed item returns the result it got the first time and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import FieldError, FieldErrors
+from jiapei.registry.models import (
+    DeviceBinding,
+    FilingStatus,
+    Personnel,
+    PersonnelRole,
+    Student,
+    TimingPlatform,
+)
+from jiapei.registry.services.common import Fields
+from jiapei.training import fences, wire
+from jiapei.training.models import AuditRequest, IngestResult, MinuteRecord, TeachingLog
+
+MAX_BATCH = 2000
+MAX_SPEED_TENTHS = 2500  # 250 km/h: beyond any training car
+MAX_MILEAGE_TENTHS = 50  # 5 km in one minute
+
+
+@dataclass
+class ItemResult:
+    """The reply for one item: ``accepted``, ``rejected`` (stored, with codes) or ``refused``
+    (malformed, not stored, with field errors). ``duplicate`` marks a replay."""
+
+    index: int
+    recordnum: Any
+    result: str
+    codes: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    duplicate: bool = False
+
+    def wire(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "index": self.index,
+            "recordnum": self.recordnum,
+            "result": self.result,
+        }
+        if self.codes:
+            data["codes"] = self.codes
+        if self.errors:
+            data["errors"] = self.errors
+        if self.duplicate:
+            data["duplicate"] = True
+        return data
+
+
+def _tenths(limit: int) -> Callable[[str, str], float]:
+    def parse(name: str, value: str) -> float:
+        try:
+            number = int(str(value))
+        except ValueError:
+            raise FieldError(name, value, "应为整数，单位0.1 (integer in tenths)") from None
+        if not 0 <= number <= limit:
+            raise FieldError(name, value, f"应在 0–{limit} 之间 (out of range)")
+        return number / 10
+
+    return parse
+
+
+def _parse(item: Any, students: Mapping[str, Student]) -> dict[str, Any]:
+    """Validate one item's fields; raises FieldError(s). Returns the parsed values."""
+    if not isinstance(item, dict):
+        raise FieldError("item", type(item).__name__, "每条记录应为 JSON 对象 (object expected)")
+    f = Fields(item)
+    number = f.get("recordnum", wire.record_number)
+    stunum = f.get("stunum")
+    course = f.get("subjcode", wire.course)
+    values: dict[str, Any] = {
+        "recordnum": str(item.get("recordnum", "")).strip(),
+        "subjcode": str(item.get("subjcode", "")).strip(),
+        "coachnum": f.get("coachnum", required=False, default=""),
+        "classid": f.get("classid"),
+        "max_speed": f.get("maxspeed", _tenths(MAX_SPEED_TENTHS)),
+        "mileage": f.get("mileage", _tenths(MAX_MILEAGE_TENTHS)),
+    }
+    if number is not None:
+        values["at"] = f.get("rectime", lambda n, v: wire.minute_time(n, v, number.day))
+        values["devnum"] = number.devnum
+    gnss = item.get("gnss")
+    values["lng"] = values["lat"] = values["engine_rpm"] = None
+    if gnss is not None:
+        if not isinstance(gnss, dict):
+            f.add(FieldError("gnss", gnss, "应为对象 {lng, lat, rpm} (object expected)"))
+        else:
+            try:
+                lng, lat = float(gnss["lng"]), float(gnss["lat"])
+                if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                    raise ValueError
+                values["lng"], values["lat"] = lng, lat
+                rpm = gnss.get("rpm")
+                values["engine_rpm"] = None if rpm is None else int(rpm)
+            except (KeyError, TypeError, ValueError):
+                f.add(FieldError("gnss", gnss, "坐标或转速无效 (bad lng/lat/rpm)"))
+    if stunum is not None and stunum not in students:
+        f.add(
+            FieldError("stunum", stunum, "学员未在本平台备案 (student not filed by this platform)")
+        )
+    f.check()
+    values["student"] = students[stunum]
+    values["course"] = course
+    return values
+
+
+def ingest(*, actor: Actor, platform: TimingPlatform, items: Sequence[Any]) -> list[ItemResult]:
+    """Ingest up to MAX_BATCH minute records. Returns one result per item, in order."""
+    if len(items) > MAX_BATCH:
+        raise FieldError("records", len(items), f"每批最多 {MAX_BATCH} 条 (batch too large)")
+    stunums = {str(i.get("stunum")) for i in items if isinstance(i, dict)}
+    students = {
+        s.stunum: s
+        for s in Student.objects.filter(stunum__in=stunums, platform=platform).select_related(
+            "institution"
+        )
+    }
+    results: list[ItemResult] = []
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, _parse(item, students)))
+        except (FieldError, FieldErrors) as exc:
+            errors = exc.as_data()["errors"]
+            results.append(ItemResult(index, _get(item, "recordnum"), "refused", errors=errors))
+    fresh, replayed = _split_replays(parsed)
+    results.extend(replayed)
+    rows = _resolve(platform, fresh)
+    with transaction.atomic():
+        created = MinuteRecord.objects.bulk_create([row for _, row in rows], ignore_conflicts=True)
+        _request_audits({row.student_id for _, row in rows}, rows)
+        if rows:
+            trail.record_event(
+                actor=actor,
+                action="minuterecords.ingest",
+                object_type="training.minuterecord",
+                object_id=f"{rows[0][1].recordnum}..{rows[-1][1].recordnum}",
+                after={
+                    "stored": len(created),
+                    "refused": sum(r.result == "refused" for r in results),
+                },
+            )
+    for index, row in rows:
+        results.append(ItemResult(index, row.recordnum, row.result, codes=list(row.reject_codes)))
+    results.sort(key=lambda r: r.index)
+    return results
+
+
+def _get(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, dict) else None
+
+
+def _split_replays(
+    parsed: list[tuple[int, dict[str, Any]]],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[ItemResult]]:
+    """Separate items already stored (or repeated within this batch) from new ones."""
+    numbers = [values["recordnum"] for _, values in parsed]
+    stored = {
+        number: (result, codes)
+        for number, result, codes in MinuteRecord.objects.filter(recordnum__in=numbers).values_list(
+            "recordnum", "result", "reject_codes"
+        )
+    }
+    fresh: list[tuple[int, dict[str, Any]]] = []
+    replayed: list[ItemResult] = []
+    seen: dict[str, int] = {}
+    for index, values in parsed:
+        number = values["recordnum"]
+        if number in stored:
+            result, codes = stored[number]
+            replayed.append(ItemResult(index, number, result, list(codes), duplicate=True))
+        elif number in seen:
+            replayed.append(
+                ItemResult(
+                    index,
+                    number,
+                    "refused",
+                    duplicate=True,
+                    errors=[
+                        {
+                            "field": "recordnum",
+                            "value": number,
+                            "message": f"与本批第 {seen[number]} 条重复 (repeated in the batch)",
+                        }
+                    ],
+                )
+            )
+        else:
+            seen[number] = index
+            fresh.append((index, values))
+    return fresh, replayed
+
+
+def _resolve(
+    platform: TimingPlatform, fresh: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, MinuteRecord]]:
+    """Resolve terminals, cars, coaches and fences for new items, and build their rows."""
+    devnums = {values["devnum"] for _, values in fresh}
+    coachnums = {values["coachnum"] for _, values in fresh if values["coachnum"]}
+    bindings = {
+        b.device.devnum: b
+        for b in DeviceBinding.objects.filter(
+            device__devnum__in=devnums,
+            device__platform=platform,
+            unbound_at__isnull=True,
+            device__filing_status=FilingStatus.ACTIVE,
+        ).select_related("device", "car")
+    }
+    coaches = {
+        c.number: c
+        for c in Personnel.objects.filter(number__in=coachnums, role=PersonnelRole.COACH)
+    }
+    schools = {
+        (v["student"].institution_id, v["student"].institution.district_id[:4] + "00")
+        for _, v in fresh
+    }
+    fence_sets = fences.load(schools)
+    rows: list[tuple[int, MinuteRecord]] = []
+    practical: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, values in fresh:
+        course = values["course"]
+        student = values["student"]
+        codes: list[str] = []
+        binding = bindings.get(values["devnum"])
+        car = binding.car if binding else None
+        coach = coaches.get(values["coachnum"]) if values["coachnum"] else None
+        if coach is None or not coach.is_active or coach.institution_id != student.institution_id:
+            codes.append("COACH_NOT_FILED")
+        if course.mode == 1:
+            if binding is None:
+                codes.append("DEVICE_UNBOUND")
+            elif car is None or not car.is_active:
+                codes.append("CAR_NOT_FILED")
+        row = MinuteRecord(
+            recordnum=values["recordnum"],
+            platform=platform,
+            student=student,
+            devnum=values["devnum"],
+            coachnum=values["coachnum"],
+            carnum=car.carnum if car else "",
+            classid=str(values["classid"]),
+            at=values["at"],
+            subjcode=values["subjcode"],
+            mode=course.mode,
+            part=course.part,
+            max_speed=values["max_speed"],
+            mileage=values["mileage"],
+            lng=values["lng"],
+            lat=values["lat"],
+            engine_rpm=values["engine_rpm"],
+            coach_classes=coach.teachpermitted if coach else "",
+            car_class=car.perdritype if car else "",
+        )
+        row.reject_codes = codes
+        rows.append((index, row))
+        if course.mode == 1:
+            practical[(student.institution_id, course.part)].append(len(rows) - 1)
+    for (school, part), positions in practical.items():
+        points = [(rows[p][1].lng, rows[p][1].lat, rows[p][1].at) for p in positions]
+        for position, ok in zip(
+            positions, fences.inside(fence_sets[school], part, points), strict=True
+        ):
+            if not ok:
+                rows[position][1].reject_codes.append("OUT_OF_FENCE")
+    for _, row in rows:
+        row.result = IngestResult.REJECTED if row.reject_codes else IngestResult.ACCEPTED
+    return rows
+
+
+def _request_audits(student_ids: set[int], rows: list[tuple[int, MinuteRecord]]) -> None:
+    """Minutes that arrive after their session closed (back-filled) trigger a re-audit."""
+    if not rows:
+        return
+    earliest = min(row.at for _, row in rows)
+    closed = set(
+        TeachingLog.objects.filter(student_id__in=student_ids, endtime__gte=earliest).values_list(
+            "student_id", flat=True
+        )
+    )
+    for student_id in closed:
+        AuditRequest.objects.update_or_create(
+            student_id=student_id, defaults={"reason": "backfill"}
+        )
