@@ -20,3 +20,26 @@ def province_bbox(code: str) -> tuple[float, float, float, float]:
     """(min_lng, min_lat, max_lng, max_lat) of the province in WGS-84."""
     bbox = province_data(code)["bbox"]
     return (bbox[0], bbox[1], bbox[2], bbox[3])
+
+
+# The shipped boundaries are generalised (a few hundred metres from the true border, worst
+# case ~3 km; see boundary_source in the data file). Fences near a border are given this much
+# benefit of the doubt rather than rejected for the data's error.
+BOUNDARY_MARGIN_DEGREES = 0.01
+
+
+@cache
+def boundary(code: str) -> Any:
+    """The shipped boundary of a province or city as a prepared shapely geometry, widened by
+    BOUNDARY_MARGIN_DEGREES; None when the data has no boundary for ``code``."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    data = province_data(code[:2] + "0000")
+    row = next((r for r in data["regions"] if r["code"] == code), None)
+    if row is None or not row.get("boundary"):
+        return None
+    shape = MultiPolygon([Polygon(rings[0], rings[1:]) for rings in row["boundary"]])
+    widened = shape.buffer(BOUNDARY_MARGIN_DEGREES)
+    shapely.prepare(widened)
+    return widened

@@ -9,10 +9,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import Point
 
 from jiapei.accounts.models import RegionLevel, Role
 from jiapei.accounts.queries import get_region, in_scope, region_scope_prefix
-from jiapei.accounts.regions import province_bbox
+from jiapei.accounts.regions import boundary
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, Forbidden, NotFound
@@ -31,20 +32,26 @@ def _seq(field: str, value: str) -> str:
     return f"{int(value):04d}"
 
 
-def _polygon(coordtype: str | None) -> Any:
+def _polygon(coordtype: str | None, within: str | None = None) -> Any:
+    """Parser for a fence polygon that must lie inside the province (and, for a police route,
+    inside the city ``within``), judged in WGS-84 against the shipped boundaries."""
+
     def parse(field: str, value: Any) -> list[list[float]]:
         ring = v.polygon(field, value)
         wgs84 = gcj02_to_wgs84_ring(ring) if coordtype == "GCJ02" else ring
-        # The province box is in WGS-84, so the check uses converted points, while the error
-        # names the vertex as the caller sent it.
-        west, south, east, north = province_bbox(settings.JIAPEI_PROVINCE)
-        for (sent_lng, sent_lat), (lng, lat) in zip(ring, wgs84, strict=True):
-            if not (west <= lng <= east and south <= lat <= north):
-                raise FieldError(
-                    field,
-                    value,
-                    f"坐标 {sent_lng},{sent_lat} 不在本省范围内 (outside the province)",
-                )
+        province = settings.JIAPEI_PROVINCE
+        for code, name in ((province, "本省"), (within, "本市州")):
+            area = boundary(code) if code else None
+            if area is None:
+                continue
+            # The check uses converted points; the error names the vertex as it was sent.
+            for (sent_lng, sent_lat), (lng, lat) in zip(ring, wgs84, strict=True):
+                if not area.contains(Point(lng, lat)):
+                    raise FieldError(
+                        field,
+                        value,
+                        f"坐标 {sent_lng},{sent_lat} 不在{name}范围内 (outside {code})",
+                    )
         return wgs84
 
     return parse
@@ -217,17 +224,7 @@ def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Teachi
         raise Forbidden("只有市州或省级监管部门可以录入公安指定路线 (city regulators only)")
     f = Fields(data)
     region_code = f.get("region", required=False, default=user.region_id)
-    coordtype = f.get("coordtype", one_of("WGS84", "GCJ02"), required=False, default="WGS84")
-    seq = f.get("seq", _seq)
-    values: dict[str, Any] = {
-        "name": f.get("name"),
-        "address": f.get("address", required=False, default=""),
-        "area": f.get("area", decimal, required=False, default="0"),
-        "vehicletype": f.get("vehicletype", v.licence_classes),
-        "polygon": f.get("polygon", _polygon(coordtype)),
-        "time_windows": f.get("time_windows", _time_windows),
-    }
-    f.check()
+    # Whose route it is comes first: a regulator outside that city learns nothing more.
     region = get_region(region_code)
     if region.level != RegionLevel.CITY or not in_scope(user, region.code):
         raise Forbidden(
@@ -235,6 +232,17 @@ def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Teachi
             field="region",
             value=region_code,
         )
+    coordtype = f.get("coordtype", one_of("WGS84", "GCJ02"), required=False, default="WGS84")
+    seq = f.get("seq", _seq)
+    values: dict[str, Any] = {
+        "name": f.get("name"),
+        "address": f.get("address", required=False, default=""),
+        "area": f.get("area", decimal, required=False, default="0"),
+        "vehicletype": f.get("vehicletype", v.licence_classes),
+        "polygon": f.get("polygon", _polygon(coordtype, within=region_code)),
+        "time_windows": f.get("time_windows", _time_windows),
+    }
+    f.check()
     values["vehicletype"] = ",".join(values["vehicletype"])
     with transaction.atomic():
         row = (
