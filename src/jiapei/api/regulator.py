@@ -14,6 +14,8 @@ from jiapei.accounts.queries import region_scope_prefix, region_tree
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
+from jiapei.audit import settings_services
+from jiapei.audit.models import ThresholdSetting
 from jiapei.core.actors import Actor
 from jiapei.core.errors import NotFound
 from jiapei.registry import queries, services
@@ -220,3 +222,41 @@ def student_progress(request: HttpRequest, stunum: str, lang: str = "zh-hans") -
             f"stunum={stunum!r}: 学员不存在 (no such student)", field="stunum", value=stunum
         )
     return ok(audit_queries.progress(student, lang=lang))
+
+
+class ThresholdIn(Schema):
+    scope_kind: str
+    scope_code: str
+    field: str
+    value: Any
+    effective_from: str
+    effective_to: str | None = None
+    note: str = ""
+
+
+@router.get("thresholds", summary="审核阈值设置 (audit threshold settings)")
+def thresholds(request: HttpRequest) -> dict[str, Any]:
+    _user(request)
+    rows = ThresholdSetting.objects.order_by("field", "scope_kind", "effective_from")
+    return ok(
+        [
+            {
+                "id": r.id,
+                "scope_kind": r.scope_kind,
+                "scope_code": r.scope_code,
+                "field": r.field,
+                "value": r.value,
+                "effective_from": r.effective_from.isoformat(),
+                "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+    )
+
+
+@router.post("thresholds", summary="设置审核阈值 (set an audit threshold from a date)")
+def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    row = settings_services.set_threshold(actor=actor, data=payload.dict())
+    return ok({"id": row.id, "field": row.field, "value": row.value})

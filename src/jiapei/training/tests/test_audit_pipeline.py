@@ -30,18 +30,35 @@ def ground(tp, school, make_user):
     return regulator
 
 
-def play_session(tp, school, *, recnum: str, start: datetime, length: int, seq0: int = 0,
-                 stationary: range = range(0), photos: bool = True) -> str:  # fmt: skip
+def play_session(
+    tp,
+    school,
+    *,
+    recnum: str,
+    start: datetime,
+    length: int,
+    seq0: int = 0,
+    stationary: range = range(0),
+    photos: bool = True,
+) -> str:
     """Upload one practical part-2 session: photos, minutes moving on the ground, the log."""
     items = []
     for i in range(length):
         still = i in stationary
         lng = 112.90 + (0 if still else 0.0005 * (i % 6))
         items.append(
-            f.minute(school.devnum, school.stunum, school.coachnum,
-                     start + timedelta(minutes=i, seconds=59), seq0 + i + 1, lng=lng,
-                     speed=0 if still else 150, mileage=0 if still else 3, classid=recnum)
-        )  # fmt: skip
+            f.minute(
+                school.devnum,
+                school.stunum,
+                school.coachnum,
+                start + timedelta(minutes=i, seconds=59),
+                seq0 + i + 1,
+                lng=lng,
+                speed=0 if still else 150,
+                mileage=0 if still else 3,
+                classid=recnum,
+            )
+        )
     assert tp.post("minuterecords", items)["accepted"] == length
     photo_ids = {}
     if photos:
@@ -49,20 +66,41 @@ def play_session(tp, school, *, recnum: str, start: datetime, length: int, seq0:
             event = 17 if minute == 0 else 18 if minute == length else 5
             file_id = tp.upload("stuimg", portrait(7000 + int(recnum) * 100 + n))
             photo_ids[event] = file_id
-            tp.post("trainimginfo", {
-                "inscode": school.inscode, "stunum": school.stunum, "coachnum": school.coachnum,
-                "subjcode": "1212110000", "platnum": "A0041", "recnum": recnum,
-                "ptime": f"{start + timedelta(minutes=minute):%Y%m%d%H%M%S}", "fileid": file_id,
-                "event": event, "confidence": 92,
-            })  # fmt: skip
-    tp.post("classrecord", {
-        "inscode": school.inscode, "stunum": school.stunum, "coachnum": school.coachnum,
-        "carnum": school.carnum, "simunum": school.devnum, "platnum": "A0041", "recnum": recnum,
-        "classid": recnum, "subjcode": "1212110000", "photo1": photo_ids.get(17, "0"),
-        "photo3": photo_ids.get(18, "0"), "starttime": f"{start:%Y%m%d%H%M%S}",
-        "endtime": f"{start + timedelta(minutes=length):%Y%m%d%H%M%S}", "duration": length,
-        "mileage": f"{0.3 * length:.1f}",
-    })  # fmt: skip
+            tp.post(
+                "trainimginfo",
+                {
+                    "inscode": school.inscode,
+                    "stunum": school.stunum,
+                    "coachnum": school.coachnum,
+                    "subjcode": "1212110000",
+                    "platnum": "A0041",
+                    "recnum": recnum,
+                    "ptime": f"{start + timedelta(minutes=minute):%Y%m%d%H%M%S}",
+                    "fileid": file_id,
+                    "event": event,
+                    "confidence": 92,
+                },
+            )
+    tp.post(
+        "classrecord",
+        {
+            "inscode": school.inscode,
+            "stunum": school.stunum,
+            "coachnum": school.coachnum,
+            "carnum": school.carnum,
+            "simunum": school.devnum,
+            "platnum": "A0041",
+            "recnum": recnum,
+            "classid": recnum,
+            "subjcode": "1212110000",
+            "photo1": photo_ids.get(17, "0"),
+            "photo3": photo_ids.get(18, "0"),
+            "starttime": f"{start:%Y%m%d%H%M%S}",
+            "endtime": f"{start + timedelta(minutes=length):%Y%m%d%H%M%S}",
+            "duration": length,
+            "mileage": f"{0.3 * length:.1f}",
+        },
+    )
     return school.stunum + recnum
 
 
@@ -82,8 +120,9 @@ def test_an_honest_session_is_credited_after_the_worker_runs(tp, school, ground,
 
 
 def test_a_stationary_stretch_is_void_and_explained(tp, school, ground, api):
-    rnum = play_session(tp, school, recnum="00002", start=START, length=60,
-                        stationary=range(20, 25))  # fmt: skip
+    rnum = play_session(
+        tp, school, recnum="00002", start=START, length=60, stationary=range(20, 25)
+    )
     call_command("worker", once=True)
     log = TeachingLog.objects.get(rnum=rnum)
     assert log.audit_status == "partial", log.codes
@@ -107,3 +146,46 @@ def test_reauditing_changes_nothing(tp, school, ground, capsys):
 def test_a_city_regulator_cannot_read_another_citys_progress(tp, school, zhuzhou_regulator, api):
     reply = api(zhuzhou_regulator, "GET", f"/api/regulator/students/{school.stunum}/progress")
     assert reply.status_code == 404 and reply.json()["errorcode"] != 0
+
+
+def test_a_threshold_change_is_applied_by_reauditing_and_reported(tp, school, ground, api, capsys):
+    rnum = play_session(tp, school, recnum="00004", start=START, length=30)
+    call_command("worker", once=True)
+    assert TeachingLog.objects.get(rnum=rnum).credited_minutes == 30
+
+    reply = api(
+        ground,
+        "POST",
+        "/api/regulator/thresholds",
+        json={
+            "scope_kind": "city",
+            "scope_code": "430100",
+            "field": "speed_limit_part2_kmh",
+            "value": 10,
+            "effective_from": "2026-11-01",
+            "note": "场地限速10公里",
+        },
+    )
+    assert reply.json()["errorcode"] == 0, reply.json()
+    capsys.readouterr()
+    call_command("audit", since="2026-11-01")
+    out = capsys.readouterr().out
+    assert "1 students changed" in out and "30 → 0" in out and "SPEED+30" in out
+    assert TeachingLog.objects.get(rnum=rnum).audit_status == "invalid"
+
+
+def test_bad_threshold_settings_are_refused_by_field(api, ground, zhuzhou_regulator):
+    bad = {
+        "scope_kind": "city",
+        "scope_code": "430100",
+        "field": "speed_limit_part2_kmh",
+        "value": "fast",
+        "effective_from": "2026-11-01",
+    }
+    reply = api(ground, "POST", "/api/regulator/thresholds", json=bad)
+    assert reply.status_code == 400 and reply.json()["data"]["errors"][0]["field"] == "value"
+    unknown = {**bad, "field": "no_such_threshold", "value": 3}
+    assert api(ground, "POST", "/api/regulator/thresholds", json=unknown).status_code == 400
+    other_city = {**bad, "value": 10}
+    reply = api(zhuzhou_regulator, "POST", "/api/regulator/thresholds", json=other_city)
+    assert reply.status_code == 403
