@@ -28,14 +28,18 @@ import pytest
 pytestmark = pytest.mark.slow
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
-DEMO_ARGS = ["demo", "--cities", "1", "--institutions", "1", "--students", "2"]
+DEMO_ARGS = ["demo", "--cities", "1", "--institutions", "1", "--students", "3", "--days", "2"]
 TOTALS = re.compile(
-    r"驾校 (?P<institutions>\d+), 教练员 (?P<coaches>\d+), 教练车 (?P<cars>\d+), "
-    r"计时终端 (?P<devices>\d+), 学员 (?P<students>\d+)"
+    r"驾校 institutions (?P<institutions>\d+), 教练员 coaches (?P<coaches>\d+), "
+    r"教练车 cars (?P<cars>\d+), 计时终端 terminals (?P<devices>\d+), "
+    r"学员 students (?P<students>\d+)"
 )
 FENCES = re.compile(
-    r"approved (?P<approved>\d+), 待审核 pending (?P<pending>\d+), "
-    r"已驳回 rejected (?P<rejected>\d+)"
+    r"fences: approved (?P<approved>\d+), pending (?P<pending>\d+), rejected (?P<rejected>\d+)"
+)
+AUDIT = re.compile(
+    r"教学日志 sessions: (?P<sessions>\d+) .*\n.*分钟学时 minutes: (?P<minutes>\d+) — "
+    r"有效 valid (?P<valid>\d+)"
 )
 
 
@@ -106,9 +110,10 @@ def installation(root: Path) -> Iterator[Installation]:
 
 
 def summary(output: str) -> dict[str, int]:
-    totals, fences = TOTALS.search(output), FENCES.search(output)
-    assert totals and fences, output
-    return {k: int(v) for k, v in {**totals.groupdict(), **fences.groupdict()}.items()}
+    totals, fences, audit = TOTALS.search(output), FENCES.search(output), AUDIT.search(output)
+    assert totals and fences and audit, output
+    found = {**totals.groupdict(), **fences.groupdict(), **audit.groupdict()}
+    return {k: int(v) for k, v in found.items()}
 
 
 def check_ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -128,11 +133,11 @@ def test_demo_exits_0_and_prints_the_summary(demo):
     assert inst.database in output  # it used the throwaway database, not another one
     counts = summary(output)
     assert counts["institutions"] == 1
-    assert counts["students"] == 2
+    assert counts["students"] == 3
     assert counts["coaches"] >= 1
     assert counts["approved"] >= 1
-    assert "approved" in output
-    assert "1 所驾校 institutions in 1 市州 cities" in output
+    assert counts["sessions"] >= 1 and 0 < counts["valid"] <= counts["minutes"]
+    assert "pending 0" in output.split("教学日志 sessions:")[1].splitlines()[0]
     assert (inst.root / "data" / "demo_platform_key.pem").exists()
 
 

@@ -240,7 +240,11 @@ def _resolve(
         binding = bindings.get(values["devnum"])
         car = binding.car if binding else None
         coach = coaches.get(values["coachnum"]) if values["coachnum"] else None
-        if coach is None or not coach.is_active or coach.institution_id != student.institution_id:
+        # Remote (online) teaching has no coach; every other mode must name a filed one.
+        coach_needed = course.mode != 4 or bool(values["coachnum"])
+        if coach_needed and (
+            coach is None or not coach.is_active or coach.institution_id != student.institution_id
+        ):
             codes.append("COACH_NOT_FILED")
         if course.mode == 1:
             if binding is None:

@@ -1,14 +1,18 @@
 """``jiapei demo``: the platform's main job on the embedded default, end to end.
 
 Migrates, seeds a demo province (regulator accounts and a timing platform with its own key),
-builds a province-like world through the real signed API, has the city regulators review the
-fences, relays the callbacks, and prints what a regulator would want to know.
+builds a province-like world through the real signed API (the city regulators review the
+fences), plays a few training days with planted violations through the same API, lets the
+worker audit every closed session and relay the callbacks, and prints what a regulator would
+want to know: students, sessions, credited and void minutes by reason, parts completed.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +21,16 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from jiapei.audit import queries as audit_queries
+from jiapei.audit.reasons import explain
 from jiapei.core.actors import Actor
 from jiapei.outbox import queries as outbox_queries
 from jiapei.registry import services
 from jiapei.signing import Signer, generate_key, public_pem
 from jiapei.sim import world as sim_world
+from jiapei.sim.checks import compare
 from jiapei.sim.client import TimingPlatformClient
+from jiapei.sim.days import SimReport, simulate_days
 from jiapei.sim.receiver import CallbackReceiver
 
 DEMO_PLATNUM = "A0001"
@@ -60,12 +68,14 @@ def demo_password() -> str:
 
 
 class Command(BaseCommand):
-    help = "Seed a demo province through the real API and print a summary."
+    help = "Seed a demo province, play training days through the real API, audit, summarise."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cities", type=int, default=3)
+        parser.add_argument("--cities", type=int, default=2)
         parser.add_argument("--institutions", type=int, default=2, help="per city")
-        parser.add_argument("--students", type=int, default=12, help="per institution")
+        parser.add_argument("--students", type=int, default=8, help="per institution")
+        parser.add_argument("--days", type=int, default=3, help="training days to simulate")
+        parser.add_argument("--violation-share", type=float, default=0.15)
         parser.add_argument("--seed", type=int, default=20260901)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -74,60 +84,108 @@ class Command(BaseCommand):
         users = sim_world.ensure_demo_users(password)
         key = demo_key()
         with CallbackReceiver() as receiver:
-            self._run(options, users, key, receiver, password)
+            platform, _ = services.register_platform(
+                actor=Actor.for_user(users["hunan"]),
+                platnum=DEMO_PLATNUM,
+                name="示例计时平台",
+                cert_serial=DEMO_SERIAL,
+                public_key_pem=public_pem(key),
+                callback_url=receiver.url,
+            )
+            client = TimingPlatformClient.in_process(Signer(key, DEMO_SERIAL))
+            days = options["days"]
+            start = date.today() - timedelta(days=days)
+            cfg = sim_world.WorldConfig(
+                seed=options["seed"],
+                cities=options["cities"],
+                institutions_per_city=options["institutions"],
+                students_per_institution=options["students"],
+                today=start,
+            )
+            try:
+                world = sim_world.build_world(client, platform, users, cfg)
+                report = (
+                    simulate_days(
+                        client,
+                        world,
+                        days=days,
+                        start_day=start,
+                        seed=options["seed"],
+                        violation_share=options["violation_share"],
+                    )
+                    if days > 0
+                    else SimReport()
+                )
+            finally:
+                client.close()
+            call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
+            callbacks = len(receiver.received)
+        self._print(platform, world, report, cfg, callbacks, password)
 
-    def _run(
-        self, options: dict, users: dict, key: Any, receiver: CallbackReceiver, password: str
+    def _print(
+        self, platform: Any, world: Any, report: SimReport, cfg: Any, callbacks: int, password: str
     ) -> None:
-        platform, _ = services.register_platform(
-            actor=Actor.for_user(users["hunan"]),
-            platnum=DEMO_PLATNUM,
-            name="示例计时平台",
-            cert_serial=DEMO_SERIAL,
-            public_key_pem=public_pem(key),
-            callback_url=receiver.url,
-        )
-        client = TimingPlatformClient.in_process(Signer(key, DEMO_SERIAL))
-        cfg = sim_world.WorldConfig(
-            seed=options["seed"],
-            cities=options["cities"],
-            institutions_per_city=options["institutions"],
-            students_per_institution=options["students"],
-        )
-        world = sim_world.build_world(client, platform, users, cfg)
-        call_command("worker", once=True, verbosity=0)
-        counts = sim_world.summary()
         w = self.stdout.write
+        counts = sim_world.summary()
+        audit = audit_queries.summary()
+        db = settings.DATABASES["default"]
         w("")
         w("jiapei 驾培监管平台 演示 / demo")
+        w(f"  数据库 database: {db['ENGINE'].rsplit('.', 1)[-1]}  {db['NAME']}")
+        w(f"  计时平台 timing platform: {platform.platnum} {platform.name}")
+        w("")
+        w("备案 filings")
         w(
-            f"  数据库 database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
-            f"  {settings.DATABASES['default']['NAME']}"
-        )
-        w(
-            f"  计时平台 timing platform: {platform.platnum} {platform.name} "
-            f"(证书 {platform.cert_serial})"
-        )
-        w(
-            f"  本次备案 filed this run: {len(world.institutions)} 所驾校 institutions in "
-            f"{cfg.cities} 市州 cities"
-        )
-        w(
-            f"  平台合计 totals: 驾校 {counts['institutions']}, 教练员 {counts['coaches']}, "
-            f"教练车 {counts['cars']}, 计时终端 {counts['devices']}, 学员 {counts['students']}"
+            f"  驾校 institutions {counts['institutions']}, 教练员 coaches {counts['coaches']}, "
+            f"教练车 cars {counts['cars']}, 计时终端 terminals {counts['devices']}, "
+            f"学员 students {counts['students']}"
         )
         areas = counts["areas"]
         w(
-            f"  教学区域 fences: 已启用 approved {areas.get('approved', 0)}, 待审核 pending "
-            f"{areas.get('pending', 0)}, 已驳回 rejected {areas.get('rejected', 0)} "
+            f"  教学区域 fences: approved {areas.get('approved', 0)}, pending "
+            f"{areas.get('pending', 0)}, rejected {areas.get('rejected', 0)} "
             f"(含公安指定路线 incl. {len(world.routes)} police routes)"
         )
+        w("")
+        w("学时审核 hours audit")
+        sessions = audit["sessions"]
+        w(f"  学员参训 students trained: {audit['students_trained']} of {audit['students']}")
         w(
-            f"  回调 callbacks received by the timing platform this run: {len(receiver.received)}; "
+            f"  教学日志 sessions: {sum(sessions.values())} — 整体有效 valid "
+            f"{sessions.get('valid', 0)}, 部分有效 partly valid {sessions.get('partial', 0)}, "
+            f"无效 invalid {sessions.get('invalid', 0)}, 待审 pending {sessions.get('pending', 0)}"
+        )
+        w(
+            f"  分钟学时 minutes: {audit['minutes']} — 有效 valid {audit['minutes_valid']}, "
+            f"无效 void {audit['minutes_void']} (其中接收时拒收 rejected at ingest "
+            f"{audit['minutes_rejected_at_ingest']})"
+        )
+        if audit["void_by_reason"]:
+            w("  无效原因 void minutes by reason:")
+            for code, n in audit["void_by_reason"].items():
+                w(f"    {code:<24} {n:>6}  {explain(code)}")
+        done = audit["parts_complete"]
+        w(
+            "  完成部分 parts completed: "
+            + (
+                ", ".join(f"第{p}部分 {n}人" for p, n in sorted(done.items()))
+                or "none yet (a few days cover only part of the syllabus)"
+            )
+        )
+        if report.sessions:
+            catch = compare(report)
+            caught = sum(catch.caught.values())
+            w(
+                f"  植入违规 planted violations caught: {caught}/{sum(catch.planted.values())}; "
+                f"honest sessions flagged: {catch.honest_flagged}/{catch.honest}"
+            )
+        w("")
+        w(
+            f"  回调 callbacks acknowledged by the timing platform: {callbacks}; "
             f"outbox {outbox_queries.status_counts()}"
         )
         w(
-            f"  监管账户 regulator logins (password {password!r}): hunan (省), "
-            "city4301 … (市州), county430104 (区县)"
+            f"  监管账户 regulator logins (password {password!r}): hunan (省), city4301 … (市州), "
+            "county430104 (区县)"
         )
-        w("  启动服务 serve: jiapei serve  →  http://127.0.0.1:8000/api/docs")
+        w("  启动服务 serve: ./run serve  →  http://127.0.0.1:8000/api/docs")

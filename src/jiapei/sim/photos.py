@@ -1,0 +1,48 @@
+"""In-car photos for the training-day simulator: a student's live photo and its near-copy."""
+
+from __future__ import annotations
+
+import io
+import random
+from functools import lru_cache
+
+from PIL import Image, ImageDraw
+
+from jiapei.sim.images import portrait
+
+
+@lru_cache(maxsize=256)
+def _face(seed: int) -> Image.Image:
+    return Image.open(io.BytesIO(portrait(seed))).convert("RGB")
+
+
+def live_photo(face_seed: int, shot: str) -> bytes:
+    """A JPEG in-car photo of the student's face (``portrait(face_seed)``): framing, angle and
+    background differ per ``shot``. Bare portraits are too alike for the 照片机 rule: their
+    pHashes often lie within 2 bits of each other; these are ≥ 4 bits apart in our trials."""
+    rng = random.Random(f"{face_seed}:{shot}")
+    canvas = Image.new("RGB", (200, 160), tuple(rng.randrange(40, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(canvas)
+    for _ in range(8):  # the car's interior behind the student
+        x, y = rng.randrange(200), rng.randrange(160)
+        box = (x, y, x + rng.randrange(10, 80), y + rng.randrange(10, 60))
+        draw.rectangle(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+    scale = rng.uniform(0.55, 0.8)
+    face = _face(face_seed).resize((int(120 * scale), int(160 * scale)))
+    face = face.rotate(rng.uniform(-12, 12), fillcolor=(0, 0, 0))
+    canvas.paste(face, (rng.randrange(200 - face.width), rng.randrange(160 - face.height)))
+    return _jpeg(canvas)
+
+
+def near_copy(content: bytes) -> bytes:
+    """The same picture with two pixels changed: other bytes, the same perceptual hash."""
+    image = Image.open(io.BytesIO(content)).convert("RGB")
+    for xy in ((3, 3), (image.width - 4, image.height - 4)):
+        image.putpixel(xy, (255, 255, 255))
+    return _jpeg(image)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
