@@ -247,13 +247,3 @@ def audit_students(*, student_ids: Iterable[int], actor: Actor) -> AuditSummary:
         summary.changes.append(change)
     summary.sessions = sum(c.sessions_changed for c in summary.changes)
     return summary
-
-
-def drain_requests(*, actor: Actor, limit: int = 50) -> int:
-    """Audit the students whose sessions closed (the worker's task). Returns how many."""
-    ids = list(
-        AuditRequest.objects.order_by("requested_at").values_list("student_id", flat=True)[:limit]
-    )
-    if ids:
-        audit_students(student_ids=ids, actor=actor)
-    return len(ids)

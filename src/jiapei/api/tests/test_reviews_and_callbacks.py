@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jiapei.accounts.models import Role, User
 from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import MessageStatus, OutboxMessage
-from jiapei.outbox.relay import relay_once
+from jiapei.outbox.tasks import relay_once
 from jiapei.registry.models import (
     AreaStatus,
     AreaType,

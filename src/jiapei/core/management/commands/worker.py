@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jiapei.audit.services import drain_requests
+from jiapei.audit.tasks import drain_requests
 from jiapei.core.actors import Actor
-from jiapei.outbox import relay
+from jiapei.outbox import tasks as relay
 
 
 class Command(BaseCommand):
