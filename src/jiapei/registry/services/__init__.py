@@ -6,10 +6,9 @@ from jiapei.registry.services.areas import (
     file_area,
     review_area,
 )
+from jiapei.registry.services.fees import delete_fee_standard, file_fee_standard
 from jiapei.registry.services.filing import (
-    delete_fee_standard,
     delete_filing,
-    file_fee_standard,
     file_institution,
     file_personnel,
     file_student,
