@@ -1,14 +1,13 @@
-"""Idempotency of the signed filing interface.
+"""Idempotency of the signed filing interface: re-filing a record.
 
 Timing platforms retry: filing the same record again (with or without its unified number) must
 return the same number and add no rows; a changed field updates the one row with one audit-log
-row per write; repeated binds, unbinds, uploads, withdrawals and transfers are no-ops. Records
-of one timing platform are out of reach of another.
+row per write; repeated withdrawals are no-ops and re-filing restores the filing. A unified
+number that clashes with the natural key is a conflict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,43 +16,23 @@ import pytest
 from jiapei.accounts.models import User
 from jiapei.core.actors import Actor
 from jiapei.core.errors import ErrorCode
-from jiapei.core.models import AuditLogEntry
-from jiapei.integrations.national.models import IssuedNumber
 from jiapei.registry import services
 from jiapei.registry.models import (
     AreaStatus,
     Device,
-    DeviceBinding,
     FeeStandard,
     FilingStatus,
     Institution,
     Personnel,
     Student,
-    StudentTransfer,
     TeachingArea,
     TrainingCar,
-    UploadedFile,
 )
-from jiapei.signing import Signer
-from jiapei.sim.client import TimingPlatformClient
-from jiapei.sim.images import portrait
+from jiapei.registry.tests.helpers import audit_rows, call, refused, stored
 from jiapei.testing import factories as f
-from jiapei.testing.fixtures import School, wsgi_client
 
-STORED = (
-    Institution,
-    Personnel,
-    TrainingCar,
-    Device,
-    DeviceBinding,
-    Student,
-    StudentTransfer,
-    TeachingArea,
-    FeeStandard,
-    UploadedFile,
-    AuditLogEntry,
-    IssuedNumber,
-)
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 
 # kind: (wire number field, model, model attribute holding the number)
 NUMBERED: dict[str, tuple[str, Any, str]] = {
@@ -64,97 +43,9 @@ NUMBERED: dict[str, tuple[str, Any, str]] = {
     "student": ("stunum", Student, "stunum"),
 }
 
-OTHER_SERIAL = "ABCDEF01"
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The platform fixture creates a regulator account; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def stored() -> dict[str, list[dict[str, Any]]]:
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in STORED}
-
-
-def call(client: TimingPlatformClient, resource: str, payload: Any) -> tuple[int, dict[str, Any]]:
-    try:
-        return client.call(resource, payload)
-    except ValueError:  # the reply is not JSON: an unhandled exception became an HTML 500
-        pytest.fail(f"POST /{resource}: the reply is not an envelope (unhandled server error)")
-
-
-def refused(
-    client: TimingPlatformClient,
-    resource: str,
-    payload: Any,
-    *,
-    field: str,
-    value: Any,
-    status: int,
-    code: int,
-    message_names_field: bool = True,
-) -> dict[str, Any]:
-    """POST ``payload`` and check it is refused naming ``field``=``value`` with nothing stored."""
-    before = stored()
-    got_status, envelope = call(client, resource, payload)
-    assert (got_status, envelope["errorcode"]) == (status, code), envelope
-    errors = (envelope.get("data") or {}).get("errors") or []
-    assert any(e["field"] == field and e["value"] == value for e in errors), envelope
-    if message_names_field:
-        assert f"{field}={value!r}" in envelope["message"], envelope["message"]
-    assert stored() == before, "a refused request stored something"
-    return envelope
-
-
-def audit_rows(row: Any) -> Any:
-    return AuditLogEntry.objects.filter(
-        object_type=row._meta.label_lower, object_id=str(row.pk)
-    ).order_by("id")
-
 
 def without_updated_at(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
-
-
-@pytest.fixture
-def student_photo(tp: TimingPlatformClient) -> str:
-    return tp.upload("stuimg", portrait(888))
-
-
-@pytest.fixture
-def build(school: School, student_photo: str) -> Callable[[str], dict[str, Any]]:
-    """A new, valid payload of ``kind`` for the school's institution."""
-
-    def make(kind: str) -> dict[str, Any]:
-        if kind == "institution":
-            return f.payload(f.InstitutionPayload)
-        if kind == "coach":
-            return f.payload(f.CoachPayload, inscode=school.inscode, photo=school.photo)
-        if kind == "trainingcar":
-            return f.payload(f.TrainingCarPayload, inscode=school.inscode)
-        if kind == "device":
-            return f.payload(f.DevicePayload, inscode=school.inscode)
-        return f.payload(f.StudentPayload, inscode=school.inscode, photo=student_photo)
-
-    return make
-
-
-@pytest.fixture
-def other_tp(make_platform: Callable[..., Any], other_platform_key: Any) -> Iterator[Any]:
-    """A second timing platform's client, serving none of ``tp``'s institutions."""
-    make_platform(other_platform_key, platnum="A0042", serial=OTHER_SERIAL)
-    client = wsgi_client(Signer(other_platform_key, OTHER_SERIAL))
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def other_school(other_tp: TimingPlatformClient) -> str:
-    return other_tp.post("institution", f.InstitutionPayload(district="430202"))["inscode"]
 
 
 # --- re-filing the same record ------------------------------------------------------------
@@ -329,103 +220,6 @@ def test_withdrawing_a_fee_standard_twice_and_refiling_it(tp, school, db):
     assert row.filing_status == FilingStatus.ACTIVE
 
 
-# --- terminal bindings --------------------------------------------------------------------
-
-
-def binding_key(school: School, sim: str = "1440000000001") -> dict[str, str]:
-    return {"devnum": school.devnum, "carnum": school.carnum, "sim": sim}
-
-
-def test_binding_the_same_pair_again_is_a_no_op(tp, school, db):
-    before = stored()
-    again = tp.post("devassign", binding_key(school))
-    assert again == {"devnum": school.devnum, "carnum": school.carnum, "created": False}
-    assert stored() == before
-
-
-def test_binding_the_same_pair_with_a_new_sim_updates_the_sim(tp, school, db):
-    binding = DeviceBinding.objects.get()
-    entries = audit_rows(binding).count()
-    assert tp.post("devassign", binding_key(school, sim="1440000000002"))["created"] is False
-    binding.refresh_from_db()
-    assert binding.sim == "1440000000002" and binding.unbound_at is None
-    assert DeviceBinding.objects.count() == 1
-    assert audit_rows(binding).count() == entries + 1
-
-
-def test_binding_a_terminal_already_in_another_car_is_refused(tp, school, db):
-    other_car = tp.post("trainingcar", f.TrainingCarPayload(inscode=school.inscode))["carnum"]
-    payload = {"devnum": school.devnum, "carnum": other_car, "sim": "1440000000001"}
-    envelope = refused(
-        tp,
-        "devassign",
-        payload,
-        field="devnum",
-        value=school.devnum,
-        status=409,
-        code=ErrorCode.CONFLICT,
-    )
-    assert school.carnum in envelope["message"]
-    assert DeviceBinding.objects.get().car.carnum == school.carnum
-
-
-def test_binding_a_second_terminal_to_a_car_is_refused(tp, school, db):
-    other_device = tp.post("device", f.DevicePayload(inscode=school.inscode))["devnum"]
-    payload = {"devnum": other_device, "carnum": school.carnum, "sim": "1440000000009"}
-    refused(
-        tp,
-        "devassign",
-        payload,
-        field="carnum",
-        value=school.carnum,
-        status=409,
-        code=ErrorCode.CONFLICT,
-    )
-
-
-def test_unbinding_twice_is_fine_and_the_pair_can_be_bound_again(tp, school, db):
-    binding = DeviceBinding.objects.get()
-    first = tp.post("devrembinding", binding_key(school))
-    assert first == {"devnum": school.devnum, "carnum": school.carnum, "unbound": True}
-    before = stored()
-    second = tp.post("devrembinding", binding_key(school))
-    assert second == {**first, "unbound": False}
-    assert stored() == before
-    binding.refresh_from_db()
-    assert binding.unbound_at is not None
-    assert tp.post("devassign", binding_key(school))["created"] is True
-    assert DeviceBinding.objects.count() == 2
-    assert DeviceBinding.objects.filter(unbound_at__isnull=True).count() == 1
-
-
-def test_withdrawing_a_car_frees_its_terminal(tp, school, db):
-    tp.post("trainingcar/delete", {"carnum": school.carnum})
-    other_car = tp.post("trainingcar", f.TrainingCarPayload(inscode=school.inscode))["carnum"]
-    payload = {"devnum": school.devnum, "carnum": other_car, "sim": "1440000000001"}
-    assert tp.post("devassign", payload)["created"] is True
-    assert DeviceBinding.objects.get(unbound_at__isnull=True).car.carnum == other_car
-
-
-# --- uploads ------------------------------------------------------------------------------
-
-
-def test_uploading_the_same_bytes_twice_returns_the_same_id(tp, db):
-    content = portrait(31)
-    first = tp.upload("coachimg", content)
-    before = stored()
-    assert tp.upload("coachimg", content, filename="retry.jpg") == first
-    assert stored() == before
-    assert tp.upload("coachimg", portrait(32)) != first
-
-
-def test_the_same_bytes_of_another_type_or_platform_are_another_file(tp, other_tp, db):
-    content = portrait(33)
-    mine = tp.upload("coachimg", content)
-    assert tp.upload("stuimg", content) != mine
-    assert other_tp.upload("coachimg", content) != mine
-    assert UploadedFile.objects.count() == 3
-
-
 # --- withdrawal (注销) and re-filing ------------------------------------------------------
 
 
@@ -456,34 +250,6 @@ def test_withdrawing_twice_then_refiling_restores_the_filing(
     assert row.filing_status == FilingStatus.ACTIVE
     assert model.objects.count() == rows
     assert tp.post(f"{kind}/get", key)["filingstatus"] == "active"
-
-
-# --- transfers ----------------------------------------------------------------------------
-
-
-def test_transfer_to_the_current_school_is_a_no_op(tp, school, db):
-    before = stored()
-    moved = tp.post("transfer", {"inscode": school.inscode, "stunum": school.stunum})
-    assert moved == {"stunum": school.stunum, "inscode": school.inscode, "moved": False}
-    assert stored() == before
-
-
-def test_a_retried_transfer_moves_the_student_once(tp, school, db):
-    other = tp.post("institution", f.InstitutionPayload())["inscode"]
-    request = {"inscode": other, "stunum": school.stunum}
-    assert tp.post("transfer", request)["moved"] is True
-    before = stored()
-    assert tp.post("transfer", request) == {
-        "stunum": school.stunum,
-        "inscode": other,
-        "moved": False,
-    }
-    assert stored() == before
-    transfer = StudentTransfer.objects.get()
-    assert (transfer.from_institution.inscode, transfer.to_institution.inscode) == (
-        school.inscode,
-        other,
-    )
 
 
 # --- unified numbers that clash with the natural key --------------------------------------
@@ -579,100 +345,3 @@ def test_refiling_a_student_at_another_school_requires_a_transfer(tp, school, st
     )
     assert school.stunum in envelope["message"] and "transfer" in envelope["message"]
     assert Student.objects.get(stunum=school.stunum).institution.inscode == school.inscode
-
-
-# --- another timing platform --------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", ["coach", "trainingcar", "device", "student"])
-def test_filing_for_a_school_served_by_another_platform_is_refused(
-    tp, build, other_school, kind, db
-):
-    payload = {**build(kind), "inscode": other_school}
-    refused(
-        tp, kind, payload, field="inscode", value=other_school, status=403, code=ErrorCode.FORBIDDEN
-    )
-
-
-def test_area_and_fee_for_a_school_served_by_another_platform_are_refused(tp, other_school, db):
-    for resource, factory in (("region", f.AreaPayload), ("charstandard", f.FeePayload)):
-        payload = f.payload(factory, inscode=other_school)
-        refused(
-            tp,
-            resource,
-            payload,
-            field="inscode",
-            value=other_school,
-            status=403,
-            code=ErrorCode.FORBIDDEN,
-        )
-
-
-def test_another_platform_cannot_refile_an_institution(tp, other_tp, db):
-    payload = f.InstitutionPayload()
-    inscode = tp.post("institution", payload)["inscode"]
-    for attempt in (payload, {**payload, "inscode": inscode}):
-        refused(
-            other_tp,
-            "institution",
-            attempt,
-            field="inscode",
-            value=inscode,
-            status=409,
-            code=ErrorCode.CONFLICT,
-        )
-    assert Institution.objects.get().platform.platnum == "A0041"
-
-
-def test_a_coach_active_at_one_platform_cannot_be_filed_by_another(
-    tp, other_tp, other_school, school, db
-):
-    idcard = Personnel.objects.get(number=school.coachnum).idcard
-    photo = other_tp.upload("coachimg", portrait(51))
-    payload = f.payload(f.CoachPayload, inscode=other_school, photo=photo, idcard=idcard)
-    refused(
-        other_tp,
-        "coach",
-        payload,
-        field="idcard",
-        value=idcard,
-        status=409,
-        code=ErrorCode.CONFLICT,
-    )
-
-
-def test_a_withdrawn_coach_may_be_filed_by_another_platform(tp, other_tp, other_school, school, db):
-    idcard = Personnel.objects.get(number=school.coachnum).idcard
-    tp.post("coach/delete", {"coachnum": school.coachnum})
-    photo = other_tp.upload("coachimg", portrait(52))
-    payload = f.payload(f.CoachPayload, inscode=other_school, photo=photo, idcard=idcard)
-    assert other_tp.post("coach", payload) == {"coachnum": school.coachnum, "created": False}
-    row = Personnel.objects.get()
-    assert (row.institution.inscode, row.platform.platnum, row.filing_status) == (
-        other_school,
-        "A0042",
-        FilingStatus.ACTIVE,
-    )
-
-
-def test_another_platform_cannot_withdraw_or_bind_my_records(tp, other_tp, school, db):
-    refused(
-        other_tp,
-        "coach/delete",
-        {"coachnum": school.coachnum},
-        field="coachnum",
-        value=school.coachnum,
-        status=404,
-        code=ErrorCode.NOT_FOUND,
-    )
-    refused(
-        other_tp,
-        "devrembinding",
-        binding_key(school),
-        field="devnum",
-        value=school.devnum,
-        status=404,
-        code=ErrorCode.NOT_FOUND,
-    )
-    assert Personnel.objects.get().filing_status == FilingStatus.ACTIVE
-    assert DeviceBinding.objects.get().unbound_at is None
