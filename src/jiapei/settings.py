@@ -101,7 +101,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'jiapei.sqlite3'}"),
-        conn_max_age=_env_int("JIAPEI_DB_CONN_MAX_AGE", 0),
+        # Persistent connections: opening one per request cost ingest about a third of its
+        # database time (bench/README.md). Health checks drop a connection the server closed.
+        conn_max_age=_env_int("JIAPEI_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 from django.utils.timezone import localtime
@@ -24,10 +25,32 @@ def student_fact(student: Student) -> StudentFact:
     return StudentFact(student.stunum, student.traintype, student.applydate)
 
 
-def minute_fact(row: MinuteRecord, session_key: str, stunum: str) -> MinuteFact:
+# Only these columns are read: a student can have thousands of minutes, and model instances
+# cost several times more than plain rows.
+MINUTE_COLUMNS = (
+    "id",
+    "at",
+    "classid",
+    "coachnum",
+    "carnum",
+    "mode",
+    "part",
+    "subjcode",
+    "max_speed",
+    "mileage",
+    "lng",
+    "lat",
+    "engine_rpm",
+    "reject_codes",
+    "coach_classes",
+    "car_class",
+)
+
+
+def minute_fact(row: Any, session_key: str, stunum: str) -> MinuteFact:
     codes = tuple(row.reject_codes)
     return MinuteFact(
-        id=row.pk,
+        id=row.id,
         at=localtime(row.at),
         session_key=session_key,
         student=stunum,
@@ -64,15 +87,19 @@ def sessions_of(student: Student) -> tuple[list[SessionFact], list[int]]:
         .select_related("coach", "car")
         .order_by("starttime", "id")
     )
-    minutes = list(MinuteRecord.objects.filter(student=student).order_by("at", "id"))
+    minutes = list(
+        MinuteRecord.objects.filter(student=student)
+        .order_by("at", "id")
+        .values_list(*MINUTE_COLUMNS, named=True)
+    )
     photos = list(TrainingPhoto.objects.filter(student=student).order_by("ptime", "id"))
-    by_log: dict[int, list[MinuteRecord]] = defaultdict(list)
+    by_log: dict[int, list[Any]] = defaultdict(list)
     orphans: list[int] = []
     starts = [log.starttime for log in logs]
     for row in minutes:
         owner = _owner(logs, starts, row)
         if owner is None:
-            orphans.append(row.pk)
+            orphans.append(row.id)
         else:
             by_log[owner.pk].append(row)
     facts = []
@@ -101,9 +128,7 @@ def sessions_of(student: Student) -> tuple[list[SessionFact], list[int]]:
     return facts, orphans
 
 
-def _owner(
-    logs: list[TeachingLog], starts: list[datetime], row: MinuteRecord
-) -> TeachingLog | None:
+def _owner(logs: list[TeachingLog], starts: list[datetime], row: Any) -> TeachingLog | None:
     """The log whose time span holds the minute (searching back from the last log that started
     before it; sessions of one student rarely overlap, so this looks at one or two logs)."""
     first = bisect.bisect_right(starts, row.at)

@@ -152,19 +152,24 @@ def audit_student(*, student: Student, actor: Actor) -> StudentChange:
 
 
 def _store_minutes(result: StudentAudit, orphans: list[int], change: StudentChange) -> None:
-    verdicts = {v.id: v for v in result.minutes}
-    rows = MinuteRecord.objects.filter(pk__in=[*verdicts, *orphans]).only("id", "valid", "codes")
-    dirty = []
-    for row in rows:
-        verdict = verdicts.get(row.pk)
-        valid, codes = (verdict.valid, verdict.codes) if verdict else (False, ["NO_TEACHING_LOG"])
-        if row.valid != valid or row.codes != codes:
-            for code in set(codes) - set(row.codes or []):
+    """Write changed minute verdicts, one UPDATE per distinct verdict (most minutes share
+    the same one, so this is a handful of statements rather than one per minute)."""
+    verdicts = {v.id: (v.valid, v.codes) for v in result.minutes}
+    verdicts.update({pk: (False, ["NO_TEACHING_LOG"]) for pk in orphans})
+    current = MinuteRecord.objects.filter(pk__in=list(verdicts)).values_list("id", "valid", "codes")
+    groups: dict[tuple[bool, tuple[str, ...]], list[int]] = defaultdict(list)
+    for pk, valid, codes in current:
+        new_valid, new_codes = verdicts[pk]
+        if valid != new_valid or (codes or []) != new_codes:
+            for code in set(new_codes) - set(codes or []):
                 change.codes_gained[code] = change.codes_gained.get(code, 0) + 1
-            row.valid, row.codes = valid, codes
-            dirty.append(row)
-    MinuteRecord.objects.bulk_update(dirty, ["valid", "codes"], batch_size=1000)
-    change.minutes_changed = len(dirty)
+            groups[(new_valid, tuple(new_codes))].append(pk)
+    for (valid, codes), ids in groups.items():
+        for start in range(0, len(ids), 5000):
+            MinuteRecord.objects.filter(pk__in=ids[start : start + 5000]).update(
+                valid=valid, codes=list(codes)
+            )
+    change.minutes_changed = sum(len(ids) for ids in groups.values())
 
 
 def _store_sessions(result: StudentAudit, now: Any, change: StudentChange) -> None:

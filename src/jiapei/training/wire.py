@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,6 +40,7 @@ _STAMP_RE = re.compile(r"^[0-9]{14}$")
 _HMS_RE = re.compile(r"^[0-9]{6}$")
 
 
+@lru_cache(maxsize=1)
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -53,6 +55,12 @@ class Course:
 
 def course(field: str, value: str) -> Course:
     """Parse a 10-digit course code by position: mode, class, part, item, 4 reserved."""
+    return _course(field, value)
+
+
+@lru_cache(maxsize=4096)
+def _course(field: str, value: str) -> Course:
+    # A province uses a few hundred codes; every minute record repeats one of them.
     if not _SUBJ_RE.match(value):
         raise FieldError(
             field, value, "课程编码应为10位数字：方式+车型+部分+项目+4位 (10-digit course code)"
@@ -101,14 +109,21 @@ def record_number(field: str, value: str) -> RecordNumber:
     return RecordNumber(devnum=value[:16], day=day, seq=seq)
 
 
+@lru_cache(maxsize=1024)
+def _day(yymmdd: str) -> date | None:
+    try:
+        return datetime.strptime("20" + yymmdd, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
 def minute_time(field: str, value: str, day: date) -> datetime:
     """The record time: ``HHmmss`` on the record number's day, or a full timestamp."""
     if _HMS_RE.match(value):
-        try:
-            naive = datetime.strptime(day.strftime("%Y%m%d") + value, "%Y%m%d%H%M%S")
-        except ValueError:
-            raise FieldError(field, value, "时间无效 (not a valid time)") from None
-        return naive.replace(tzinfo=local_zone())
+        hour, minute, second = int(value[:2]), int(value[2:4]), int(value[4:])
+        if hour > 23 or minute > 59 or second > 59:
+            raise FieldError(field, value, "时间无效 (not a valid time)")
+        return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=local_zone())
     moment = stamp(field, value)
     if moment.date() != day:
         raise FieldError(field, value, f"记录时间与记录编号日期 {day:%Y%m%d} 不符 (date mismatch)")

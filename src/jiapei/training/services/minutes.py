@@ -28,7 +28,8 @@ from jiapei.registry.models import (
     TimingPlatform,
 )
 from jiapei.registry.services.common import Fields
-from jiapei.training import fences, wire
+from jiapei.training import bulk, fences, wire
+from jiapei.training.bulk import NewMinute
 from jiapei.training.models import AuditRequest, IngestResult, MinuteRecord, TeachingLog
 
 MAX_BATCH = 2000
@@ -139,12 +140,14 @@ def ingest(*, actor: Actor, platform: TimingPlatform, items: Sequence[Any]) -> l
         except (FieldError, FieldErrors) as exc:
             errors = exc.as_data()["errors"]
             results.append(ItemResult(index, _get(item, "recordnum"), "refused", errors=errors))
-    fresh, replayed = _split_replays(parsed)
-    results.extend(replayed)
-    rows = _resolve(platform, fresh)
     with transaction.atomic():
-        created = MinuteRecord.objects.bulk_create([row for _, row in rows], ignore_conflicts=True)
-        _request_audits({row.student_id for _, row in rows}, rows)
+        # The replay check runs inside the write transaction: on SQLite writers are serialised
+        # from here on, and on PostgreSQL ON CONFLICT settles a concurrent duplicate.
+        fresh, replayed = _split_replays(parsed)
+        results.extend(replayed)
+        rows = _resolve(platform, fresh)
+        stored = bulk.insert([row for _, row in rows])
+        _request_audits({row.student_id for _, row in rows if row.recordnum in stored}, rows)
         if rows:
             trail.record_event(
                 actor=actor,
@@ -152,12 +155,18 @@ def ingest(*, actor: Actor, platform: TimingPlatform, items: Sequence[Any]) -> l
                 object_type="training.minuterecord",
                 object_id=f"{rows[0][1].recordnum}..{rows[-1][1].recordnum}",
                 after={
-                    "stored": len(created),
+                    "stored": len(stored),
                     "refused": sum(r.result == "refused" for r in results),
                 },
             )
+        raced = {row.recordnum for _, row in rows} - stored
+        first = _stored_results(raced)
     for index, row in rows:
-        results.append(ItemResult(index, row.recordnum, row.result, codes=list(row.reject_codes)))
+        if row.recordnum in raced:
+            result, codes = first.get(row.recordnum, ("refused", []))
+            results.append(ItemResult(index, row.recordnum, result, list(codes), duplicate=True))
+        else:
+            results.append(ItemResult(index, row.recordnum, row.result, list(row.reject_codes)))
     results.sort(key=lambda r: r.index)
     return results
 
@@ -166,17 +175,23 @@ def _get(item: Any, key: str) -> Any:
     return item.get(key) if isinstance(item, dict) else None
 
 
-def _split_replays(
-    parsed: list[tuple[int, dict[str, Any]]],
-) -> tuple[list[tuple[int, dict[str, Any]]], list[ItemResult]]:
-    """Separate items already stored (or repeated within this batch) from new ones."""
-    numbers = [values["recordnum"] for _, values in parsed]
-    stored = {
+def _stored_results(numbers: set[str]) -> dict[str, tuple[str, list[str]]]:
+    if not numbers:
+        return {}
+    return {
         number: (result, codes)
         for number, result, codes in MinuteRecord.objects.filter(recordnum__in=numbers).values_list(
             "recordnum", "result", "reject_codes"
         )
     }
+
+
+def _split_replays(
+    parsed: list[tuple[int, dict[str, Any]]],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[ItemResult]]:
+    """Separate items already stored (or repeated within this batch) from new ones."""
+    numbers = [values["recordnum"] for _, values in parsed]
+    stored = _stored_results(set(numbers))
     fresh: list[tuple[int, dict[str, Any]]] = []
     replayed: list[ItemResult] = []
     seen: dict[str, int] = {}
@@ -209,7 +224,7 @@ def _split_replays(
 
 def _resolve(
     platform: TimingPlatform, fresh: list[tuple[int, dict[str, Any]]]
-) -> list[tuple[int, MinuteRecord]]:
+) -> list[tuple[int, NewMinute]]:
     """Resolve terminals, cars, coaches and fences for new items, and build their rows."""
     devnums = {values["devnum"] for _, values in fresh}
     coachnums = {values["coachnum"] for _, values in fresh if values["coachnum"]}
@@ -231,7 +246,7 @@ def _resolve(
         for _, v in fresh
     }
     fence_sets = fences.load(schools)
-    rows: list[tuple[int, MinuteRecord]] = []
+    rows: list[tuple[int, NewMinute]] = []
     practical: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, values in fresh:
         course = values["course"]
@@ -251,10 +266,11 @@ def _resolve(
                 codes.append("DEVICE_UNBOUND")
             elif car is None or not car.is_active:
                 codes.append("CAR_NOT_FILED")
-        row = MinuteRecord(
+        row = NewMinute(
             recordnum=values["recordnum"],
-            platform=platform,
-            student=student,
+            platform_id=platform.pk,
+            student_id=student.pk,
+            institution_id=student.institution_id,
             devnum=values["devnum"],
             coachnum=values["coachnum"],
             carnum=car.carnum if car else "",
@@ -270,8 +286,8 @@ def _resolve(
             engine_rpm=values["engine_rpm"],
             coach_classes=coach.teachpermitted if coach else "",
             car_class=car.perdritype if car else "",
+            reject_codes=codes,
         )
-        row.reject_codes = codes
         rows.append((index, row))
         if course.mode == 1:
             practical[(student.institution_id, course.part)].append(len(rows) - 1)
@@ -287,7 +303,7 @@ def _resolve(
     return rows
 
 
-def _request_audits(student_ids: set[int], rows: list[tuple[int, MinuteRecord]]) -> None:
+def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) -> None:
     """Minutes that arrive after their session closed (back-filled) trigger a re-audit."""
     if not rows:
         return
