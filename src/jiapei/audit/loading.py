@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.timezone import localtime
 
 from jiapei.audit.facts import MinuteFact, PhotoFact, SessionFact, StudentFact
@@ -80,19 +81,59 @@ def _class_of(subjcode: str) -> str:
     return CLASS_CODES.get(subjcode[1:3], "")
 
 
-def sessions_of(student: Student) -> tuple[list[SessionFact], list[int]]:
-    """The student's teaching logs as facts, and the ids of minutes that belong to none."""
+def _log_days(log: TeachingLog) -> set[date]:
+    first, last = localtime(log.starttime).date(), localtime(log.endtime).date()
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def _ranges(days: set[date]) -> list[tuple[datetime, datetime]]:
+    zone = timezone.get_current_timezone()
+    return [
+        (
+            datetime.combine(d, time.min, zone),
+            datetime.combine(d + timedelta(days=1), time.min, zone),
+        )
+        for d in sorted(days)
+    ]
+
+
+def _within(field: str, days: set[date] | None, slack: timedelta = timedelta(0)) -> Q:
+    if days is None:
+        return Q()
+    query = Q(pk__in=[])
+    for start, end in _ranges(days):
+        query |= Q(**{f"{field}__gte": start - slack, f"{field}__lt": end + slack})
+    return query
+
+
+def sessions_of(
+    student: Student, days: set[date] | None = None
+) -> tuple[list[SessionFact], list[int]]:
+    """The student's teaching logs as facts, and the ids of minutes that belong to none.
+
+    With ``days``, only sessions that touch those local days (and their minutes and photos)
+    are loaded; a session crossing midnight brings in the other day too.
+    """
     logs = list(
         TeachingLog.objects.filter(student=student)
+        .filter(_within("starttime", days, slack=timedelta(days=1)))
         .select_related("coach", "car")
         .order_by("starttime", "id")
     )
+    if days is not None:
+        logs = [log for log in logs if _log_days(log) & days]
+        days = days.union(*(_log_days(log) for log in logs))
     minutes = list(
         MinuteRecord.objects.filter(student=student)
+        .filter(_within("at", days, slack=SLACK))
         .order_by("at", "id")
         .values_list(*MINUTE_COLUMNS, named=True)
     )
-    photos = list(TrainingPhoto.objects.filter(student=student).order_by("ptime", "id"))
+    photos = list(
+        TrainingPhoto.objects.filter(student=student)
+        .filter(_within("ptime", days, slack=SLACK))
+        .order_by("ptime", "id")
+    )
     by_log: dict[int, list[Any]] = defaultdict(list)
     orphans: list[int] = []
     starts = [log.starttime for log in logs]

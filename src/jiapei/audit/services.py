@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from jiapei.audit.thresholds import ThresholdOverride, Thresholds, resolve
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
-from jiapei.training.models import AuditRequest, MinuteRecord, TeachingLog
+from jiapei.training.models import MinuteRecord, TeachingLog
 
 
 @dataclass
@@ -84,7 +85,8 @@ def run_engine(
     """Run the engine with the thresholds in force on each day.
 
     Day, session and minute rules never look across days, so days that share thresholds are
-    audited together, and the part totals are summed over all of them afterwards.
+    audited together. Part totals are not taken from here: they are summed over every stored
+    session afterwards (:func:`_store_parts`), because a run may cover only some days.
     """
     fact = student_fact(student)
     plan = syllabus_for(student)
@@ -101,33 +103,27 @@ def run_engine(
             on=day,
         )
         by_thresholds[thresholds].append(session)
-    if len(by_thresholds) <= 1:
-        thresholds = next(iter(by_thresholds), Thresholds())
-        return engine.audit_student(
-            fact, sessions, thresholds=thresholds, syllabus=plan, others=others
-        )
+    if not by_thresholds:
+        by_thresholds[Thresholds()] = []
     runs = [
         engine.audit_student(fact, group, thresholds=t, syllabus=plan, others=others)
         for t, group in by_thresholds.items()
     ]
     minutes = [v for run in runs for v in run.minutes]
     verdicts = [v for run in runs for v in run.sessions]
-    by_id = {s.id: s for s in sessions}
-    credited: dict[tuple[int, int], int] = defaultdict(int)
-    mileage: dict[int, float] = defaultdict(float)
-    for verdict in verdicts:
-        session = by_id[verdict.id]
-        credited[(session.part, session.mode)] += verdict.credited_minutes
-        mileage[session.part] += verdict.mileage
-    class_plan = plan.plan(student.traintype)
-    parts = [] if class_plan is None else part_progress(class_plan, credited, mileage)
     version = "+".join(sorted({run.rule_version for run in runs}))
-    return StudentAudit(student.stunum, version, minutes, verdicts, parts)
+    return StudentAudit(student.stunum, version, minutes, verdicts, [])
 
 
-def audit_student(*, student: Student, actor: Actor) -> StudentChange:
-    """Audit one student's hours to date and store the verdicts. Returns what changed."""
-    sessions, orphans = sessions_of(student)
+def audit_student(
+    *, student: Student, actor: Actor, days: set[date] | None = None
+) -> StudentChange:
+    """Audit one student's hours and store the verdicts. Returns what changed.
+
+    ``days`` limits the run to the sessions of those local days (what a newly closed session
+    can affect); ``None`` audits the whole history. Part totals always cover every session.
+    """
+    sessions, orphans = sessions_of(student, days)
     others = [Interval(*row) for row in other_intervals(student, sessions)]
     result = run_engine(student, sessions, others)
     change = StudentChange(student.stunum, minutes=len(result.minutes) + len(orphans))
@@ -135,19 +131,19 @@ def audit_student(*, student: Student, actor: Actor) -> StudentChange:
     with transaction.atomic():
         _store_minutes(result, orphans, change)
         _store_sessions(result, now, change)
-        _store_parts(student, result, now)
+        _store_parts(student, result.rule_version, now)
         trail.record(
             actor=actor,
             action="audit.run",
             obj=student,
             after={
                 "rule_version": result.rule_version,
+                "days": sorted(d.isoformat() for d in days) if days is not None else "all",
                 "credited": change.credited_after,
                 "minutes_changed": change.minutes_changed,
                 "sessions_changed": change.sessions_changed,
             },
         )
-        AuditRequest.objects.filter(student=student).delete()
     return change
 
 
@@ -222,31 +218,45 @@ def _store_sessions(result: StudentAudit, now: Any, change: StudentChange) -> No
     )
 
 
-def _store_parts(student: Student, result: StudentAudit, now: Any) -> None:
-    version = syllabus_for(student)
-    for part in result.parts:
+def _store_parts(student: Student, rule_version: str, now: Any) -> None:
+    """Sum every stored session of the student into per-part progress against the syllabus."""
+    plan = syllabus_for(student)
+    class_plan = plan.plan(student.traintype)
+    if class_plan is None:
+        return
+    credited: dict[tuple[int, int], int] = defaultdict(int)
+    mileage: dict[int, float] = defaultdict(float)
+    rows = TeachingLog.objects.filter(student=student).values_list(
+        "part", "mode", "credited_minutes", "credited_mileage"
+    )
+    for part, mode, minutes, km in rows:
+        credited[(part, mode)] += minutes
+        mileage[part] += float(km)
+    for progress in part_progress(class_plan, credited, mileage):
         PartResult.objects.update_or_create(
             student=student,
-            part=part.part,
+            part=progress.part,
             defaults={
-                "required": {str(k): v for k, v in part.required.items()},
-                "credited": {str(k): v for k, v in part.credited.items()},
-                "mileage_required": part.mileage_required,
-                "mileage": round(part.mileage, 3),
-                "complete": part.complete,
-                "remaining": part.remaining,
-                "syllabus": version.version,
-                "rule_version": result.rule_version,
+                "required": {str(k): v for k, v in progress.required.items()},
+                "credited": {str(k): v for k, v in progress.credited.items()},
+                "mileage_required": progress.mileage_required,
+                "mileage": round(progress.mileage, 3),
+                "complete": progress.complete,
+                "remaining": progress.remaining,
+                "syllabus": plan.version,
+                "rule_version": rule_version,
                 "audited_at": now,
             },
         )
 
 
-def audit_students(*, student_ids: Iterable[int], actor: Actor) -> AuditSummary:
-    """Audit several students, one transaction each."""
+def audit_students(
+    *, student_ids: Iterable[int], actor: Actor, days: dict[int, set[date]] | None = None
+) -> AuditSummary:
+    """Audit several students, one transaction each; ``days`` limits some to certain days."""
     summary = AuditSummary()
     for student in Student.objects.filter(pk__in=list(student_ids)).select_related("institution"):
-        change = audit_student(student=student, actor=actor)
+        change = audit_student(student=student, actor=actor, days=(days or {}).get(student.pk))
         summary.students += 1
         summary.minutes += change.minutes
         summary.changes.append(change)

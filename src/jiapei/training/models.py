@@ -233,11 +233,15 @@ class VideoRecord(models.Model):
 class AuditRequest(models.Model):
     """A student whose hours must be (re)audited; the worker drains this queue.
 
-    At most one pending request per student, so a burst of uploads causes one audit run.
+    At most one pending request per student, so a burst of uploads causes one audit run. Day,
+    session and minute rules never look across local days, so only the named days are
+    re-audited; the part totals are then summed over every stored session.
     """
 
     student = models.OneToOneField("registry.Student", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=64)
+    # Local days ("YYYY-MM-DD") whose sessions changed; empty means the whole history.
+    days = models.JSONField(default=list)
     requested_at = models.DateTimeField(auto_now=True)
 
     class Meta:

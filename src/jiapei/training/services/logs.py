@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
@@ -29,13 +31,13 @@ from jiapei.registry.models import (
 from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
 from jiapei.training import wire
 from jiapei.training.models import (
-    AuditRequest,
     Graduation,
     StageRecord,
     TeachingLog,
     TrainingPhoto,
     VideoRecord,
 )
+from jiapei.training.services.requests import request_audit
 
 PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
 
@@ -165,8 +167,13 @@ def file_classrecord(
             before=before,
             after=trail.snapshot(row),
         )
-        AuditRequest.objects.update_or_create(student=student, defaults={"reason": "classrecord"})
+        request_audit(student.pk, _local_days(row.starttime, row.endtime), "classrecord")
         return row, created
+
+
+def _local_days(start: datetime, end: datetime) -> set[date]:
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
 
 def fingerprint(content: bytes) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
@@ -30,7 +32,8 @@ from jiapei.registry.models import (
 from jiapei.registry.services.common import Fields
 from jiapei.training import bulk, fences, wire
 from jiapei.training.bulk import NewMinute
-from jiapei.training.models import AuditRequest, IngestResult, MinuteRecord, TeachingLog
+from jiapei.training.models import IngestResult, MinuteRecord, TeachingLog
+from jiapei.training.services.requests import request_audit
 
 MAX_BATCH = 2000
 MAX_SPEED_TENTHS = 2500  # 250 km/h: beyond any training car
@@ -304,7 +307,7 @@ def _resolve(
 
 
 def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) -> None:
-    """Minutes that arrive after their session closed (back-filled) trigger a re-audit."""
+    """Minutes that arrive after their session closed (back-filled) re-audit their days."""
     if not rows:
         return
     earliest = min(row.at for _, row in rows)
@@ -313,7 +316,9 @@ def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) ->
             "student_id", flat=True
         )
     )
-    for student_id in closed:
-        AuditRequest.objects.update_or_create(
-            student_id=student_id, defaults={"reason": "backfill"}
-        )
+    days: dict[int, set[date]] = defaultdict(set)
+    for _, row in rows:
+        if row.student_id in closed:
+            days[row.student_id].add(timezone.localtime(row.at).date())
+    for student_id, student_days in days.items():
+        request_audit(student_id, student_days, "backfill")
