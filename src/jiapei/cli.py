@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else ["jiapei", *argv])
+    # Django names commands after their modules; the documented spelling has a hyphen.
+    args = ["police_sim" if a == "police-sim" else a for a in args]
     execute_from_command_line(args)
 
 

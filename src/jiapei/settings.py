@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "jiapei.outbox",
     "jiapei.training",
     "jiapei.audit",
+    "jiapei.stages",
+    "jiapei.exams",
     "jiapei.integrations.national",
 ]
 
@@ -154,6 +156,17 @@ JIAPEI_NATIONAL_KEY_FILE = os.environ.get("JIAPEI_NATIONAL_KEY_FILE", "")
 JIAPEI_OUTBOX_LEASE_SECONDS = _env_int("JIAPEI_OUTBOX_LEASE_SECONDS", 60)
 JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS = _env_int("JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS = _env_int("JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
+# The police platform (互联网交通安全综合服务管理平台): "http" posts to JIAPEI_POLICE_URL (in demos
+# and joint debugging, `jiapei police-sim`); "fake" keeps messages in memory (tests).
+JIAPEI_POLICE_BACKEND = os.environ.get("JIAPEI_POLICE_BACKEND", "http")
+JIAPEI_POLICE_URL = os.environ.get("JIAPEI_POLICE_URL", "http://127.0.0.1:8123")
+# The police platform's calls into jiapei (pre-entry checks, exam results) carry this bearer
+# token; without one configured, a per-installation token is generated in DATA_DIR.
+JIAPEI_POLICE_TOKEN = os.environ.get("JIAPEI_POLICE_TOKEN", "")
+# Share of clean stage records drawn for manual review, and per-city overrides ({"430100": 0.6}).
+JIAPEI_STAGE_MANUAL_SHARE = float(os.environ.get("JIAPEI_STAGE_MANUAL_SHARE", "0.1"))
+JIAPEI_STAGE_MANUAL_SHARE_BY_CITY: dict[str, float] = {}
+
 # "http" posts callbacks to the timing platforms; "record" keeps them in memory (tests only).
 JIAPEI_CALLBACK_BACKEND = os.environ.get("JIAPEI_CALLBACK_BACKEND", "http")
 

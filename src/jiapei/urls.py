@@ -9,7 +9,10 @@ from django.urls import path
 
 from jiapei import admin
 from jiapei.api.envelope import JiapeiAPI, install_handlers
+from jiapei.api.exams import router as police_router
 from jiapei.api.regulator import router as regulator_router
+from jiapei.api.stages import regulator_router as stages_regulator_router
+from jiapei.api.stages import tp_router as stages_tp_router
 from jiapei.api.tp_registry import router as tp_router
 from jiapei.api.tp_registry import upload_router
 from jiapei.api.tp_training import batch_router as tp_batch_router
@@ -29,10 +32,13 @@ api = JiapeiAPI(
 )
 install_handlers(api)
 api.add_router("/api/regulator/", regulator_router)
+api.add_router("/api/regulator/", stages_regulator_router)
+api.add_router("/api/police/", police_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)
 api.add_router("/", tp_training_router)
 api.add_router("/", tp_batch_router)
+api.add_router("/", stages_tp_router)
 
 admin.register_models()
 

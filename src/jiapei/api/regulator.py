@@ -17,8 +17,9 @@ from jiapei.audit import queries as audit_queries
 from jiapei.audit import settings_services
 from jiapei.audit.models import ThresholdSetting
 from jiapei.core.actors import Actor
-from jiapei.core.errors import NotFound
-from jiapei.registry import queries, services
+from jiapei.core.errors import FieldError, NotFound
+from jiapei.exams import queries as exam_queries
+from jiapei.registry import queries, services, validation
 from jiapei.registry.models import TimingPlatform
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
@@ -260,3 +261,13 @@ def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
     _, actor = _user(request)
     row = settings_services.set_threshold(actor=actor, data=payload.dict())
     return ok({"id": row.id, "field": row.field, "value": row.value})
+
+
+@router.get("pass-rates", summary="考试合格率 (pass rates per school and subject)")
+def pass_rates(request: HttpRequest, start: str, end: str) -> dict[str, Any]:
+    user, _ = _user(request)
+    first = validation.wire_date("start", start)
+    last = validation.wire_date("end", end)
+    if last < first:
+        raise FieldError("end", end, "结束日期早于开始日期 (end before start)")
+    return ok(exam_queries.pass_rates(user, start=first, end=last))

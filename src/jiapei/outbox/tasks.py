@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from jiapei.integrations.police import police_transport
 from jiapei.integrations.timingplatform import send_callback
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import Transport, relay_due
 
-TRANSPORTS: dict[str, Transport] = {Destination.TIMING_PLATFORM: send_callback}
+TRANSPORTS: dict[str, Transport] = {
+    Destination.TIMING_PLATFORM: send_callback,
+    Destination.POLICE: police_transport,
+}
 
 
 def relay_once(limit: int = 50) -> tuple[int, int]:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0001_initial'),
+        ("training", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditrequest',
-            name='days',
+            model_name="auditrequest",
+            name="days",
             field=models.JSONField(default=list),
         ),
     ]
