@@ -45,6 +45,8 @@ MINUTE_COLUMNS = (
     "reject_codes",
     "coach_classes",
     "car_class",
+    "valid",
+    "codes",
 )
 
 
@@ -108,8 +110,9 @@ def _within(field: str, days: set[date] | None, slack: timedelta = timedelta(0))
 
 def sessions_of(
     student: Student, days: set[date] | None = None
-) -> tuple[list[SessionFact], list[int]]:
-    """The student's teaching logs as facts, and the ids of minutes that belong to none.
+) -> tuple[list[SessionFact], list[int], dict[int, tuple[bool | None, list[str]]]]:
+    """The student's teaching logs as facts, the ids of minutes that belong to none, and every
+    loaded minute's stored verdict (so writing verdicts back needs no second read).
 
     With ``days``, only sessions that touch those local days (and their minutes and photos)
     are loaded; a session crossing midnight brings in the other day too.
@@ -166,7 +169,8 @@ def sessions_of(
                 reported_mileage=float(log.mileage),
             )
         )
-    return facts, orphans
+    stored = {row.id: (row.valid, row.codes or []) for row in minutes}
+    return facts, orphans, stored
 
 
 def _owner(logs: list[TeachingLog], starts: list[datetime], row: Any) -> TeachingLog | None:

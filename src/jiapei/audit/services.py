@@ -123,13 +123,13 @@ def audit_student(
     ``days`` limits the run to the sessions of those local days (what a newly closed session
     can affect); ``None`` audits the whole history. Part totals always cover every session.
     """
-    sessions, orphans = sessions_of(student, days)
+    sessions, orphans, stored = sessions_of(student, days)
     others = [Interval(*row) for row in other_intervals(student, sessions)]
     result = run_engine(student, sessions, others)
     change = StudentChange(student.stunum, minutes=len(result.minutes) + len(orphans))
     now = timezone.now()
     with transaction.atomic():
-        _store_minutes(result, orphans, change)
+        _store_minutes(result, orphans, stored, change)
         _store_sessions(result, now, change)
         _store_parts(student, result.rule_version, now)
         trail.record(
@@ -147,12 +147,17 @@ def audit_student(
     return change
 
 
-def _store_minutes(result: StudentAudit, orphans: list[int], change: StudentChange) -> None:
+def _store_minutes(
+    result: StudentAudit,
+    orphans: list[int],
+    stored: dict[int, tuple[bool | None, list[str]]],
+    change: StudentChange,
+) -> None:
     """Write changed minute verdicts, one UPDATE per distinct verdict (most minutes share
     the same one, so this is a handful of statements rather than one per minute)."""
     verdicts = {v.id: (v.valid, v.codes) for v in result.minutes}
     verdicts.update({pk: (False, ["NO_TEACHING_LOG"]) for pk in orphans})
-    current = MinuteRecord.objects.filter(pk__in=list(verdicts)).values_list("id", "valid", "codes")
+    current = [(pk, *stored[pk]) for pk in verdicts if pk in stored]
     groups: dict[tuple[bool, tuple[str, ...]], list[int]] = defaultdict(list)
     for pk, valid, codes in current:
         new_valid, new_codes = verdicts[pk]
@@ -160,10 +165,10 @@ def _store_minutes(result: StudentAudit, orphans: list[int], change: StudentChan
             for code in set(new_codes) - set(codes or []):
                 change.codes_gained[code] = change.codes_gained.get(code, 0) + 1
             groups[(new_valid, tuple(new_codes))].append(pk)
-    for (valid, codes), ids in groups.items():
+    for (verdict, reasons), ids in groups.items():
         for start in range(0, len(ids), 5000):
             MinuteRecord.objects.filter(pk__in=ids[start : start + 5000]).update(
-                valid=valid, codes=list(codes)
+                valid=verdict, codes=list(reasons)
             )
     change.minutes_changed = sum(len(ids) for ids in groups.values())
 
