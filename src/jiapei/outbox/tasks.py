@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jiapei.integrations.national.forward import national_transport
 from jiapei.integrations.police import police_transport
 from jiapei.integrations.timingplatform import send_callback
 from jiapei.outbox.models import Destination
@@ -10,6 +11,7 @@ from jiapei.outbox.services import Transport, relay_due
 TRANSPORTS: dict[str, Transport] = {
     Destination.TIMING_PLATFORM: send_callback,
     Destination.POLICE: police_transport,
+    Destination.NATIONAL: national_transport,
 }
 
 

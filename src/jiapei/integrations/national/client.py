@@ -75,3 +75,27 @@ class HttpNationalPlatform:
         if not isinstance(number, str) or len(number) != 16:
             raise NationalPlatformError(f"全国驾培平台返回的编号无效 (bad number): {number!r}")
         return number
+
+    def forward(self, resource: str, payload: dict[str, Any], idempotency_key: str) -> None:
+        """Forward approved hours or a completion (``resource`` such as ``stagetrainningtime``)
+        to the national platform; raises :class:`NationalPlatformError` unless acknowledged."""
+        path, body = self.signer.request(f"province/{resource}", payload)
+        try:
+            with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
+                reply = client.post(
+                    self.base_url + path,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Idempotency-Key": idempotency_key,
+                    },
+                )
+            envelope = reply.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise NationalPlatformError(
+                f"全国驾培平台不可用 (national platform unavailable): {exc}"
+            ) from exc
+        if envelope.get("errorcode") != 0:
+            raise NationalPlatformError(
+                f"全国驾培平台拒绝 (national platform refused): {envelope.get('message')}"
+            )

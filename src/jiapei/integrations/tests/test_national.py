@@ -70,3 +70,35 @@ def test_fake_issues_unique_well_formed_numbers(db, settings):
     numbers = {fake.issue_number("student", {}) for _ in range(200)}
     assert len(numbers) == 200
     assert all(len(n) == 16 and n.isdigit() and n.startswith("430050") for n in numbers)
+
+
+def test_forward_posts_a_signed_province_request_with_the_key(platform_key):
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["path"] = request.url.path
+        seen["key"] = request.headers["X-Idempotency-Key"]
+        return httpx.Response(200, json={"errorcode": 0, "message": "", "data": None})
+
+    _client(handler, platform_key).forward("stagetrainningtime", {"stunum": "1"}, "k-1")
+    assert seen == {"path": "/api/province/stagetrainningtime", "key": "k-1"}
+    refusing = _client(
+        lambda r: httpx.Response(200, json={"errorcode": 3, "message": "no"}), platform_key
+    )
+    with pytest.raises(NationalPlatformError):
+        refusing.forward("graduation", {}, "k-2")
+
+
+def test_the_outbox_carries_national_forwards_once(db, settings):
+    from django.db import transaction
+
+    from jiapei.integrations.national import forward
+    from jiapei.outbox.tasks import relay_once
+
+    forward.FORWARDED.clear()
+    with transaction.atomic():
+        forward.enqueue_forward(resource="graduation", payload={"stunum": "9"}, key="grad:9")
+        forward.enqueue_forward(resource="graduation", payload={"stunum": "9"}, key="grad:9")
+    assert relay_once() == (1, 0)
+    assert relay_once() == (0, 0)
+    assert forward.FORWARDED == [("graduation", {"stunum": "9"})]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
+from jiapei.integrations.national.forward import enqueue_forward
 from jiapei.registry import validation as v
 from jiapei.registry.models import (
     Device,
@@ -303,6 +304,18 @@ def file_graduation(
             return existing, False
         row = Graduation.objects.create(platform=platform, student=student, **values)
         trail.record(actor=actor, action="graduation", obj=row, after=trail.snapshot(row))
+        # Completions go on to the national platform (issue: "completions are forwarded").
+        enqueue_forward(
+            resource="graduation",
+            payload={
+                "stunum": student.stunum,
+                "autinscode": row.autinscode,
+                "gracertnum": row.gracertnum,
+                "grantdate": row.grantdate.strftime("%Y%m%d"),
+                "esignature": row.esignature,
+            },
+            key=f"graduation:{row.pk}",
+        )
         return row, True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from jiapei.outbox.models import OutboxMessage
 from jiapei.sim.images import portrait
 from jiapei.training.models import (
     AuditRequest,
@@ -124,6 +125,8 @@ def test_stage_record_graduation_and_video(tp, school, photos):
     assert tp.post("graduation", graduation)["created"] is True
     assert tp.post("graduation", graduation)["created"] is False
     assert Graduation.objects.count() == 1
+    forwarded = OutboxMessage.objects.get(destination="national")
+    assert (forwarded.path, forwarded.payload["gracertnum"]) == ("graduation", "JY2026000001")
 
     video = tp.upload("video", b"\x00\x00\x00\x18ftypmp42 fake video bytes")
     clip = {
