@@ -166,6 +166,9 @@ JIAPEI_POLICE_TOKEN = os.environ.get("JIAPEI_POLICE_TOKEN", "")
 # Share of clean stage records drawn for manual review, and per-city overrides ({"430100": 0.6}).
 JIAPEI_STAGE_MANUAL_SHARE = float(os.environ.get("JIAPEI_STAGE_MANUAL_SHARE", "0.1"))
 JIAPEI_STAGE_MANUAL_SHARE_BY_CITY: dict[str, float] = {}
+# Seed 000 §三(四): students whose police business began before this date (ISO) are pushed as
+# transition cases; "" = no cut-over configured.
+JIAPEI_STAGE_TRANSITION_BEFORE = os.environ.get("JIAPEI_STAGE_TRANSITION_BEFORE", "")
 
 # "http" posts callbacks to the timing platforms; "record" keeps them in memory (tests only).
 JIAPEI_CALLBACK_BACKEND = os.environ.get("JIAPEI_CALLBACK_BACKEND", "http")

@@ -1,8 +1,128 @@
-"""Stage review endpoints (being written)."""
+"""Stage-review endpoints: the timing platform's ``stagetrainningtimereview/get`` (signed, at the
+site root) and the regulators' review console under ``/api/regulator/``."""
 
-from ninja import Router
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router
 
 from jiapei.api.auth import SignedPlatform, user_auth
+from jiapei.api.envelope import ok
+from jiapei.api.regulator import Page, ReviewIn, RevokeIn, _page, _user
+from jiapei.api.tp_registry import ENVELOPE, _caller
+from jiapei.api.tp_schemas import WireSchema
+from jiapei.core.errors import FieldError, NotFound
+from jiapei.registry import queries as registry_queries
+from jiapei.registry.models import Student
+from jiapei.stages import queries, services
+from jiapei.stages.models import StageReview
 
 tp_router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
 regulator_router = Router(auth=user_auth, tags=["监管端 / regulators"])
+
+
+class StageKeyIn(WireSchema):
+    stunum: str
+    subject: str
+
+
+@tp_router.post(
+    "stagetrainningtimereview/get",
+    response=ENVELOPE,
+    summary="阶段培训记录审核结果 (stage record review result)",
+    description="`data.flag` is 1 when the part is approved, else 0 with `status` "
+    "(pending_check, pending_manual, rejected, revoked) and `reason`; `checks` lists "
+    "each check as {check, ok, detail}.",
+)
+def stage_review_get(request: HttpRequest, payload: StageKeyIn) -> dict[str, Any]:
+    platform, _ = _caller(request)
+    if payload.subject not in ("1", "2", "3", "4"):
+        raise FieldError("subject", payload.subject, "应为 1-4 (part 1 to 4)")
+    student = Student.objects.filter(stunum=payload.stunum, platform=platform).first()
+    if student is None:
+        raise NotFound(
+            f"stunum={payload.stunum!r}: 学员未在本平台备案 (student not filed by this platform)",
+            field="stunum",
+            value=payload.stunum,
+        )
+    reply = queries.platform_reply(student, int(payload.subject))
+    if reply is None:
+        raise NotFound(
+            f"subject={payload.subject!r}: 无阶段培训记录 (no stage record to review)",
+            field="subject",
+            value=payload.subject,
+        )
+    return ok(reply)
+
+
+StatusName = Literal[
+    "pending_check", "auto_approved", "pending_manual", "approved", "rejected", "revoked"
+]
+
+
+class StageFilter(Page):
+    status: StatusName | None = None
+    stunum: str | None = None
+    part: int | None = None
+
+
+@regulator_router.get("stages", summary="阶段培训记录审核 (stage reviews in scope)")
+def stages(request: HttpRequest, filters: Query[StageFilter]) -> dict[str, Any]:
+    user, _ = _user(request)
+    qs = queries.reviews_for(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.stunum:
+        qs = qs.filter(student__stunum=filters.stunum)
+    if filters.part:
+        qs = qs.filter(part=filters.part)
+    return _page(qs, filters, queries.review_wire)
+
+
+def _review(request: HttpRequest, review_id: int) -> StageReview:
+    user, _ = _user(request)
+    row = queries.reviews_for(user).filter(pk=review_id).first()
+    if row is None:
+        raise NotFound(
+            f"stage review {review_id}: 不存在 (no such review)", field="id", value=review_id
+        )
+    return row
+
+
+@regulator_router.get("stages/{review_id}", summary="阶段培训记录审核详情 (one stage review)")
+def stage(request: HttpRequest, review_id: int) -> dict[str, Any]:
+    return ok(queries.review_wire(_review(request, review_id)))
+
+
+@regulator_router.post(
+    "stages/{review_id}/review",
+    summary="审核阶段培训记录 (approve or reject; reject needs a reason)",
+)
+def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    services.review(review_id, payload.decision == "approve", payload.reason, actor=actor)
+    return ok(queries.review_wire(_review(request, review_id)))
+
+
+@regulator_router.post(
+    "stages/{review_id}/revoke", summary="撤销阶段审核 (revoke an approval; withdraws the hours)"
+)
+def revoke_stage(request: HttpRequest, review_id: int, payload: RevokeIn) -> dict[str, Any]:
+    _, actor = _user(request)
+    services.revoke(review_id, payload.reason, actor=actor)
+    return ok(queries.review_wire(_review(request, review_id)))
+
+
+@regulator_router.get(
+    "students/{stunum}/police", summary="推送公安平台状态 (per-subject police submissions)"
+)
+def student_police(request: HttpRequest, stunum: str) -> dict[str, Any]:
+    user, _ = _user(request)
+    student = registry_queries.students_for(user).filter(stunum=stunum).first()
+    if student is None:
+        raise NotFound(
+            f"stunum={stunum!r}: 学员不存在 (no such student)", field="stunum", value=stunum
+        )
+    return ok({"stunum": stunum, "subjects": queries.police_status(student)})

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from jiapei.audit.tasks import drain_requests
 from jiapei.core.actors import Actor
 from jiapei.outbox import tasks as relay
+from jiapei.stages.tasks import assemble_due
 
 
 class Command(BaseCommand):
@@ -32,16 +33,23 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         actor = Actor.system("worker")
+        passes = 0
         while True:
+            passes += 1
             audited = drain_requests(actor=actor)
             if audited:
                 self.stdout.write(f"audit: {audited} students audited")
+            assembled = assemble_due(actor=actor)
+            if assembled:
+                self.stdout.write(f"stages: {assembled} stage records assembled")
             delivered, failed = relay.relay_once()
             if delivered or failed:
                 self.stdout.write(f"outbox: {delivered} delivered, {failed} failed")
-            if options["once"] and not audited and not delivered:
+            busy = audited or assembled or delivered
+            # --once drains what is due, with a bound in case something keeps failing.
+            if options["once"] and (not busy or passes >= 50):
                 return
             if stopping:
                 return
-            if not delivered and not audited:
+            if not busy:
                 time.sleep(options["interval"])

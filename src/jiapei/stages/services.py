@@ -1,0 +1,377 @@
+"""Writes of the stage review: assemble, review (approve / reject) and revoke.
+
+Each service runs in one transaction with one audit-log row, and writes its messages to the
+outbox in that transaction: ``/reviewmsg`` (reviewtype 2) to the timing platform on every
+decision, an hours push to the police platform on approval and a withdrawal on revocation.
+
+Life of a review::
+
+    (new) ──assemble──▶ auto_approved                 clean, not drawn for manual review
+                   └──▶ pending_manual ──review──▶ approved | rejected
+    auto_approved | approved ──revoke──▶ revoked      (fraud found later)
+    rejected ──assemble after a newer stage record──▶ pending_manual (a person decides again)
+
+Decided reviews are not changed by re-assembly: an approval stands until it is revoked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from jiapei.accounts.models import User
+from jiapei.accounts.queries import in_scope, province, region_scope_prefix
+from jiapei.audit.models import PartResult
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.integrations.police import enqueue_push, enqueue_withdraw
+from jiapei.integrations.police.wire import SUBJECT_FOR_PART
+from jiapei.registry.models import Student
+from jiapei.registry.services.callbacks import notify_review
+from jiapei.stages import checks as c
+from jiapei.stages.models import (
+    APPROVED_STATUSES,
+    OPEN_STATUSES,
+    PoliceAction,
+    PoliceSubmission,
+    ReviewSource,
+    ReviewStatus,
+    StageReview,
+)
+from jiapei.training.models import StageRecord, TeachingLog
+
+AUTO_AUDITOR = "自动审核"
+DEFAULT_MANUAL_SHARE = 0.1
+
+# Fields assembly derives from the audit and the stage record; compared to detect a no-op.
+_CONTENT = (
+    "stage_record_id",
+    "required",
+    "credited",
+    "mileage_required",
+    "mileage",
+    "rnums",
+    "checks",
+    "examresult",
+    "pdf_id",
+    "transition",
+)
+
+
+def manual_share(student: Student) -> float:
+    """The share of clean records drawn for manual review in the student's school's city:
+    ``JIAPEI_STAGE_MANUAL_SHARE_BY_CITY[city]`` if set, else ``JIAPEI_STAGE_MANUAL_SHARE``."""
+    city = student.institution.district_id[:4] + "00"
+    by_city = getattr(settings, "JIAPEI_STAGE_MANUAL_SHARE_BY_CITY", None) or {}
+    default = getattr(settings, "JIAPEI_STAGE_MANUAL_SHARE", DEFAULT_MANUAL_SHARE)
+    return float(by_city.get(city, default))
+
+
+def is_transition(student: Student) -> bool:
+    """Enrolled before ``JIAPEI_STAGE_TRANSITION_BEFORE`` (ISO date; empty = no cut-over)."""
+    cutover = getattr(settings, "JIAPEI_STAGE_TRANSITION_BEFORE", "")
+    return bool(cutover) and student.applydate < date.fromisoformat(cutover)
+
+
+def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | None, Any]:
+    """What the audit and the platform's stage record (if any) say about the part."""
+    result = PartResult.objects.filter(student=student, part=part).first()
+    stage = StageRecord.objects.filter(student=student, subject=part).first()
+    credited = dict(result.credited) if result else {}
+    if stage is not None:
+        rnums = [str(r) for r in stage.recarray]
+    else:
+        rnums = list(
+            TeachingLog.objects.filter(student=student, part=part, credited_minutes__gt=0)
+            .order_by("starttime", "rnum")
+            .values_list("rnum", flat=True)
+        )
+    logs = {
+        rnum: c.LogFact(rnum, stunum, log_part, status)
+        for rnum, stunum, log_part, status in TeachingLog.objects.filter(
+            rnum__in=rnums
+        ).values_list("rnum", "student__stunum", "part", "audit_status")
+    }
+    found = [
+        c.part_complete(
+            result is not None,
+            bool(result and result.complete),
+            result.remaining if result else {},
+        )
+    ]
+    if stage is not None:
+        submitted = {name: getattr(stage, name) for name in ("totaltime", *c.MODE_FIELDS)}
+        found.append(c.platform_totals(credited, submitted))
+    found.append(c.teaching_logs(rnums, logs, stunum=student.stunum, part=part))
+    found.append(
+        c.mileage(result.mileage if result else 0.0, result.mileage_required if result else 0.0)
+    )
+    content = {
+        "stage_record_id": stage.pk if stage else None,
+        "required": dict(result.required) if result else {},
+        "credited": credited,
+        "mileage_required": result.mileage_required if result else 0.0,
+        "mileage": result.mileage if result else 0.0,
+        "rnums": rnums,
+        "checks": found,
+        "examresult": stage.examresult if stage else "",
+        "pdf_id": stage.pdf_id if stage else None,
+        "transition": is_transition(student),
+    }
+    return content, result, stage
+
+
+def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
+    """Build or refresh the review of ``student``'s ``part`` and decide it if it may be decided
+    automatically. Idempotent: with nothing new in the audit or the stage record it writes
+    nothing and returns the stored review.
+
+    A new or open review gets fresh figures and checks; it is auto-approved when every check
+    passes and it was not drawn for manual review, else left ``pending_manual`` with the failed
+    checks shown (never auto-rejected). A rejected review is reopened for a person when the
+    platform submitted a newer stage record. Other decided reviews keep their figures.
+    Raises :class:`Conflict` when neither a complete part nor a stage record exists.
+    """
+    with transaction.atomic():
+        # One assembly per student at a time: the worker and a retried call cannot race.
+        student = (
+            Student.objects.select_for_update().select_related("institution").get(pk=student.pk)
+        )
+        row = StageReview.objects.filter(student=student, part=part).first()
+        content, result, stage = _content(student, part)
+        audit_seen = result.audited_at if result else None
+        stage_seen = stage.submitted_at if stage else None
+        if row is None and stage is None and not (result and result.complete):
+            raise Conflict(
+                f"part {part}: 学时未达要求且无阶段培训记录 (nothing to review yet)",
+                field="part",
+                value=part,
+            )
+        reopen = (
+            row is not None
+            and row.status == ReviewStatus.REJECTED
+            and stage_seen is not None
+            and (row.stage_seen_at is None or stage_seen > row.stage_seen_at)
+        )
+        if row is not None and row.status not in OPEN_STATUSES and not reopen:
+            # Decided: only remember what was seen, so the worker does not come back for it.
+            _remember(row, audit_seen, stage_seen)
+            return row
+        before = trail.snapshot(row)
+        if row is None:
+            row = StageReview(
+                student=student,
+                part=part,
+                source=ReviewSource.PLATFORM if stage else ReviewSource.AUDIT,
+                manual_required=c.drawn_for_manual(student.stunum, part, manual_share(student)),
+            )
+        elif reopen:
+            row.manual_required = True
+            row.reviewer, row.reason, row.decided_at = None, "", None
+        unchanged = row.pk is not None and all(getattr(row, k) == v for k, v in content.items())
+        for key, value in content.items():
+            setattr(row, key, value)
+        now = timezone.now()
+        clean = c.all_ok(row.checks)
+        status = (
+            ReviewStatus.AUTO_APPROVED
+            if clean and not row.manual_required
+            else ReviewStatus.PENDING_MANUAL
+        )
+        if unchanged and status == row.status:
+            _remember(row, audit_seen, stage_seen)
+            return row
+        row.status = status
+        row.audit_seen_at, row.stage_seen_at = audit_seen, stage_seen
+        if status == ReviewStatus.AUTO_APPROVED:
+            row.decided_at = now
+        row.save()
+        entry = trail.record(
+            actor=actor,
+            action="stage.assemble",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+            reason="reopened by a newer stage record" if reopen else "",
+        )
+        if status == ReviewStatus.AUTO_APPROVED:
+            _notify_platform(row, key=f"reviewmsg:{entry.pk}")
+            _push(row, auditunit=province().name, auditor=AUTO_AUDITOR, at=now)
+        return row
+
+
+def _remember(row: StageReview, audit_seen: Any, stage_seen: Any) -> None:
+    """Record what an assembly that changed nothing has seen (bookkeeping, not a decision:
+    no audit-log row, and ``updated_at`` stays the time of the last real change)."""
+    if (row.audit_seen_at, row.stage_seen_at) != (audit_seen, stage_seen):
+        StageReview.objects.filter(pk=row.pk).update(
+            audit_seen_at=audit_seen, stage_seen_at=stage_seen
+        )
+        row.audit_seen_at, row.stage_seen_at = audit_seen, stage_seen
+
+
+def _regulator(actor: Actor) -> User:
+    if actor.user is None:
+        raise Forbidden("需要监管账户 (regulator account required)")
+    region_scope_prefix(actor.user)
+    return actor.user
+
+
+def _locked(review_id: int, user: User) -> StageReview:
+    """The review, locked, if the user's region covers the student's school; else NotFound
+    (a review outside one's region is not admitted to exist)."""
+    row = StageReview.objects.select_for_update().filter(pk=review_id).first()
+    if row is None or not in_scope(user, row.student.institution.district_id):
+        raise NotFound(
+            f"stage review {review_id}: 不存在 (no such review)", field="id", value=review_id
+        )
+    return row
+
+
+def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> StageReview:
+    """A regulator of the student's school's region approves or rejects a review waiting for a
+    person. Rejecting requires a reason. A decided review is refused (:class:`Conflict`), so
+    approving twice changes nothing. The timing platform is told either way; an approval also
+    queues the police push."""
+    user = _regulator(actor)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")
+    with transaction.atomic():
+        row = _locked(review_id, user)
+        if row.status not in OPEN_STATUSES:
+            raise Conflict(
+                f"stage review {review_id}: 已审核，状态为{row.get_status_display()} "
+                f"(already decided: {row.status})",
+                field="id",
+                value=review_id,
+            )
+        before = trail.snapshot(row)
+        now = timezone.now()
+        row.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        row.reviewer, row.reason, row.decided_at = user, reason, now
+        row.save()
+        entry = trail.record(
+            actor=actor,
+            action="stage.review",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+            reason=reason,
+        )
+        _notify_platform(row, key=f"reviewmsg:{entry.pk}")
+        if approve:
+            assert user.region is not None
+            _push(row, auditunit=user.region.name, auditor=user.get_username(), at=now)
+        return row
+
+
+def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
+    """Revoke an approved review (fraud found later): the police platform is told to withdraw
+    the hours, so the subject can no longer be booked, and the timing platform is told."""
+    user = _regulator(actor)
+    reason = reason.strip()
+    if not reason:
+        raise FieldError("reason", reason, "撤销须说明原因 (a reason is required to revoke)")
+    with transaction.atomic():
+        row = _locked(review_id, user)
+        if row.status not in APPROVED_STATUSES:
+            raise Conflict(
+                f"stage review {review_id}: 未通过审核，无法撤销 (not approved: {row.status})",
+                field="id",
+                value=review_id,
+            )
+        before = trail.snapshot(row)
+        now = timezone.now()
+        row.status = ReviewStatus.REVOKED
+        row.reviewer, row.reason, row.decided_at = user, reason, now
+        row.save()
+        entry = trail.record(
+            actor=actor,
+            action="stage.revoke",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+            reason=reason,
+        )
+        _notify_platform(row, key=f"reviewmsg:{entry.pk}")
+        student = row.student
+        message = enqueue_withdraw(
+            {
+                "idcard": student.idcard,
+                "subject": SUBJECT_FOR_PART[row.part],
+                "stageid": str(row.pk),
+                "reason": reason,
+                "updatetime": _stamp(now),
+            }
+        )
+        _record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
+        return row
+
+
+def _stamp(at: datetime) -> str:
+    return timezone.localtime(at).isoformat()
+
+
+def _notify_platform(row: StageReview, *, key: str) -> None:
+    """``/reviewmsg`` reviewtype 2 to the platform that submitted the stage record, or else the
+    one that filed the student; it then fetches the result with stagetrainningtimereview/get."""
+    platform = row.stage_record.platform if row.stage_record else row.student.platform
+    notify_review(
+        platform=platform,
+        reviewtype="2",
+        data={"stunum": row.student.stunum, "subject": str(row.part)},
+        key=key,
+    )
+
+
+def _push(row: StageReview, *, auditunit: str, auditor: str, at: datetime) -> None:
+    """Queue the approved hours (our audit's figures) for the police platform."""
+    student = row.student
+    minutes = {name: int(row.credited.get(mode, 0)) for name, mode in c.MODE_FIELDS.items()}
+    message: dict[str, Any] = {
+        "idcard": student.idcard,
+        "cardtype": student.cardtype,
+        "name": student.name,
+        "stunum": student.stunum,
+        "traintype": student.traintype,
+        "subject": SUBJECT_FOR_PART[row.part],
+        "part": row.part,
+        "totaltime": sum(minutes.values()),
+        **minutes,
+        "mileage": round(float(row.mileage), 3),
+        "inscode": student.institution.inscode,
+        "insname": student.institution.name,
+        "auditunit": auditunit,
+        "auditor": auditor,
+        "auditdate": timezone.localtime(at).date().isoformat(),
+        "updatetime": _stamp(at),
+        "stageid": str(row.pk),
+        "transition": row.transition,
+    }
+    # The coach who taught most of the credited minutes; theory parts may have none.
+    coach = (
+        TeachingLog.objects.filter(rnum__in=row.rnums, coach__isnull=False)
+        .values("coach__number", "coach__name")
+        .annotate(minutes=Sum("credited_minutes"))
+        .order_by("-minutes", "coach__number")
+        .first()
+    )
+    if coach is not None:
+        message["coachnum"], message["coachname"] = coach["coach__number"], coach["coach__name"]
+    outbox = enqueue_push(message)
+    _record_submission(row, PoliceAction.PUSH, outbox.idempotency_key)
+
+
+def _record_submission(row: StageReview, action: str, key: str) -> None:
+    PoliceSubmission.objects.update_or_create(
+        student=row.student,
+        subject=SUBJECT_FOR_PART[row.part],
+        defaults={"review": row, "action": action, "message_key": key},
+    )
