@@ -110,7 +110,8 @@ def _minutes(hhmm: str) -> int:
 def _subjcode(mode: int, part: int, klass: str) -> str:
     if mode == 1:
         return f"1{ {'C1': '21', 'C2': '22'}.get(klass, '21') }{part}{11 if part == 2 else 21}0000"
-    return "2001010000" if mode == 2 and part == 1 else f"{mode}004410000"
+    # Theory: part 1 item 01 (laws and signals), part 4 item 41 (safe driving); no vehicle.
+    return f"{mode}00{part}{'01' if part == 1 else '41'}0000"
 
 
 def _place(

@@ -195,3 +195,15 @@ def test_serve_answers_and_stops_on_sigterm(demo):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the session started above, by its id
             proc.wait(timeout=10)
+
+
+def test_demo_follows_a_student_to_the_exam_booking(tmp_path: Path):
+    """Three days of part-1 theory complete part 1; the stage is approved and pushed to the
+    police simulator (a separate process), which then accepts that student's booking for
+    科目一 and refuses a student who is short of part-1 hours."""
+    args = ["demo", "--cities", "1", "--institutions", "1", "--students", "2", "--days", "3"]
+    with installation(tmp_path) as inst:
+        output = check_ok(inst.run(*args, timeout=300))
+    bookings = [line for line in output.splitlines() if "预约科目一" in line]
+    assert any("已完成第一部分" in line and "accepted" in line for line in bookings), output
+    assert any("第一部分学时不足" in line and "refused" in line for line in bookings), output

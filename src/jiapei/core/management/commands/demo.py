@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from jiapei.sim import world as sim_world
 from jiapei.sim.checks import compare
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.days import SimReport, simulate_days
+from jiapei.sim.police_run import PoliceSimulator
 from jiapei.sim.receiver import CallbackReceiver
 
 DEMO_PLATNUM = "A0001"
@@ -67,6 +69,44 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
+def approve_pending_stages(users: dict[str, Any]) -> int:
+    """The city regulators decide the stage records drawn for manual review (in a real
+    province a person reads them; the demo approves those whose checks all passed)."""
+    from jiapei.stages.models import StageReview
+    from jiapei.stages.services import review
+
+    decided = 0
+    for row in StageReview.objects.filter(status="pending_manual").select_related(
+        "student__institution"
+    ):
+        if not all(check.get("ok") for check in row.checks):
+            continue
+        city = row.student.institution.district_id[:4]
+        review(
+            review_id=row.pk,
+            approve=True,
+            reason="演示：人工抽审通过",
+            actor=Actor.for_user(users[f"city{city}"]),
+        )
+        decided += 1
+    return decided
+
+
+def book_exams(police: PoliceSimulator) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Students ask the police simulator to book 科目一: those with part 1 approved and pushed,
+    and one who is still short of part 1 hours."""
+    from jiapei.audit.models import PartResult
+    from jiapei.registry.models import Student
+
+    complete = PartResult.objects.filter(part=1, complete=True)
+    done = list(complete.select_related("student").order_by("student__stunum")[:3])
+    short = Student.objects.exclude(pk__in=complete.values("student_id")).order_by("stunum").first()
+    wanted = [(p.student, "已完成第一部分") for p in done]
+    if short is not None:
+        wanted.append((short, "第一部分学时不足"))
+    return [(s.stunum, s.name, why, police.book(s.idcard, "1")) for s, why in wanted]
+
+
 class Command(BaseCommand):
     help = "Seed a demo province, play training days through the real API, audit, summarise."
 
@@ -83,7 +123,10 @@ class Command(BaseCommand):
         password = demo_password()
         users = sim_world.ensure_demo_users(password)
         key = demo_key()
-        with CallbackReceiver() as receiver:
+        police_state = Path(settings.DATA_DIR) / "police_sim_state.json"
+        with CallbackReceiver() as receiver, PoliceSimulator(police_state) as police:
+            # The police link goes to the simulator process for the length of the demo.
+            settings.JIAPEI_POLICE_BACKEND, settings.JIAPEI_POLICE_URL = "http", police.url
             platform, _ = services.register_platform(
                 actor=Actor.for_user(users["hunan"]),
                 platnum=DEMO_PLATNUM,
@@ -112,6 +155,7 @@ class Command(BaseCommand):
                         start_day=start,
                         seed=options["seed"],
                         violation_share=options["violation_share"],
+                        fast_track=1,
                     )
                     if days > 0
                     else SimReport()
@@ -119,8 +163,32 @@ class Command(BaseCommand):
             finally:
                 client.close()
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
+            approved = approve_pending_stages(users)
+            call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
+            bookings = book_exams(police)
             callbacks = len(receiver.received)
         self._print(platform, world, report, cfg, callbacks, password)
+        self._print_police(approved, bookings)
+
+    def _print_police(
+        self, approved: int, bookings: list[tuple[str, str, str, dict[str, Any]]]
+    ) -> None:
+        from jiapei.stages.models import StageReview
+
+        w = self.stdout.write
+        w("")
+        w("阶段审核与公安联网 stage review and the police link (公安平台为模拟器 SIMULATOR)")
+        counts = dict(Counter(StageReview.objects.values_list("status", flat=True)))
+        w(
+            f"  阶段培训记录 stage records: {counts or 'none yet'}; 人工抽审通过 approved by a "
+            f"regulator in this run: {approved}"
+        )
+        for stunum, name, why, reply in bookings:
+            verdict = "受理 accepted" if reply.get("errorcode") == 0 else "拒绝 refused"
+            w(
+                f"  预约科目一 booking 科目一 for {name} ({stunum}, {why}): {verdict} — "
+                f"{reply.get('message', '')}"
+            )
 
     def _print(
         self, platform: Any, world: Any, report: SimReport, cfg: Any, callbacks: int, password: str
