@@ -16,7 +16,7 @@ from jiapei.api.tp_schemas import WireSchema
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.registry import queries as registry_queries
 from jiapei.registry.models import Student
-from jiapei.stages import queries, services
+from jiapei.stages import backfill, queries, services
 from jiapei.stages.models import StageReview
 
 tp_router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
@@ -55,6 +55,42 @@ def stage_review_get(request: HttpRequest, payload: StageKeyIn) -> dict[str, Any
             value=payload.subject,
         )
     return ok(reply)
+
+
+class BackfillIn(WireSchema):
+    """The three-party form's figures; validated field by field in the service so that every
+    problem (each missing confirmation included) is reported at once."""
+
+    inscode: str | None = None
+    stunum: str | None = None
+    subject: str | None = None
+    vehicletime: str | None = None
+    classtime: str | None = None
+    simulatortime: str | None = None
+    networktime: str | None = None
+    mileage: str | None = None
+    fileid: str | None = None
+    studentsign: str | None = None
+    coachnum: str | None = None
+    coachsign: str | None = None
+    schoolseal: str | None = None
+
+
+@tp_router.post(
+    "legacybackfill",
+    response=ENVELOPE,
+    summary="存量学员补录学时 (backfill a legacy student's hours on a three-party form)",
+    description="Only for students enrolled before the cut-over. `fileid` is the scanned "
+    "三方确认培训学时补录单 (uploaded as `epdfimg` or an image); `studentsign`, `coachsign` "
+    "and `schoolseal` are the times (yyyyMMddHHmmss) of the three confirmations, all required. "
+    "Submitting again before the review updates the backfill; after it, 409.",
+)
+def legacybackfill(request: HttpRequest, payload: BackfillIn) -> dict[str, Any]:
+    platform, actor = _caller(request)
+    data = payload.model_dump(exclude_none=True)
+    row, created = backfill.submit(actor=actor, platform=platform, data=data)
+    return ok({"id": row.pk, "stunum": row.student.stunum, "subject": str(row.part),
+               "status": row.status, "created": created})  # fmt: skip
 
 
 StatusName = Literal[
@@ -113,6 +149,30 @@ def revoke_stage(request: HttpRequest, review_id: int, payload: RevokeIn) -> dic
     _, actor = _user(request)
     services.revoke(review_id, payload.reason, actor=actor)
     return ok(queries.review_wire(_review(request, review_id)))
+
+
+class BackfillFilter(Page):
+    status: Literal["submitted", "approved", "rejected"] | None = None
+
+
+@regulator_router.get("backfills", summary="存量学员补录学时 (legacy backfills in scope)")
+def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str, Any]:
+    user, _ = _user(request)
+    qs = backfill.backfills_for(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return _page(qs, filters, backfill.backfill_wire)
+
+
+@regulator_router.post(
+    "backfills/{backfill_id}/review",
+    summary="审核补录学时 (approve: the part is approved and pushed; reject needs a reason)",
+)
+def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -> dict[str, Any]:
+    user, actor = _user(request)
+    backfill.review(backfill_id, payload.decision == "approve", payload.reason, actor=actor)
+    row = backfill.backfills_for(user).get(pk=backfill_id)
+    return ok(backfill.backfill_wire(row))
 
 
 @regulator_router.get(

@@ -51,6 +51,16 @@ def part_complete(audited: bool, complete: bool, remaining: Mapping[str, Any]) -
     return _check(PART_COMPLETE, False, f"未达大纲要求，尚缺 (still short): {short}")
 
 
+TRANSITION_WAIVED = "存量学员：不要求大纲学时 (transition case)"
+
+
+def part_complete_waived() -> Check:
+    """Seed 000 §三(四): a student whose police business began before the cut-over is pushed
+    without the syllabus minimums, so completeness is recorded as met rather than skipped (the
+    regulator still sees that it was waived, and why)."""
+    return _check(PART_COMPLETE, True, TRANSITION_WAIVED)
+
+
 def platform_totals(credited: Mapping[str, int], submitted: Mapping[str, int]) -> Check:
     """The platform's totals equal what we credited, mode by mode and in total.
 
@@ -96,9 +106,13 @@ def teaching_logs(
     return _check(TEACHING_LOGS, True, f"{len(rnums)} 条日志均已审核 (all {len(rnums)} audited)")
 
 
-def mileage(credited_km: float, required_km: float) -> Check:
-    ok = credited_km + 1e-9 >= required_km
+def mileage(credited_km: float, required_km: float, *, transition: bool = False) -> Check:
+    """The syllabus mileage is met; for a transition case the minimum is waived like the
+    minutes (it is a syllabus minimum too) and the detail only reports the distance."""
     detail = f"{credited_km:g} km / 要求 (required) {required_km:g} km"
+    if transition:
+        return _check(MILEAGE, True, f"{credited_km:g} km; {TRANSITION_WAIVED}")
+    ok = credited_km + 1e-9 >= required_km
     return _check(MILEAGE, ok, detail if ok else f"里程不足 (too short): {detail}")
 
 

@@ -32,6 +32,8 @@ OPEN_STATUSES = (ReviewStatus.PENDING_CHECK, ReviewStatus.PENDING_MANUAL)
 class ReviewSource(models.TextChoices):
     AUDIT = "audit", _("our audit found the part complete")
     PLATFORM = "platform", _("the timing platform submitted a stage record")
+    # A legacy student's hours backfilled by the school on a three-party form (seed 001).
+    BACKFILL = "backfill", _("legacy hours backfilled on a three-party form")
 
 
 class StageReview(models.Model):
@@ -94,6 +96,73 @@ class StageReview(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status in APPROVED_STATUSES
+
+
+class BackfillStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted, awaiting review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class LegacyBackfill(models.Model):
+    """存量学员补录学时: a legacy student's hours in one part, backfilled by the school on a
+    "三方确认培训学时补录单" (seed 001 一(三)3). The three confirmations are kept apart, not as
+    one flag, so a regulator can see who confirmed what and when. Written only by
+    :mod:`jiapei.stages.backfill`; an approval becomes the part's :class:`StageReview`."""
+
+    student = models.ForeignKey(
+        "registry.Student", on_delete=models.PROTECT, related_name="legacy_backfills"
+    )
+    part = models.PositiveSmallIntegerField(_("part"))
+    platform = models.ForeignKey(
+        "registry.TimingPlatform", on_delete=models.PROTECT, related_name="+"
+    )
+    practical_minutes = models.PositiveIntegerField(_("practical minutes"), default=0)
+    classroom_minutes = models.PositiveIntegerField(_("classroom minutes"), default=0)
+    simulator_minutes = models.PositiveIntegerField(_("simulator minutes"), default=0)
+    remote_minutes = models.PositiveIntegerField(_("remote minutes"), default=0)
+    mileage = models.FloatField(_("mileage (km)"), default=0)
+    scan = models.ForeignKey("registry.UploadedFile", on_delete=models.PROTECT, related_name="+")
+    student_confirmed_at = models.DateTimeField(_("signed by the student at"))
+    coach = models.ForeignKey("registry.Personnel", on_delete=models.PROTECT, related_name="+")
+    coachnum = models.CharField(_("coach number"), max_length=16)
+    coach_confirmed_at = models.DateTimeField(_("signed by the coach at"))
+    school_sealed_at = models.DateTimeField(_("sealed by the school at"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=BackfillStatus.choices,
+        default=BackfillStatus.SUBMITTED,
+    )
+    reviewer = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("legacy hours backfill")
+        verbose_name_plural = _("legacy hours backfills")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "part"], name="legacy_backfill_once")
+        ]
+        indexes = [models.Index(fields=["status", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} part {self.part} backfill: {self.status}"
+
+    @property
+    def minutes(self) -> dict[str, int]:
+        """Minutes by course mode, keyed like ``StageReview.credited``."""
+        return {
+            "1": self.practical_minutes,
+            "2": self.classroom_minutes,
+            "3": self.simulator_minutes,
+            "4": self.remote_minutes,
+        }
 
 
 class PoliceAction(models.TextChoices):

@@ -16,12 +16,11 @@ Decided reviews are not changed by re-assembly: an approval stands until it is r
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from jiapei.accounts.models import User
@@ -30,20 +29,19 @@ from jiapei.audit.models import PartResult
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
-from jiapei.integrations.police import enqueue_push, enqueue_withdraw
+from jiapei.integrations.police import enqueue_withdraw
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART
 from jiapei.registry.models import Student
-from jiapei.registry.services.callbacks import notify_review
 from jiapei.stages import checks as c
 from jiapei.stages.models import (
     APPROVED_STATUSES,
     OPEN_STATUSES,
     PoliceAction,
-    PoliceSubmission,
     ReviewSource,
     ReviewStatus,
     StageReview,
 )
+from jiapei.stages.outgoing import announce_approval, notify_platform, record_submission, stamp
 from jiapei.training.models import StageRecord, TeachingLog
 
 AUTO_AUDITOR = "自动审核"
@@ -79,6 +77,16 @@ def is_transition(student: Student) -> bool:
     return bool(cutover) and student.applydate < date.fromisoformat(cutover)
 
 
+def reviewable(student: Student, result: PartResult | None) -> bool:
+    """May the audit alone open a review? When the part is complete, or, for a transition
+    student (no syllabus minimums), as soon as some minutes of it were credited."""
+    if result is None:
+        return False
+    if result.complete:
+        return True
+    return is_transition(student) and sum(int(m) for m in result.credited.values()) > 0
+
+
 def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | None, Any]:
     """What the audit and the platform's stage record (if any) say about the part."""
     result = PartResult.objects.filter(student=student, part=part).first()
@@ -98,8 +106,11 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
             rnum__in=rnums
         ).values_list("rnum", "student__stunum", "part", "audit_status")
     }
+    transition = is_transition(student)
     found = [
-        c.part_complete(
+        c.part_complete_waived()
+        if transition
+        else c.part_complete(
             result is not None,
             bool(result and result.complete),
             result.remaining if result else {},
@@ -110,7 +121,11 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
         found.append(c.platform_totals(credited, submitted))
     found.append(c.teaching_logs(rnums, logs, stunum=student.stunum, part=part))
     found.append(
-        c.mileage(result.mileage if result else 0.0, result.mileage_required if result else 0.0)
+        c.mileage(
+            result.mileage if result else 0.0,
+            result.mileage_required if result else 0.0,
+            transition=transition,
+        )
     )
     content = {
         "stage_record_id": stage.pk if stage else None,
@@ -122,7 +137,7 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
         "checks": found,
         "examresult": stage.examresult if stage else "",
         "pdf_id": stage.pdf_id if stage else None,
-        "transition": is_transition(student),
+        "transition": transition,
     }
     return content, result, stage
 
@@ -136,7 +151,9 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
     passes and it was not drawn for manual review, else left ``pending_manual`` with the failed
     checks shown (never auto-rejected). A rejected review is reopened for a person when the
     platform submitted a newer stage record. Other decided reviews keep their figures.
-    Raises :class:`Conflict` when neither a complete part nor a stage record exists.
+    For a transition student (:func:`is_transition`) the syllabus minimums are waived: the
+    part need not be complete, only trained in. Raises :class:`Conflict` when there is neither
+    a reviewable part (:func:`reviewable`) nor a stage record.
     """
     with transaction.atomic():
         # One assembly per student at a time: the worker and a retried call cannot race.
@@ -147,7 +164,7 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
         content, result, stage = _content(student, part)
         audit_seen = result.audited_at if result else None
         stage_seen = stage.submitted_at if stage else None
-        if row is None and stage is None and not (result and result.complete):
+        if row is None and stage is None and not reviewable(student, result):
             raise Conflict(
                 f"part {part}: 学时未达要求且无阶段培训记录 (nothing to review yet)",
                 field="part",
@@ -201,8 +218,13 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
             reason="reopened by a newer stage record" if reopen else "",
         )
         if status == ReviewStatus.AUTO_APPROVED:
-            _notify_platform(row, key=f"reviewmsg:{entry.pk}")
-            _push(row, auditunit=province().name, auditor=AUTO_AUDITOR, at=now)
+            announce_approval(
+                row,
+                key=f"reviewmsg:{entry.pk}",
+                auditunit=province().name,
+                auditor=AUTO_AUDITOR,
+                at=now,
+            )
         return row
 
 
@@ -265,10 +287,17 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
             after=trail.snapshot(row),
             reason=reason,
         )
-        _notify_platform(row, key=f"reviewmsg:{entry.pk}")
         if approve:
             assert user.region is not None
-            _push(row, auditunit=user.region.name, auditor=user.get_username(), at=now)
+            announce_approval(
+                row,
+                key=f"reviewmsg:{entry.pk}",
+                auditunit=user.region.name,
+                auditor=user.get_username(),
+                at=now,
+            )
+        else:
+            notify_platform(row, key=f"reviewmsg:{entry.pk}")
         return row
 
 
@@ -300,7 +329,7 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
             after=trail.snapshot(row),
             reason=reason,
         )
-        _notify_platform(row, key=f"reviewmsg:{entry.pk}")
+        notify_platform(row, key=f"reviewmsg:{entry.pk}")
         student = row.student
         message = enqueue_withdraw(
             {
@@ -308,70 +337,8 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
                 "subject": SUBJECT_FOR_PART[row.part],
                 "stageid": str(row.pk),
                 "reason": reason,
-                "updatetime": _stamp(now),
+                "updatetime": stamp(now),
             }
         )
-        _record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
+        record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
         return row
-
-
-def _stamp(at: datetime) -> str:
-    return timezone.localtime(at).isoformat()
-
-
-def _notify_platform(row: StageReview, *, key: str) -> None:
-    """``/reviewmsg`` reviewtype 2 to the platform that submitted the stage record, or else the
-    one that filed the student; it then fetches the result with stagetrainningtimereview/get."""
-    platform = row.stage_record.platform if row.stage_record else row.student.platform
-    notify_review(
-        platform=platform,
-        reviewtype="2",
-        data={"stunum": row.student.stunum, "subject": str(row.part)},
-        key=key,
-    )
-
-
-def _push(row: StageReview, *, auditunit: str, auditor: str, at: datetime) -> None:
-    """Queue the approved hours (our audit's figures) for the police platform."""
-    student = row.student
-    minutes = {name: int(row.credited.get(mode, 0)) for name, mode in c.MODE_FIELDS.items()}
-    message: dict[str, Any] = {
-        "idcard": student.idcard,
-        "cardtype": student.cardtype,
-        "name": student.name,
-        "stunum": student.stunum,
-        "traintype": student.traintype,
-        "subject": SUBJECT_FOR_PART[row.part],
-        "part": row.part,
-        "totaltime": sum(minutes.values()),
-        **minutes,
-        "mileage": round(float(row.mileage), 3),
-        "inscode": student.institution.inscode,
-        "insname": student.institution.name,
-        "auditunit": auditunit,
-        "auditor": auditor,
-        "auditdate": timezone.localtime(at).date().isoformat(),
-        "updatetime": _stamp(at),
-        "stageid": str(row.pk),
-        "transition": row.transition,
-    }
-    # The coach who taught most of the credited minutes; theory parts may have none.
-    coach = (
-        TeachingLog.objects.filter(rnum__in=row.rnums, coach__isnull=False)
-        .values("coach__number", "coach__name")
-        .annotate(minutes=Sum("credited_minutes"))
-        .order_by("-minutes", "coach__number")
-        .first()
-    )
-    if coach is not None:
-        message["coachnum"], message["coachname"] = coach["coach__number"], coach["coach__name"]
-    outbox = enqueue_push(message)
-    _record_submission(row, PoliceAction.PUSH, outbox.idempotency_key)
-
-
-def _record_submission(row: StageReview, action: str, key: str) -> None:
-    PoliceSubmission.objects.update_or_create(
-        student=row.student,
-        subject=SUBJECT_FOR_PART[row.part],
-        defaults={"review": row, "action": action, "message_key": key},
-    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from jiapei.audit.models import PartResult
@@ -12,7 +15,7 @@ from jiapei.core.errors import DomainError
 from jiapei.registry.models import Student
 from jiapei.stages.models import OPEN_STATUSES, StageReview
 from jiapei.stages.services import assemble
-from jiapei.training.models import StageRecord
+from jiapei.training.models import StageRecord, TeachingLog
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +25,10 @@ def due(limit: int = 100) -> list[tuple[int, int]]:
 
     * parts the audit found complete that have no review yet;
     * stage records with no review, or submitted after their review last looked;
-    * open reviews whose part was re-audited since they were assembled (fresh figures).
+    * open reviews whose part was re-audited since they were assembled (fresh figures);
+    * for transition students (enrolled before the cut-over), parts with some credited minutes
+      and no review: they are pushed without the syllabus minimums (seed 000 §三(四)), so
+      ``PartResult.complete`` is not waited for.
     """
     review = StageReview.objects.filter(student=OuterRef("student"), part=OuterRef("part"))
     completed = (
@@ -58,10 +64,31 @@ def due(limit: int = 100) -> list[tuple[int, int]]:
         .values_list("student_id", "part")[:limit]
     )
     pairs: dict[tuple[int, int], None] = {}
-    for rows in (completed, submitted, refreshed):
+    for rows in (completed, submitted, refreshed, _transition_trained(review, limit)):
         for student_id, part in rows:
             pairs.setdefault((student_id, part), None)
     return list(pairs)[:limit]
+
+
+def _transition_trained(review: Any, limit: int) -> Any:
+    """Incomplete parts of transition students in which some minutes were credited. The
+    credited figures live in JSON, so "trained in" is asked of the teaching logs instead,
+    which reads the same on SQLite and PostgreSQL."""
+    cutover = getattr(settings, "JIAPEI_STAGE_TRANSITION_BEFORE", "")
+    if not cutover:
+        return []
+    credited = TeachingLog.objects.filter(
+        student=OuterRef("student"), part=OuterRef("part"), credited_minutes__gt=0
+    )
+    return (
+        PartResult.objects.filter(
+            complete=False, student__applydate__lt=date.fromisoformat(cutover)
+        )
+        .filter(Exists(credited))
+        .exclude(Exists(review))
+        .order_by("audited_at")
+        .values_list("student_id", "part")[:limit]
+    )
 
 
 def assemble_due(*, actor: Actor, limit: int = 100) -> int:

@@ -92,6 +92,12 @@ def test_a_clean_complete_part_is_approved_and_pushed(tp, school, ground, api, p
     assert message["stageid"] == str(review.pk) and message["inscode"] == school.inscode
     assert message["coachnum"] == school.coachnum and message["transition"] is False
     assert message["updatetime"].startswith(message["auditdate"])
+    [national] = OutboxMessage.objects.filter(destination="national")
+    assert (national.path, national.payload["stunum"], national.payload["vehicletime"]) == (
+        "stagetrainningtime",
+        school.stunum,
+        60,
+    )
 
     reply = tp.post("stagetrainningtimereview/get", {"stunum": school.stunum, "subject": "2"})
     assert (reply["flag"], reply["status"]) == (1, "auto_approved")
