@@ -52,6 +52,10 @@ class Command(BaseCommand):
         parser.add_argument("--students", type=int, default=12, help="per institution")
         parser.add_argument("--url", default="", help="a running server, e.g. http://host:8000")
         parser.add_argument("--report", default="", help="write every session as JSON here")
+        parser.add_argument(
+            "--fast-track", type=int, default=0,
+            help="students per school who take the part-1 theory at the daily maximum",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
@@ -96,6 +100,7 @@ class Command(BaseCommand):
             report = simulate_days(
                 client, world, days=days, start_day=start, seed=options["seed"],
                 violation_share=options["violation_share"], violations=chosen or None,
+                fast_track=options["fast_track"],
             )  # fmt: skip
             elapsed = time.monotonic() - began
         finally:
