@@ -237,22 +237,41 @@ def _store_parts(student: Student, rule_version: str, now: Any) -> None:
     for part, mode, minutes, km in rows:
         credited[(part, mode)] += minutes
         mileage[part] += float(km)
+    existing = {row.part: row for row in PartResult.objects.filter(student=student)}
+    fresh, changed = [], []
+    fields = [
+        "required",
+        "credited",
+        "mileage_required",
+        "mileage",
+        "complete",
+        "remaining",
+        "syllabus",
+        "rule_version",
+        "audited_at",
+    ]
     for progress in part_progress(class_plan, credited, mileage):
-        PartResult.objects.update_or_create(
-            student=student,
-            part=progress.part,
-            defaults={
-                "required": {str(k): v for k, v in progress.required.items()},
-                "credited": {str(k): v for k, v in progress.credited.items()},
-                "mileage_required": progress.mileage_required,
-                "mileage": round(progress.mileage, 3),
-                "complete": progress.complete,
-                "remaining": progress.remaining,
-                "syllabus": plan.version,
-                "rule_version": rule_version,
-                "audited_at": now,
-            },
-        )
+        values = {
+            "required": {str(k): v for k, v in progress.required.items()},
+            "credited": {str(k): v for k, v in progress.credited.items()},
+            "mileage_required": progress.mileage_required,
+            "mileage": round(progress.mileage, 3),
+            "complete": progress.complete,
+            "remaining": progress.remaining,
+            "syllabus": plan.version,
+            "rule_version": rule_version,
+            "audited_at": now,
+        }
+        row = existing.get(progress.part)
+        if row is None:
+            fresh.append(PartResult(student=student, part=progress.part, **values))
+            continue
+        for key, value in values.items():
+            setattr(row, key, value)
+        changed.append(row)
+    # Two statements for the four parts rather than two queries each.
+    PartResult.objects.bulk_create(fresh)
+    PartResult.objects.bulk_update(changed, fields)
 
 
 def audit_students(
