@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from jiapei.audit.services import audit_student
 from jiapei.core.actors import Actor
@@ -15,14 +15,23 @@ from jiapei.training.models import AuditRequest
 def drain_requests(*, actor: Actor, limit: int = 50) -> int:
     """Audit the students whose sessions closed (the worker's task). Returns how many.
 
-    Each request is taken with the days it named and deleted in the same transaction as the
-    audit's writes, unless a newer upload touched it meanwhile (then it stays for next time).
+    Each request is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (on PostgreSQL) and deleted
+    in the same transaction as the audit's writes, so several workers share the queue without
+    auditing one student twice at once; an upload that names the student meanwhile waits for
+    that transaction and then files a fresh request.
     """
-    requests = list(AuditRequest.objects.order_by("requested_at")[:limit])
-    for request in requests:
-        days = {date.fromisoformat(d) for d in request.days} if request.days else None
+    done = 0
+    while done < limit:
         with transaction.atomic():
+            pending = AuditRequest.objects.order_by("requested_at")
+            if connection.features.has_select_for_update_skip_locked:
+                pending = pending.select_for_update(skip_locked=True)
+            request = pending.first()
+            if request is None:
+                break
+            days = {date.fromisoformat(d) for d in request.days} if request.days else None
             student = Student.objects.select_related("institution").get(pk=request.student_id)
             audit_student(student=student, actor=actor, days=days)
-            AuditRequest.objects.filter(pk=request.pk, requested_at=request.requested_at).delete()
-    return len(requests)
+            request.delete()
+        done += 1
+    return done
