@@ -53,7 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="", help="a running server, e.g. http://host:8000")
         parser.add_argument("--report", default="", help="write every session as JSON here")
         parser.add_argument(
-            "--fast-track", type=int, default=0,
+            "--fast-track",
+            type=int,
+            default=0,
             help="students per school who take the part-1 theory at the daily maximum",
         )
 
