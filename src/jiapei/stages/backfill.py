@@ -42,9 +42,9 @@ from jiapei.stages.models import (
     StageReview,
 )
 from jiapei.stages.outgoing import announce_approval, stamp
-from jiapei.stages.services import _regulator, is_transition
+from jiapei.stages.services import is_transition, require_regulator
 from jiapei.training.models import TeachingLog
-from jiapei.training.services.logs import _student
+from jiapei.training.services.logs import platform_student
 from jiapei.training.wire import stamp as wire_stamp
 
 # Wire field -> model field, in course-mode order ("1".."4").
@@ -97,7 +97,7 @@ def submit(
     once the backfill was decided or the part is already approved."""
     f = Fields(data)
     inscode = f.get("inscode", unified)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     subject = f.get("subject", one_of("1", "2", "3", "4"))
     minutes = {field: f.get(field, integer, required=False, default=0) for field in MINUTE_FIELDS}
     mileage = f.get("mileage", decimal, required=False, default="0")
@@ -191,7 +191,7 @@ def review(backfill_id: int, approve: bool, reason: str = "", *, actor: Actor) -
     """A regulator of the student's school's region approves or rejects a submitted backfill.
     Rejecting requires a reason. Approving makes the part's stage review approved (a transition
     case, source ``backfill``, the backfilled figures) and announces it like any approval."""
-    user = _regulator(actor)
+    user = require_regulator(actor)
     reason = reason.strip()
     if not approve and not reason:
         raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")

@@ -238,7 +238,7 @@ def _remember(row: StageReview, audit_seen: Any, stage_seen: Any) -> None:
         row.audit_seen_at, row.stage_seen_at = audit_seen, stage_seen
 
 
-def _regulator(actor: Actor) -> User:
+def require_regulator(actor: Actor) -> User:
     if actor.user is None:
         raise Forbidden("需要监管账户 (regulator account required)")
     region_scope_prefix(actor.user)
@@ -261,7 +261,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
     person. Rejecting requires a reason. A decided review is refused (:class:`Conflict`), so
     approving twice changes nothing. The timing platform is told either way; an approval also
     queues the police push."""
-    user = _regulator(actor)
+    user = require_regulator(actor)
     reason = reason.strip()
     if not approve and not reason:
         raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")
@@ -304,7 +304,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
 def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
     """Revoke an approved review (fraud found later): the police platform is told to withdraw
     the hours, so the subject can no longer be booked, and the timing platform is told."""
-    user = _regulator(actor)
+    user = require_regulator(actor)
     reason = reason.strip()
     if not reason:
         raise FieldError("reason", reason, "撤销须说明原因 (a reason is required to revoke)")

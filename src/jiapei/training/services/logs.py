@@ -43,7 +43,7 @@ from jiapei.training.services.requests import request_audit
 PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
 
 
-def _student(platform: TimingPlatform, f: Fields) -> Student | None:
+def platform_student(platform: TimingPlatform, f: Fields) -> Student | None:
     stunum = f.get("stunum", unified)
     if stunum is None:
         return None
@@ -84,7 +84,7 @@ def file_classrecord(
 ) -> tuple[TeachingLog, bool]:
     """Store a closed teaching session and queue its student for audit."""
     f = Fields(data)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     recnum = f.get("recnum", _recnum)
     course = f.get("subjcode", wire.course)
     start = f.get("starttime", wire.stamp)
@@ -194,7 +194,7 @@ def file_photo(
 ) -> tuple[TrainingPhoto, bool]:
     """``trainimginfo``: a photo taken during training, with its event type and face confidence."""
     f = Fields(data)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     photo = f.get("fileid", _file(platform, *PHOTO_KINDS))
     values: dict[str, Any] = {
         "coachnum": f.get("coachnum", required=False, default=""),
@@ -229,7 +229,7 @@ def file_stage(
 ) -> tuple[StageRecord, bool]:
     """``stagetrainningtime``: the timing platform reports a part finished (reviewed later)."""
     f = Fields(data)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     values: dict[str, Any] = {
         "subject": f.get("subject", one_of("1", "2", "3", "4")),
         "totaltime": f.get("totaltime", integer),
@@ -288,7 +288,7 @@ def file_graduation(
     *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
 ) -> tuple[Graduation, bool]:
     f = Fields(data)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     values: dict[str, Any] = {
         "autinscode": f.get("autinscode", unified),
         "gracertnum": f.get("gracertnum"),
@@ -323,7 +323,7 @@ def file_video(
     *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
 ) -> tuple[VideoRecord, bool]:
     f = Fields(data)
-    student = _student(platform, f)
+    student = platform_student(platform, f)
     video = f.get("fileid", _file(platform, "video"))
     values: dict[str, Any] = {
         "devnum": f.get("devnum", unified),
