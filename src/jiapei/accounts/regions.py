@@ -16,12 +16,6 @@ def province_data(code: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"regions_{code}.json").read_text(encoding="utf-8"))
 
 
-def province_bbox(code: str) -> tuple[float, float, float, float]:
-    """(min_lng, min_lat, max_lng, max_lat) of the province in WGS-84."""
-    bbox = province_data(code)["bbox"]
-    return (bbox[0], bbox[1], bbox[2], bbox[3])
-
-
 # The shipped boundaries are generalised (a few hundred metres from the true border, worst
 # case ~3 km; see boundary_source in the data file). Fences near a border are given this much
 # benefit of the doubt rather than rejected for the data's error.

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
 from jiapei.outbox.models import OutboxMessage
-
-
-def messages_for_platform(platnum: str) -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.filter(platform__platnum=platnum).order_by("id")
 
 
 def status_counts() -> dict[str, int]:

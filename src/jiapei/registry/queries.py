@@ -12,7 +12,6 @@ from jiapei.core.errors import NotFound
 from jiapei.registry.models import (
     AreaStatus,
     Device,
-    DeviceBinding,
     Institution,
     Personnel,
     Student,
@@ -203,11 +202,3 @@ def students_for(user: User) -> QuerySet[Student]:
 
 def areas_for(user: User) -> QuerySet[TeachingArea]:
     return scoped(TeachingArea.objects.select_related("institution"), user, "region__code")
-
-
-def bindings_for(user: User) -> QuerySet[DeviceBinding]:
-    return scoped(
-        DeviceBinding.objects.select_related("device", "car"),
-        user,
-        "car__institution__district__code",
-    )

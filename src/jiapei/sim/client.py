@@ -4,7 +4,6 @@ application through ``httpx.WSGITransport`` — the same bytes either way."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +63,3 @@ class TimingPlatformClient:
 
     def close(self) -> None:
         self._http.close()
-
-
-def dumps(payload: Any) -> str:
-    return json.dumps(payload, ensure_ascii=False)
