@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "jiapei.audit",
     "jiapei.stages",
     "jiapei.exams",
+    "jiapei.fraud",
+    "jiapei.workorders",
+    "jiapei.supervision",
+    "jiapei.reports",
     "jiapei.integrations.national",
 ]
 

@@ -10,13 +10,17 @@ from django.urls import path
 from jiapei import admin
 from jiapei.api.envelope import JiapeiAPI, install_handlers
 from jiapei.api.exams import router as police_router
+from jiapei.api.fraud import router as fraud_router
 from jiapei.api.regulator import router as regulator_router
+from jiapei.api.reports import router as reports_router
 from jiapei.api.stages import regulator_router as stages_regulator_router
 from jiapei.api.stages import tp_router as stages_tp_router
+from jiapei.api.supervision import router as supervision_router
 from jiapei.api.tp_registry import router as tp_router
 from jiapei.api.tp_registry import upload_router
 from jiapei.api.tp_training import batch_router as tp_batch_router
 from jiapei.api.tp_training import router as tp_training_router
+from jiapei.api.workorders import router as workorders_router
 
 api = JiapeiAPI(
     title="jiapei 机动车驾驶培训监管服务平台",
@@ -33,6 +37,10 @@ api = JiapeiAPI(
 install_handlers(api)
 api.add_router("/api/regulator/", regulator_router)
 api.add_router("/api/regulator/", stages_regulator_router)
+api.add_router("/api/regulator/", fraud_router)
+api.add_router("/api/regulator/", workorders_router)
+api.add_router("/api/regulator/", supervision_router)
+api.add_router("/api/regulator/", reports_router)
 api.add_router("/api/police/", police_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)

@@ -6,9 +6,9 @@ identical verdicts in the same order. The stages are:
 1. Minute rules (``rules/minute.py``), OVERLAP (``rules/day.py``) and PHOTO_GAP
    (``rules/photos.py``) give each minute its codes; ingest rejections come first.
 2. Session rules give session codes. A session is *invalid* when one of ``VOIDING`` applies
-   (SHORT_DISTANCE, TWO_BAD_PHOTOS, PHOTO_REUSED, or VALID_SHARE: fewer than 75% valid
-   minutes); otherwise it is *valid* when every minute passed and *partial* if not. The status
-   judges the session's own records.
+   (SHORT_DISTANCE, TWO_BAD_PHOTOS, PHOTO_REUSED, VALID_SHARE: fewer than 75% valid
+   minutes, or MANUAL_VOID: a regulator voided it on a work order); otherwise it is *valid*
+   when every minute passed and *partial* if not. The status judges the session's own records.
 3. DAILY_CAP: the minutes that would be credited (valid minutes of non-invalid sessions) are
    taken in time order per local day and category; those beyond the cap become invalid with
    DAILY_CAP. ``valid_minutes`` counts minutes valid before the cap, ``credited_minutes``
@@ -45,7 +45,7 @@ RULES_VERSION = "1"
 
 # Session codes that make the whole session invalid. SIGNIN/SIGNOUT_PHOTO_MISSING and
 # FACE_MISMATCH cost the minutes around the photo (PHOTO_GAP) but do not void by themselves.
-VOIDING = ("SHORT_DISTANCE", "TWO_BAD_PHOTOS", "PHOTO_REUSED", "VALID_SHARE")
+VOIDING = ("SHORT_DISTANCE", "TWO_BAD_PHOTOS", "PHOTO_REUSED", "VALID_SHARE", "MANUAL_VOID")
 
 
 def rule_version(thresholds: Thresholds, syllabus: Syllabus) -> str:
@@ -104,6 +104,8 @@ def session_codes(session: SessionFact, *, valid: int, thresholds: Thresholds) -
         codes.append("SHORT_DISTANCE")
     if valid_share_fails(len(session.minutes), valid, thresholds):
         codes.append("VALID_SHARE")
+    if session.voided:
+        codes.append("MANUAL_VOID")
     return ordered(codes)
 
 

@@ -76,6 +76,7 @@ class SessionFact:
     minutes: tuple[MinuteFact, ...]
     photos: tuple[PhotoFact, ...] = ()
     reported_mileage: float | None = None  # km, as the timing platform reported it
+    voided: bool = False  # a regulator voided the whole session (work-order decision)
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,7 @@ def sessions_of(
                 minutes=tuple(minute_fact(m, log.rnum, student.stunum) for m in by_log[log.pk]),
                 photos=tuple(session_photos),
                 reported_mileage=float(log.mileage),
+                voided=log.voided_at is not None,
             )
         )
     stored = {row.id: (row.valid, row.codes or []) for row in minutes}

@@ -168,6 +168,16 @@ REASONS: dict[str, Reason] = {
         "Fewer than {valid_share_pct:g}% of the session's minutes are valid; "
         "the whole session is invalid.",
     ),
+    "TRAINING_BAN": Reason(
+        "minute",
+        "教练员、教练车或计时终端处于禁训状态，该分钟学时不予认可",
+        "The coach, car or timing terminal was under a training ban; the minute does not count.",
+    ),
+    "MANUAL_VOID": Reason(
+        "session",
+        "监管部门经工单核查认定本次培训学时无效",
+        "A regulator found this session's hours invalid when deciding a work order.",
+    ),
 }
 
 # The canonical order of codes in a verdict: the order of DESIGN.md §6.

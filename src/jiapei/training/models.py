@@ -66,6 +66,10 @@ class TeachingLog(models.Model):
     codes = models.JSONField(default=list)
     rule_version = models.CharField(max_length=64, blank=True)
     audited_at = models.DateTimeField(null=True)
+    # A regulator's decision on a work order: the whole session is void (MANUAL_VOID) whatever
+    # the rules say. Set only by ``workorders.services``; the audit honours it.
+    voided_at = models.DateTimeField(_("voided by a regulator at"), null=True, blank=True)
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,10 +34,13 @@ DESIGN_CODES = [
     "PHOTO_REUSED",
     "VALID_SHARE",
 ]
+# Codes beyond DESIGN §6 that decisions of regulators add (issue 5): a training ban rejects
+# minutes at ingest; a work order's decision voids a whole session.
+REGULATOR_CODES = ["TRAINING_BAN", "MANUAL_VOID"]
 
 
 def test_table_is_exactly_the_design_catalogue() -> None:
-    assert list(REASONS) == DESIGN_CODES
+    assert list(REASONS) == DESIGN_CODES + REGULATOR_CODES
 
 
 def test_every_code_explains_in_both_languages() -> None:

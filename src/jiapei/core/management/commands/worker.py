@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jiapei.audit.tasks import drain_requests
 from jiapei.core.actors import Actor
+from jiapei.fraud.tasks import scan_due
 from jiapei.outbox import tasks as relay
 from jiapei.stages.tasks import assemble_due
+from jiapei.workorders.tasks import escalate_overdue
 
 
 class Command(BaseCommand):
@@ -42,10 +44,16 @@ class Command(BaseCommand):
             assembled = assemble_due(actor=actor)
             if assembled:
                 self.stdout.write(f"stages: {assembled} stage records assembled")
+            scanned = scan_due(actor=actor)
+            if scanned:
+                self.stdout.write(f"fraud: {scanned} days scanned")
+            escalated = escalate_overdue(actor=actor)
+            if escalated:
+                self.stdout.write(f"work orders: {escalated} overdue escalated")
             delivered, failed = relay.relay_once()
             if delivered or failed:
                 self.stdout.write(f"outbox: {delivered} delivered, {failed} failed")
-            busy = audited or assembled or delivered
+            busy = audited or assembled or scanned or delivered
             # --once drains what is due, with a bound in case something keeps failing.
             if options["once"] and (not busy or passes >= 50):
                 return

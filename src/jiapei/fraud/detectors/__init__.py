@@ -1,0 +1,18 @@
+"""The fraud detectors. Each module exposes ``detect(context) -> list[Draft]`` (see ``base``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jiapei.fraud.detectors import driving, overlaps, patterns, photos, schools
+from jiapei.fraud.detectors.base import Draft, ScanContext
+
+# Detectors run on every scanned day, in this order.
+DAY_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (
+    photos.detect,
+    overlaps.detect,
+    driving.detect,
+    patterns.detect,
+)
+# Detectors run over a period of a school's figures (``ScanContext.schools``).
+PERIOD_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (schools.detect,)

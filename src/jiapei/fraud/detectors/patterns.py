@@ -1,0 +1,16 @@
+"""Detectors: patterns (placeholder until implemented; see base.py for the contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiapei.fraud.detectors.base import Draft, ScanContext
+
+
+@dataclass(frozen=True)
+class PatternParams:
+    pass
+
+
+def detect(context: ScanContext) -> list[Draft]:
+    return []

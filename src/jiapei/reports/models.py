@@ -1,0 +1,34 @@
+"""What a regulator enters by hand for the monthly campaign report (seed 002 附件2).
+
+Every figure the platform holds is computed (``reports/monthly.py``); the rest — inspections,
+talks, on-site penalties — happen offline and are entered here, per city and month.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MonthlyReportInput(models.Model):
+    region = models.ForeignKey(
+        "accounts.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
+    )
+    month = models.DateField(_("month (its first day)"))
+    # {field name: non-negative integer}; the field names are those of reports.monthly.FIELDS.
+    values = models.JSONField(_("entered figures"), default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly report input")
+        verbose_name_plural = _("monthly report inputs")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "month"], name="monthly_input_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m}"

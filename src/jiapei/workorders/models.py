@@ -1,0 +1,80 @@
+"""Work orders (工单): a suspected violation handed to the regulator of the school's region.
+
+A work order comes from a fraud finding, from a bad verdict of the sampled manual audit, or
+from a regulator by hand. It moves open → in progress → resolved (or escalated to the city or
+province) and ends with a decision: the hours are voided, or upheld.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderState(models.TextChoices):
+    OPEN = "open", _("open")
+    IN_PROGRESS = "in_progress", _("in progress")
+    RESOLVED = "resolved", _("resolved")
+    ESCALATED = "escalated", _("escalated")
+
+
+class Decision(models.TextChoices):
+    VOIDED = "voided", _("hours voided")
+    UPHELD = "upheld", _("hours upheld")
+
+
+class OrderSource(models.TextChoices):
+    FINDING = "finding", _("fraud finding")
+    MANUAL_AUDIT = "manual_audit", _("manual audit")
+    REGULATOR = "regulator", _("regulator")
+
+
+class WorkOrder(models.Model):
+    number = models.CharField(_("work order number"), max_length=20, unique=True)
+    source = models.CharField(_("source"), max_length=16, choices=OrderSource.choices)
+    finding = models.OneToOneField(
+        "fraud.Finding", null=True, blank=True, on_delete=models.PROTECT, related_name="work_order"
+    )
+    review = models.OneToOneField(
+        "supervision.ManualReview",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_order",
+    )
+    # The owner: the regulator of this region (the school's county) handles it; escalation
+    # moves it to the region above.
+    region = models.ForeignKey(
+        "accounts.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    institution = models.ForeignKey(
+        "registry.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    logs = models.ManyToManyField(
+        "training.TeachingLog", related_name="work_orders", verbose_name=_("teaching logs")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=OrderState.choices, default=OrderState.OPEN
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-opened_at", "id"]
+        indexes = [models.Index(fields=["region", "opened_at"])]
+
+    def __str__(self) -> str:
+        return self.number
