@@ -78,7 +78,7 @@ SEVERITIES = ("low", "medium", "high")
 
 @dataclass(frozen=True)
 class MinuteData:
-    """One stored minute record (accepted or rejected at ingest). Times are local."""
+    """One stored minute record (accepted or rejected at ingest). Times are naive local time."""
 
     recordnum: str
     at: datetime
@@ -105,7 +105,8 @@ class PhotoData:
 
 @dataclass(frozen=True)
 class SessionData:
-    """One teaching log with what the detectors need. Times are local (Asia/Shanghai)."""
+    """One teaching log with what the detectors need. Every datetime in the detectors' facts is
+    naive local wall-clock time (Asia/Shanghai), as the loader gives it."""
 
     log_id: int
     rnum: str

@@ -1,16 +1,557 @@
-"""Detectors: photos (placeholder until implemented; see base.py for the contract)."""
+"""Detectors on training photos: frozen and replayed pictures, one face in several students'
+sessions, and face-match confidences that are low or fall after the sign-in.
+
+照片类检测：同一会话照片雷同（照片机、遮挡摄像头）、照片跨会话重复使用、同一张照片出现在不同学员的
+培训中（替学）、人脸比对置信度整体偏低、签到后置信度明显下降（签到后换人）。
+
+We have no face recognition model. "One face" is therefore approximated by near-identical
+photos: two photos whose 64-bit perceptual hashes (pHash, ``training.services.logs.fingerprint``)
+differ in at most a few bits are taken to be the same picture — a copy, a re-encoded or a
+resized copy. A stand-in photographed live by the camera is NOT caught by FACE_SHARED; he shows
+up, if at all, in the confidences the terminal's own face match reports (FACE_LOW,
+FACE_FALLING). Only the student's photos count (events 17 sign-in, 5 and 19 during, 18
+sign-out); fingerprints that are not 16 hex digits are ignored.
+
+Measurements behind the defaults (simulator photos ``sim.photos.live_photo``, pHash):
+
+* pHash compares each DCT coefficient with the median, so a picture's hash has 32 bits set and
+  two hashes always differ by an even number of bits.
+* 2,000 students x 10 distinct shots (200 million pairs of different students): 3 pairs at
+  distance 4, 21 at 6, 286 at 8, none at 2 or less. Distinct shots of the same student are no
+  closer (90,000 pairs: one at 6, five at 8): the background, not the face, drives the hash.
+* Copies: ``near_copy`` gives distance 0 (46 of 50) or 2; a copy resized to 80 % and saved at
+  JPEG quality 60 gives 0 or 2; one re-saved at quality 40 gives up to 4.
+* A uniform or covered frame hashes to 0000… or 8000… (0 or 1 bit set).
+
+Within a session or one student's photos there are few pairs to compare, so a bound of 4 bits
+is safe and catches re-encoded copies. Across students every photo of the day meets every photo
+of the look-back (a province day: ~100,000 photos against ~3 million), so FACE_SHARED is
+stricter: 2 bits within one school (stand-ins are organised by a school or a coach) and exact
+copies only across schools.
+"""
 
 from __future__ import annotations
 
+import itertools
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jiapei.fraud.detectors.base import Draft, ScanContext
+import numpy as np
+
+from jiapei.fraud.detectors.base import Draft, PhotoData, ScanContext, SessionData
+
+STUDENT_EVENTS = frozenset({5, 17, 18, 19})
+EVENT_SIGNIN = 17
 
 
 @dataclass(frozen=True)
 class PhotoParams:
-    pass
+    """Thresholds of the photo detectors (the measurements are in the module docstring)."""
+
+    # PHOTO_FROZEN: bits two photos of one session may differ by and still be one picture.
+    # Re-encoded copies stay within 4; distinct shots of one student were ≥ 6 apart, and only
+    # 3 in 200 million pairs of any two shots came to 4. A session has ~15–50 pairs to compare.
+    frozen_max_distance: int = 4
+    # PHOTO_REPLAYED: the same bound. A session meets only its student's own look-back photos
+    # (≤ ~400, ~2,400 pairs): at the measured 1.5e-8 per pair, ~4 honest sessions in 100,000.
+    replay_max_distance: int = 4
+    # FACE_SHARED within one school: near copies (0 or 2 bits), not re-encoded ones (4 bits),
+    # because each photo meets tens of thousands of others; none of 200 million honest pairs
+    # came within 2 bits. A negative value turns the check off.
+    shared_max_distance: int = 2
+    # FACE_SHARED across schools: exact copies only, each photo meets millions of others.
+    shared_cross_school_max_distance: int = 0
+    # A fingerprint with at most this many bits set, or at least 64 minus it, is a featureless
+    # frame (covered lens, uniform picture). Such frames match whoever sits in the car, so they
+    # count within a session (a covered camera is PHOTO_FROZEN) but never across sessions.
+    blank_max_bits: int = 8
+    # FACE_LOW: the median confidence of the session's photos is below this. Honest simulated
+    # sessions score 80–99 per photo and the audit fails a photo below 80; a median under 75
+    # means most photos fail, which one bad photo alone cannot cause with ≥ 3 photos.
+    low_median_below: float = 75.0
+    low_min_photos: int = 3
+    # FACE_FALLING: a sign-in at or above this confidence (a good match: the audit's minimum)…
+    falling_signin_min: int = 80
+    # …followed by at least ``falling_min_low`` photos below ``falling_later_below``, a median of
+    # the later photos below it too, and a fall of at least ``falling_min_drop`` points. Two low
+    # photos are required so that one blurred photo (the audit's FACE_MISMATCH) is not enough.
+    falling_later_below: int = 75
+    falling_min_low: int = 2
+    falling_min_drop: int = 20
+
+
+@dataclass(frozen=True)
+class _Shot:
+    """A student photo with a usable fingerprint, and where it belongs."""
+
+    photo: PhotoData
+    value: int
+    session: int  # index into the combined session list
+    ordinal: int  # 1-based position among its session's student photos, in time order
 
 
 def detect(context: ScanContext) -> list[Draft]:
-    return []
+    """Every photo finding of ``context.day``, sorted by key (see the module docstring)."""
+    params = getattr(context.params, "photos", None) or PhotoParams()
+    today = _unique(context.sessions, set())
+    earlier = _unique(context.earlier, {s.rnum for s in today})
+    drafts = [d for s in today for d in _frozen(s, params, context)]
+    drafts += [d for s in today for d in _confidences(s, params, context)]
+    drafts += _across(today, earlier, params, context)
+    return sorted(drafts, key=lambda d: d.key)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _unique(sessions: Sequence[SessionData], skip: set[str]) -> list[SessionData]:
+    """The sessions once each (by rnum), leaving out those in ``skip``."""
+    kept: dict[str, SessionData] = {}
+    for session in sessions:
+        if session.rnum not in skip:
+            kept.setdefault(session.rnum, session)
+    return list(kept.values())
+
+
+def student_photos(session: SessionData) -> list[PhotoData]:
+    """The student's photos of a session in time order (coach photos left out)."""
+    chosen = [p for p in session.photos if p.event in STUDENT_EVENTS]
+    return sorted(chosen, key=lambda p: (p.at, p.id))
+
+
+def fingerprint_value(fingerprint: str | None) -> int | None:
+    """A 16-hex-digit fingerprint as an integer; ``None`` if absent or malformed."""
+    if not fingerprint or len(fingerprint) != 16:
+        return None
+    try:
+        return int(fingerprint, 16)
+    except ValueError:
+        return None
+
+
+def _same_shot(first: PhotoData, second: PhotoData) -> bool:
+    """One photo recorded twice (same id, or the same capture time) is no reuse."""
+    return first.id == second.id or first.at == second.at
+
+
+def _when(session: SessionData) -> str:
+    return f"{session.start:%Y-%m-%d %H:%M}"
+
+
+def _join(numbers: Sequence[object], sep: str = "、") -> str:
+    return sep.join(str(n) for n in numbers)
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"
+
+
+def _draft(
+    detector: str,
+    session: SessionData,
+    context: ScanContext,
+    *,
+    severity: str,
+    zh: str,
+    en: str,
+    score: float,
+    evidence: dict[str, object],
+    others: Sequence[str] = (),
+    key: str = "",
+) -> Draft:
+    """A finding about ``session``, keyed by its rnum unless ``key`` is given.
+
+    ``zh`` and ``en`` are the findings proper; they follow the words naming the session.
+    """
+    return Draft(
+        detector=detector,
+        key=key or f"{detector}:{session.rnum}",
+        severity=severity,
+        summary=f"学员{session.stunum}在{_when(session)}开始的培训（{session.rnum}）中，{zh}",
+        summary_en=(
+            f"Session {session.rnum} of student {session.stunum} starting {_when(session)}: {en}"
+        ),
+        day=context.day,
+        logs=[session.rnum, *others],
+        inscode=session.inscode,
+        stunum=session.stunum,
+        coach=session.coach,
+        car=session.car,
+        score=score,
+        evidence={"minutes": [], **evidence},
+    )
+
+
+def near_pairs(
+    values: np.ndarray, groups: np.ndarray, queries: int, max_distance: int
+) -> list[tuple[int, int, int]]:
+    """Index pairs ``(i, j, distance)`` of 64-bit ``values`` at most ``max_distance`` bits apart.
+
+    ``i`` is a query (one of the first ``queries`` values), ``j`` any other value of the same
+    group (``groups``: non-negative ints); a pair of two queries is given once, with ``i < j``.
+
+    Pigeonhole banding: the 64 bits are cut into ``max_distance + 1`` (at least 3) bands; two
+    values within ``max_distance`` bits agree exactly on at least one band, so only values that
+    share a band (and a group) are compared. Each band is a sort and two binary searches, so a
+    province day (~100,000 photos) against 30 days (~3 million) costs seconds, not the 3e11
+    comparisons of every pair.
+    """
+    if queries == 0 or max_distance < 0 or len(values) < 2:
+        return []
+    values = values.astype(np.uint64)
+    groups = groups.astype(np.int64)
+    bands = max(max_distance + 1, 3)
+    edges = [round(64 * k / bands) for k in range(bands + 1)]
+    found: set[tuple[int, int, int]] = set()
+    for low, high in itertools.pairwise(edges):
+        width = high - low
+        part = (values >> np.uint64(low)) & np.uint64((1 << width) - 1)
+        keys = (groups << np.int64(width)) | part.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        left = np.searchsorted(ordered, keys[:queries], "left")
+        right = np.searchsorted(ordered, keys[:queries], "right")
+        counts = right - left
+        first = np.repeat(np.arange(queries), counts)
+        offsets = np.repeat(left - (np.cumsum(counts) - counts), counts)
+        second = order[offsets + np.arange(len(first))]
+        keep = (second != first) & ((second >= queries) | (first < second))
+        first, second = first[keep], second[keep]
+        distances = np.bitwise_count(values[first] ^ values[second])
+        close = distances <= max_distance
+        rows = (first[close].tolist(), second[close].tolist(), distances[close].tolist())
+        found.update(zip(*rows, strict=True))
+    return sorted(found)
+
+
+# -- PHOTO_FROZEN --------------------------------------------------------------------------
+
+
+def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> list[Draft]:
+    """PHOTO_FROZEN: later photos of the session near-identical to an earlier one of it."""
+    photos = student_photos(session)
+    values = [fingerprint_value(p.fingerprint) for p in photos]
+    repeats: list[tuple[int, int, int]] = []  # (later index, first close index, distance)
+    for j, later in enumerate(values):
+        if later is None:
+            continue
+        for i in range(j):
+            first = values[i]
+            if first is None or _same_shot(photos[i], photos[j]):
+                continue
+            distance = (first ^ later).bit_count()
+            if distance <= params.frozen_max_distance:
+                repeats.append((j, i, distance))
+                break
+    if not repeats:
+        return []
+    by_first: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for j, i, distance in repeats:
+        by_first[i].append((j + 1, distance))
+    zh, en = [], []
+    for i, items in sorted(by_first.items()):
+        ordinals, distances = [o for o, _ in items], [d for _, d in items]
+        zh.append(f"第{_join(ordinals)}张照片与第{i + 1}张几乎相同（汉明距离{_join(distances)}）")
+        en.append(
+            f"photo {_join(ordinals, ', ')} near-identical to photo {i + 1} "
+            f"(Hamming distance {_join(distances, ', ')})"
+        )
+    involved = sorted({k for j, i, _ in repeats for k in (i, j)})
+    return [
+        _draft(
+            "PHOTO_FROZEN",
+            session,
+            context,
+            severity="high",
+            zh=f"{'；'.join(zh)}，疑似使用照片机或遮挡摄像头。",
+            en=f"{'; '.join(en)}. A photo machine or a covered camera is suspected.",
+            score=float(len(repeats)),
+            evidence={
+                "photos": [photos[k].id for k in involved],
+                "fingerprints": {str(photos[k].id): photos[k].fingerprint for k in involved},
+                "pairs": [[photos[i].id, photos[j].id, d] for j, i, d in repeats],
+                "figures": {
+                    "photos": len(photos),
+                    "repeated": len(repeats),
+                    "max_distance": max(d for _, _, d in repeats),
+                },
+            },
+        )
+    ]
+
+
+# -- FACE_LOW, FACE_FALLING ----------------------------------------------------------------
+
+
+def _confidences(session: SessionData, params: PhotoParams, context: ScanContext) -> list[Draft]:
+    """FACE_FALLING if the confidence falls after a good sign-in, else FACE_LOW if low overall.
+
+    A fall after the sign-in is the more specific pattern (someone took over after signing in);
+    its session is not reported a second time as FACE_LOW.
+    """
+    rated = [p for p in student_photos(session) if p.confidence is not None]
+    signin = next((p for p in rated if p.event == EVENT_SIGNIN), None)
+    start = (signin.confidence or 0) if signin else 0
+    if signin is not None and start >= params.falling_signin_min:
+        later = [p for p in rated if p.at > signin.at and p.event != EVENT_SIGNIN]
+        scores = [p.confidence or 0 for p in later]
+        low = [c for c in scores if c < params.falling_later_below]
+        median = statistics.median(scores) if scores else start
+        if (
+            len(low) >= params.falling_min_low
+            and median < params.falling_later_below
+            and start - median >= params.falling_min_drop
+        ):
+            drop = start - median
+            return [
+                _draft(
+                    "FACE_FALLING",
+                    session,
+                    context,
+                    severity="medium",
+                    zh=(
+                        f"签到照片的人脸比对置信度为{start}，其后{len(scores)}张照片为"
+                        f"{_join(scores)}（中位数{_fmt(median)}，下降{_fmt(drop)}），"
+                        "疑似签到后换人培训（替学）。"
+                    ),
+                    en=(
+                        f"face-match confidence {start} at sign-in, then {_join(scores, ', ')} "
+                        f"in the {len(scores)} later photos (median {_fmt(median)}, down "
+                        f"{_fmt(drop)}): someone else may have taken over after the sign-in."
+                    ),
+                    score=float(drop),
+                    evidence={
+                        "photos": [signin.id] + [p.id for p in later],
+                        "figures": {
+                            "signin_confidence": start,
+                            "later_median": median,
+                            "later_low": len(low),
+                            "drop": drop,
+                        },
+                    },
+                )
+            ]
+    scores = [p.confidence or 0 for p in rated]
+    if len(scores) < params.low_min_photos:
+        return []
+    median = statistics.median(scores)
+    if median >= params.low_median_below:
+        return []
+    bound = _fmt(params.low_median_below)
+    return [
+        _draft(
+            "FACE_LOW",
+            session,
+            context,
+            severity="medium",
+            zh=(
+                f"{len(scores)}张照片的人脸比对置信度为{_join(scores)}，中位数仅{_fmt(median)}，"
+                f"低于{bound}，疑似他人代学（替学）。"
+            ),
+            en=(
+                f"face-match confidences {_join(scores, ', ')} in {len(scores)} photos, "
+                f"median {_fmt(median)} below {bound}: a stand-in may have trained."
+            ),
+            score=float(median),
+            evidence={
+                "photos": [p.id for p in rated],
+                "figures": {"photos": len(scores), "median_confidence": median},
+            },
+        )
+    ]
+
+
+# -- PHOTO_REPLAYED, FACE_SHARED -----------------------------------------------------------
+
+
+def _across(
+    today: list[SessionData],
+    earlier: list[SessionData],
+    params: PhotoParams,
+    context: ScanContext,
+) -> list[Draft]:
+    """Photos of the day near-identical to photos of other sessions (the day's or earlier)."""
+    sessions = today + earlier
+    # Plain lists and arrays first: the look-back holds millions of photos, and only the few
+    # that match become _Shot objects (with their position in the session, for the summary).
+    photos: list[PhotoData] = []
+    owners: list[int] = []
+    numbers: list[int] = []
+    queries = 0
+    for index, session in enumerate(sessions):
+        for photo in session.photos:
+            value = fingerprint_value(photo.fingerprint) if photo.event in STUDENT_EVENTS else None
+            if value is not None:
+                photos.append(photo)
+                owners.append(index)
+                numbers.append(value)
+        if index == len(today) - 1:
+            queries = len(photos)  # the day's photos come first: they are the queries
+    values = np.array(numbers, dtype=np.uint64)
+    bits = np.bitwise_count(values)
+    usable = (bits > params.blank_max_bits) & (bits < 64 - params.blank_max_bits)
+    kept = np.flatnonzero(usable)
+    queries = int(np.count_nonzero(usable[:queries]))
+    if not queries:
+        return []
+    values = values[kept]
+    owner = np.array(owners, dtype=np.int64)[kept]
+    students: dict[str, int] = {}
+    student_of = np.array([students.setdefault(s.stunum, len(students)) for s in sessions])
+    by_student = student_of[owner]
+    made: dict[int, _Shot] = {}
+
+    def shot(k: int) -> _Shot:
+        if k not in made:
+            photo, session = photos[kept[k]], int(owner[k])
+            ordinal = student_photos(sessions[session]).index(photo) + 1
+            made[k] = _Shot(photo, int(values[k]), session, ordinal)
+        return made[k]
+
+    replays: dict[int, list[tuple[_Shot, _Shot, int]]] = defaultdict(list)
+    for i, j, distance in near_pairs(values, by_student, queries, params.replay_max_distance):
+        first, second = shot(i), shot(j)
+        if first.session == second.session or _same_shot(first.photo, second.photo):
+            continue
+        later, original = sorted(
+            (first, second), key=lambda s: (s.photo.at, s.photo.id), reverse=True
+        )
+        if later.session < len(today):
+            replays[later.session].append((later, original, distance))
+    drafts = [_replayed(sessions, i, matches, context) for i, matches in replays.items()]
+
+    bound = max(params.shared_max_distance, params.shared_cross_school_max_distance)
+    shared: dict[tuple[int, int], list[tuple[_Shot, _Shot, int]]] = defaultdict(list)
+    everyone = np.zeros(len(values), dtype=np.int64)
+    for i, j, distance in near_pairs(values, everyone, queries, bound):
+        first, second = shot(i), shot(j)
+        one, other = sessions[first.session], sessions[second.session]
+        if one.stunum == other.stunum or _same_shot(first.photo, second.photo):
+            continue
+        same_school = one.inscode == other.inscode
+        limit = (
+            params.shared_max_distance if same_school else params.shared_cross_school_max_distance
+        )
+        if distance <= limit:
+            pair = (min(first.session, second.session), max(first.session, second.session))
+            shared[pair].append((first, second, distance))
+    drafts += [_shared(sessions, len(today), pair, m, context) for pair, m in shared.items()]
+    return drafts
+
+
+def _replayed(
+    sessions: list[SessionData],
+    index: int,
+    matches: list[tuple[_Shot, _Shot, int]],
+    context: ScanContext,
+) -> Draft:
+    """PHOTO_REPLAYED for one session: its photos that repeat the student's other sessions."""
+    session = sessions[index]
+    closest: dict[int, tuple[int, _Shot, _Shot]] = {}  # ordinal -> (distance, later, original)
+    for later, original, distance in sorted(
+        matches, key=lambda m: (m[2], m[1].photo.at, m[1].photo.id)
+    ):
+        closest.setdefault(later.ordinal, (distance, later, original))
+    ordinals = sorted(closest)
+    distances = [closest[o][0] for o in ordinals]
+    others = sorted({sessions[original.session].rnum for _, original, _ in matches})
+    photos = sorted({s.photo.id for later, original, _ in matches for s in (later, original)})
+    fingerprints = {str(s.photo.id): s.photo.fingerprint for m in matches for s in (m[0], m[1])}
+    return _draft(
+        "PHOTO_REPLAYED",
+        session,
+        context,
+        severity="high",
+        zh=(
+            f"第{_join(ordinals)}张照片与其本人另外{len(others)}次培训（{_join(others)}）中的"
+            f"照片几乎相同（汉明距离{_join(distances)}），疑似重复使用旧照片（照片机）。"
+        ),
+        en=(
+            f"photo {_join(ordinals, ', ')} near-identical to photos of the student's "
+            f"{len(others)} other session(s) {_join(others, ', ')} (Hamming distance "
+            f"{_join(distances, ', ')}). Old photos replayed by a photo machine are suspected."
+        ),
+        score=float(len(ordinals)),
+        # Only the replaying session is the finding's log: the sessions it copies from are
+        # the originals (named in the evidence), and voiding them would punish honest hours.
+        evidence={
+            "sources": others,
+            "photos": photos,
+            "fingerprints": fingerprints,
+            "pairs": sorted(
+                [later.photo.id, original.photo.id, distance]
+                for later, original, distance in matches
+            ),
+            "figures": {
+                "replayed_photos": len(ordinals),
+                "other_sessions": len(others),
+                "min_distance": min(distances),
+            },
+        },
+    )
+
+
+def _shared(
+    sessions: list[SessionData],
+    today: int,
+    pair: tuple[int, int],
+    matches: list[tuple[_Shot, _Shot, int]],
+    context: ScanContext,
+) -> Draft:
+    """FACE_SHARED for one pair of sessions of different students.
+
+    The finding is told from the session of the day (of the later-starting one when both are
+    of the day); its key names both rnums, sorted, so it is the same whichever side is told.
+    """
+    main, other = sessions[pair[0]], sessions[pair[1]]  # pair[0] is always of the day
+    if pair[1] < today and (other.start, other.rnum) > (main.start, main.rnum):
+        main, other = other, main
+    mine: dict[int, int] = {}
+    theirs: dict[int, int] = {}
+    for a, b, distance in matches:
+        own, foreign = (a, b) if sessions[a.session] is main else (b, a)
+        mine[own.ordinal] = min(distance, mine.get(own.ordinal, distance))
+        theirs[foreign.ordinal] = min(distance, theirs.get(foreign.ordinal, distance))
+    ordinals = sorted(mine)
+    distances = [mine[o] for o in ordinals]
+    rnums = sorted([main.rnum, other.rnum])
+    return _draft(
+        "FACE_SHARED",
+        main,
+        context,
+        key=f"FACE_SHARED:{rnums[0]}:{rnums[1]}",
+        severity="high",
+        zh=(
+            f"第{_join(ordinals)}张照片与学员{other.stunum}在{_when(other)}开始的培训"
+            f"（{other.rnum}）中第{_join(sorted(theirs))}张照片几乎相同（汉明距离"
+            f"{_join(distances)}），同一张照片出现在两名学员的培训中，"
+            "疑似他人代学（替学）或冒用照片。"
+        ),
+        en=(
+            f"photo {_join(ordinals, ', ')} near-identical to photo {_join(sorted(theirs), ', ')} "
+            f"of session {other.rnum} of student {other.stunum} starting {_when(other)} (Hamming "
+            f"distance {_join(distances, ', ')}): one picture in two students' sessions, a "
+            "stand-in or a borrowed photo is suspected."
+        ),
+        score=float(len(ordinals)),
+        # The later session is told as the copy; the earlier one, where the picture was first
+        # taken, is named in the evidence but is not a log of the finding (it may be honest).
+        evidence={
+            "sources": [other.rnum],
+            "photos": sorted({s.photo.id for m in matches for s in (m[0], m[1])}),
+            "students": [main.stunum, other.stunum],
+            "fingerprints": {
+                str(s.photo.id): s.photo.fingerprint for m in matches for s in (m[0], m[1])
+            },
+            "pairs": sorted(
+                [*sorted([a.photo.id, b.photo.id]), distance] for a, b, distance in matches
+            ),
+            "figures": {
+                "shared_photos": len(ordinals),
+                "min_distance": min(distances),
+                "same_school": int(main.inscode == other.inscode),
+            },
+        },
+    )
