@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection, transaction
+from django.utils.timezone import localtime
 
 from jiapei.audit.services import audit_student
 from jiapei.core.actors import Actor
+from jiapei.fraud.tasks import request_scans
 from jiapei.registry.models import Student
-from jiapei.training.models import AuditRequest
+from jiapei.training.models import AuditRequest, TeachingLog
 
 
 def drain_requests(*, actor: Actor, limit: int = 50) -> int:
@@ -19,6 +21,10 @@ def drain_requests(*, actor: Actor, limit: int = 50) -> int:
     in the same transaction as the audit's writes, so several workers share the queue without
     auditing one student twice at once; an upload that names the student meanwhile waits for
     that transaction and then files a fresh request.
+
+    The days audited are then queued for the fraud scan (:mod:`jiapei.fraud.tasks`) in the same
+    transaction: the request's days, or every local day of the student's sessions when the
+    request covers the whole history.
     """
     done = 0
     while done < limit:
@@ -32,6 +38,12 @@ def drain_requests(*, actor: Actor, limit: int = 50) -> int:
             days = {date.fromisoformat(d) for d in request.days} if request.days else None
             student = Student.objects.select_related("institution").get(pk=request.student_id)
             audit_student(student=student, actor=actor, days=days)
+            if days is None:
+                starts = TeachingLog.objects.filter(student=student).values_list(
+                    "starttime", flat=True
+                )
+                days = {localtime(at).date() for at in starts}
+            request_scans(days)
             request.delete()
         done += 1
     return done
