@@ -1,23 +1,427 @@
-"""Work-order services (placeholder)."""
+"""Writes of work orders (工单): opening, starting, escalating and resolving.
+
+Life of an order::
+
+    (new) ──▶ open ──start──▶ in_progress ──resolve──▶ resolved (voided | upheld)
+               │                  │
+               └──escalate──▶ escalated ──start / resolve by the region above
+
+Every service runs in one transaction with one audit-log row and locks the order row, so two
+regulators acting at once are serialised. An order belongs to a region (the school's county at
+first; escalation moves it to the region above); only a regulator whose scope covers that region
+may act on it. An order outside the caller's scope altogether is not admitted to exist
+(:class:`NotFound`); one the caller can see but that now belongs to the region above is
+:class:`Forbidden`.
+
+Resolving with the decision "voided" voids the teaching logs (the audit then marks each session
+MANUAL_VOID, wholly invalid), re-audits the student's affected days at once, and revokes any
+approved stage review whose part is no longer complete, which withdraws the hours from the police
+platform through the outbox — all in the resolving transaction.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jiapei.accounts.models import User
+from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.audit.models import PartResult
+from jiapei.audit.services import audit_student
+from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.workorders.models import WorkOrder
+from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.registry.models import Institution, Student
+from jiapei.stages import services as stage_services
+from jiapei.stages.models import APPROVED_STATUSES, ReviewSource, StageReview
+from jiapei.training.models import TeachingLog
+from jiapei.workorders.models import Decision, OrderSource, OrderState, WorkOrder
 
 if TYPE_CHECKING:
     from jiapei.fraud.models import Finding
     from jiapei.supervision.models import ManualReview
 
+DEFAULT_SEVERITIES = ("high", "medium")
+DEFAULT_DEADLINE_DAYS = 7
+# States from which an order may still be worked on (started, escalated, resolved).
+ACTIVE_STATES = (OrderState.OPEN, OrderState.IN_PROGRESS, OrderState.ESCALATED)
+
+
+def severities() -> tuple[str, ...]:
+    """Finding severities that open a work order (``JIAPEI_WORKORDER_SEVERITIES``)."""
+    return tuple(getattr(settings, "JIAPEI_WORKORDER_SEVERITIES", DEFAULT_SEVERITIES))
+
+
+def deadline_days() -> int:
+    """Days a region has to resolve an order (``JIAPEI_WORKORDER_DEADLINE_DAYS``)."""
+    return int(getattr(settings, "JIAPEI_WORKORDER_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS))
+
+
+def _create(
+    *,
+    actor: Actor,
+    source: str,
+    institution: Institution,
+    region_id: str,
+    logs: list[TeachingLog],
+    title: str,
+    description: str,
+    finding: Finding | None = None,
+    review: ManualReview | None = None,
+) -> WorkOrder:
+    """Insert an order owned by ``region_id``, give it its readable number, and record
+    it. The number needs the row id, so the row is first stored under a throwaway unique number
+    and renamed in the same transaction; nobody outside the transaction ever sees the first."""
+    now = timezone.now()
+    order = WorkOrder.objects.create(
+        number=f"tmp{uuid4().hex[:17]}",
+        source=source,
+        finding=finding,
+        review=review,
+        region_id=region_id,
+        institution=institution,
+        title=title[:200],
+        description=description,
+        deadline=now + timedelta(days=deadline_days()),
+    )
+    order.number = f"GD{timezone.localtime(now):%Y%m}{order.pk:08d}"
+    order.save(update_fields=["number"])
+    order.logs.set(logs)
+    after = trail.snapshot(order)
+    assert after is not None
+    after["rnums"] = sorted(log.rnum for log in logs)
+    trail.record(actor=actor, action="workorders.open", obj=order, after=after)
+    return order
+
 
 def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
-    """Open (or return the existing) work order for a finding; None if the finding does not
-    warrant one. Call inside the caller's transaction."""
-    return None
+    """Open (or return the existing) work order for a finding; ``None`` if the finding's
+    severity is not in :func:`severities` or it was dismissed. Owned by the finding's region
+    (the school's county); the finding's logs are copied and its status becomes "ordered".
+    Runs inside the caller's transaction (nested)."""
+    from jiapei.fraud.models import Finding, FindingStatus
+
+    with transaction.atomic():
+        # The lock makes a second pipeline run wait and then find the order the first opened.
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        existing = WorkOrder.objects.filter(finding=finding).first()
+        if existing is not None:
+            return existing
+        if finding.severity not in severities() or finding.status == FindingStatus.DISMISSED:
+            return None
+        if finding.institution_id is None:
+            # A finding about a whole platform has no school whose regulator could handle it.
+            return None
+        institution = Institution.objects.get(pk=finding.institution_id)
+        order = _create(
+            actor=actor,
+            source=OrderSource.FINDING,
+            institution=institution,
+            region_id=finding.region_id,
+            logs=list(finding.logs.all()),
+            title=f"学时造假线索：{finding.summary.splitlines()[0] if finding.summary else ''}",
+            description="\n\n".join(s for s in (finding.summary, finding.summary_en) if s),
+            finding=finding,
+        )
+        before = trail.snapshot(finding)
+        finding.status = FindingStatus.ORDERED
+        finding.save(update_fields=["status", "updated_at"])
+        trail.record(
+            actor=actor,
+            action="fraud.order",
+            obj=finding,
+            before=before,
+            after=trail.snapshot(finding),
+            reason=order.number,
+        )
+        return order
 
 
 def open_for_review(review: ManualReview, *, actor: Actor) -> WorkOrder:
-    """Open (or return the existing) work order for a bad manual-audit verdict."""
-    raise NotImplementedError
+    """Open (or return the existing) work order for a bad manual-audit verdict. Raises
+    :class:`Conflict` if the verdict is not "bad". Runs inside the caller's transaction."""
+    from jiapei.supervision.models import ManualReview, Verdict
+
+    with transaction.atomic():
+        review = ManualReview.objects.select_for_update().select_related("log").get(pk=review.pk)
+        existing = WorkOrder.objects.filter(review=review).first()
+        if existing is not None:
+            return existing
+        if review.verdict != Verdict.BAD:
+            raise Conflict(
+                f"manual review {review.pk}: 审核结论不是违规 (verdict is {review.verdict})",
+                field="verdict",
+                value=review.verdict,
+            )
+        log = review.log
+        institution = Institution.objects.get(pk=log.institution_id)
+        return _create(
+            actor=actor,
+            source=OrderSource.MANUAL_AUDIT,
+            institution=institution,
+            region_id=institution.district_id,
+            logs=[log],
+            title=f"人工抽查发现违规：教学日志 {log.rnum}",
+            description=review.note,
+            review=review,
+        )
+
+
+def require_regulator(actor: Actor) -> User:
+    """The acting regulator; :class:`Forbidden` for anyone else."""
+    if actor.user is None:
+        raise Forbidden("需要监管账户 (regulator account required)")
+    region_scope_prefix(actor.user)
+    return actor.user
+
+
+def open_manual(
+    *, actor: Actor, inscode: str, rnums: list[str], title: str, description: str = ""
+) -> tuple[WorkOrder, bool]:
+    """A regulator opens an order by hand for a school in their region and some of its teaching
+    logs. Returns ``(order, created)``: an identical order (same school, logs and title) that is
+    not yet resolved is returned instead of a second one, so a retried request adds nothing."""
+    user = require_regulator(actor)
+    title = title.strip()
+    if not title:
+        raise FieldError("title", title, "标题不能为空 (a title is required)")
+    institution = Institution.objects.filter(inscode=inscode).first()
+    if institution is None or not in_scope(user, institution.district_id):
+        raise NotFound(
+            f"inscode={inscode!r}: 培训机构不存在 (no such institution)",
+            field="inscode",
+            value=inscode,
+        )
+    wanted = sorted(set(rnums))
+    logs = list(TeachingLog.objects.filter(rnum__in=wanted, institution=institution))
+    missing = sorted(set(wanted) - {log.rnum for log in logs})
+    if missing:
+        raise FieldError(
+            "rnums", missing, "该机构无此教学日志 (no such teaching log of this institution)"
+        )
+    with transaction.atomic():
+        # Serialise openings for one school so a retry cannot slip past the duplicate check.
+        Institution.objects.select_for_update().filter(pk=institution.pk).first()
+        candidates = WorkOrder.objects.filter(
+            institution=institution,
+            source=OrderSource.REGULATOR,
+            title=title[:200],
+            state__in=ACTIVE_STATES,
+        )
+        for order in candidates:
+            if sorted(order.logs.values_list("rnum", flat=True)) == wanted:
+                return order, False
+        order = _create(
+            actor=actor,
+            source=OrderSource.REGULATOR,
+            institution=institution,
+            region_id=institution.district_id,
+            logs=logs,
+            title=title,
+            description=description.strip(),
+        )
+        return order, True
+
+
+def _locked(order_id: int, user: User) -> WorkOrder:
+    """The order, locked. :class:`NotFound` if its school lies outside the user's region;
+    :class:`Forbidden` if the user can see it but it now belongs to a region above theirs."""
+    order = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or not in_scope(user, order.institution.district_id):
+        raise NotFound(
+            f"work order {order_id}: 不存在 (no such work order)", field="id", value=order_id
+        )
+    if not in_scope(user, order.region_id):
+        raise Forbidden(
+            f"work order {order.number}: 已上报至{order.region.name}，由其处置 "
+            f"(escalated to {order.region_id}; that region handles it)"
+        )
+    return order
+
+
+def _illegal(order: WorkOrder, verb: str) -> Conflict:
+    return Conflict(
+        f"work order {order.number}: 状态为{order.get_state_display()}，不能{verb} "
+        f"(cannot {verb} an order in state {order.state})",
+        field="state",
+        value=order.state,
+    )
+
+
+def start(order_id: int, *, actor: Actor) -> WorkOrder:
+    """Take an open (or escalated) order: state in_progress, assignee the caller. Starting an
+    order one already holds is a no-op; one held by someone else is a :class:`Conflict`."""
+    user = require_regulator(actor)
+    with transaction.atomic():
+        order = _locked(order_id, user)
+        if order.state == OrderState.IN_PROGRESS and order.assignee_id == user.pk:
+            return order
+        if order.state not in (OrderState.OPEN, OrderState.ESCALATED):
+            raise _illegal(order, "开始处置 (start)")
+        before = trail.snapshot(order)
+        order.state = OrderState.IN_PROGRESS
+        order.assignee = user
+        order.started_at = timezone.now()
+        order.save()
+        trail.record(
+            actor=actor,
+            action="workorders.start",
+            obj=order,
+            before=before,
+            after=trail.snapshot(order),
+        )
+        return order
+
+
+def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
+    """Hand an unresolved order to the region above (county → city → province). A reason is
+    required; the province has nobody above it (:class:`Conflict`)."""
+    user = require_regulator(actor)
+    reason = reason.strip()
+    if not reason:
+        raise FieldError("reason", reason, "上报须说明原因 (a reason is required to escalate)")
+    with transaction.atomic():
+        order = _locked(order_id, user)
+        return escalate_locked(order, reason, actor=actor)
+
+
+def escalate_locked(order: WorkOrder, reason: str, *, actor: Actor) -> WorkOrder:
+    """Move a locked order to its region's parent, with one audit-log row."""
+    if order.state not in ACTIVE_STATES:
+        raise _illegal(order, "上报 (escalate)")
+    parent = order.region.parent
+    if parent is None:
+        raise Conflict(
+            f"work order {order.number}: {order.region.name}无上级 "
+            f"(no region above {order.region_id})",
+            field="region",
+            value=order.region_id,
+        )
+    before = trail.snapshot(order)
+    order.region = parent
+    order.state = OrderState.ESCALATED
+    order.assignee = None
+    order.escalated_at = timezone.now()
+    order.save()
+    trail.record(
+        actor=actor,
+        action="workorders.escalate",
+        obj=order,
+        before=before,
+        after=trail.snapshot(order),
+        reason=reason,
+    )
+    return order
+
+
+def resolve(
+    order_id: int,
+    decision: str,
+    reason: str,
+    rnums: list[str] | None = None,
+    *,
+    actor: Actor,
+) -> WorkOrder:
+    """Decide an order: "voided" (the named logs, or all of the order's, are void; see
+    :func:`void_logs`) or "upheld" (the hours stand; nothing else changes). A reason is
+    required. Resolving again with the same decision is a no-op; with another, a
+    :class:`Conflict`."""
+    user = require_regulator(actor)
+    reason = reason.strip()
+    if decision not in Decision.values:
+        raise FieldError("decision", decision, "应为 voided 或 upheld (voided or upheld)")
+    if not reason:
+        raise FieldError("reason", reason, "处置须说明原因 (a reason is required)")
+    with transaction.atomic():
+        order = _locked(order_id, user)
+        if order.state == OrderState.RESOLVED:
+            if order.decision == decision:
+                return order
+            raise _illegal(order, "改变处置结论 (change the decision)")
+        logs = list(order.logs.select_related("student").order_by("starttime", "rnum"))
+        if rnums:
+            known = {log.rnum for log in logs}
+            unknown = sorted(set(rnums) - known)
+            if unknown:
+                raise FieldError("rnums", unknown, "不属于本工单 (not a log of this work order)")
+            logs = [log for log in logs if log.rnum in set(rnums)]
+        before = trail.snapshot(order)
+        now = timezone.now()
+        order.state = OrderState.RESOLVED
+        order.decision = decision
+        order.decision_reason = reason
+        order.resolved_at = now
+        if order.assignee_id is None:
+            order.assignee = user
+        order.save()
+        after = trail.snapshot(order)
+        assert after is not None
+        if decision == Decision.VOIDED:
+            after.update(void_logs(order, logs, reason, actor=actor))
+        trail.record(
+            actor=actor,
+            action="workorders.resolve",
+            obj=order,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+        return order
+
+
+def _local_days(log: TeachingLog) -> set[date]:
+    first = timezone.localtime(log.starttime).date()
+    last = timezone.localtime(log.endtime).date()
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def void_logs(
+    order: WorkOrder, logs: list[TeachingLog], reason: str, *, actor: Actor
+) -> dict[str, Any]:
+    """Void ``logs`` for ``order`` and undo what they earned, in the caller's transaction.
+
+    Logs already voided (by another order) are left as they are. Each affected student is
+    re-audited for the logs' local days, so the sessions become MANUAL_VOID and the part totals
+    drop now rather than at the worker's next pass. Then every approved stage review of an
+    affected (student, part) whose part the fresh audit no longer finds reviewable
+    (:func:`jiapei.stages.services.reviewable`: complete, or trained in for a transition
+    student) is revoked, which queues the withdrawal to the police platform. Reviews of
+    backfilled legacy hours do not rest on teaching logs and are left alone.
+
+    Returns what was done: ``{"voided": [rnum…], "revoked": [{"review", "stunum", "part"}…]}``.
+    """
+    now = timezone.now()
+    void_reason = f"工单{order.number}：{reason}"[:200]
+    days: dict[int, set[date]] = defaultdict(set)
+    parts: dict[int, set[int]] = defaultdict(set)
+    voided = []
+    for log in logs:
+        if log.voided_at is not None:
+            continue
+        TeachingLog.objects.filter(pk=log.pk).update(voided_at=now, void_reason=void_reason)
+        voided.append(log.rnum)
+        days[log.student_id] |= _local_days(log)
+        parts[log.student_id].add(log.part)
+    revoked = []
+    for student in Student.objects.filter(pk__in=list(days)).select_related("institution"):
+        audit_student(student=student, actor=actor, days=days[student.pk])
+        for part in sorted(parts[student.pk]):
+            review = (
+                StageReview.objects.filter(student=student, part=part, status__in=APPROVED_STATUSES)
+                .exclude(source=ReviewSource.BACKFILL)
+                .first()
+            )
+            if review is None:
+                continue
+            result = PartResult.objects.filter(student=student, part=part).first()
+            if stage_services.reviewable(student, result):
+                continue
+            stage_services.revoke(review.pk, f"工单{order.number}作废学时：{reason}", actor=actor)
+            revoked.append({"review": review.pk, "stunum": student.stunum, "part": part})
+    return {"voided": voided, "revoked": revoked}
