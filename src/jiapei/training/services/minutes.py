@@ -30,6 +30,7 @@ from jiapei.registry.models import (
     TimingPlatform,
 )
 from jiapei.registry.services.common import Fields
+from jiapei.supervision.queries import ban_windows, banned
 from jiapei.training import bulk, fences, wire
 from jiapei.training.bulk import NewMinute
 from jiapei.training.models import IngestResult, MinuteRecord, TeachingLog
@@ -249,6 +250,7 @@ def _resolve(
         for _, v in fresh
     }
     fence_sets = fences.load(schools)
+    bans = _bans(fresh, bindings)
     rows: list[tuple[int, NewMinute]] = []
     practical: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, values in fresh:
@@ -269,6 +271,13 @@ def _resolve(
                 codes.append("DEVICE_UNBOUND")
             elif car is None or not car.is_active:
                 codes.append("CAR_NOT_FILED")
+        at = values["at"]
+        if bans and (
+            banned(bans.get(("coach", values["coachnum"])), at)
+            or banned(bans.get(("device", values["devnum"])), at)
+            or (car is not None and banned(bans.get(("car", car.carnum)), at))
+        ):
+            codes.append("TRAINING_BAN")
         row = NewMinute(
             recordnum=values["recordnum"],
             platform_id=platform.pk,
@@ -304,6 +313,20 @@ def _resolve(
     for _, row in rows:
         row.result = IngestResult.REJECTED if row.reject_codes else IngestResult.ACCEPTED
     return rows
+
+
+def _bans(
+    fresh: list[tuple[int, dict[str, Any]]], bindings: Mapping[str, DeviceBinding]
+) -> dict[tuple[str, str], list[Any]]:
+    """The training bans (禁训) of the batch's coaches, cars and terminals that overlap its
+    time span, loaded in one query so that checking each minute costs no more queries."""
+    if not fresh:
+        return {}
+    subjects = [("coach", v["coachnum"]) for _, v in fresh if v["coachnum"]]
+    subjects += [("device", v["devnum"]) for _, v in fresh]
+    subjects += [("car", b.car.carnum) for b in bindings.values()]
+    moments = [v["at"] for _, v in fresh]
+    return ban_windows(subjects, min(moments), max(moments))
 
 
 def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) -> None:

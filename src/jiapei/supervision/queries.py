@@ -1,0 +1,255 @@
+"""Reads of sampled audits, key-supervision lists and training bans, always scoped by region."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from jiapei.accounts.models import Region, User
+from jiapei.accounts.queries import region_scope_prefix, scoped
+from jiapei.supervision.models import (
+    ManualReview,
+    SampleDraw,
+    SamplingPolicy,
+    TrainingBan,
+    Verdict,
+    WatchlistEntry,
+)
+from jiapei.supervision.sampling import METHOD, target
+
+DEFAULT_SHARE = Decimal("0.2")
+
+
+def default_share() -> Decimal:
+    """``settings.JIAPEI_MANUAL_AUDIT_SHARE`` (0.2 when unset): the share of a city that has set
+    no policy of its own."""
+    share = Decimal(str(getattr(settings, "JIAPEI_MANUAL_AUDIT_SHARE", DEFAULT_SHARE)))
+    return share.quantize(Decimal("0.001"))
+
+
+def city_of(code: str) -> str:
+    """The city a county (or the city itself) belongs to, by its GB/T 2260 digits."""
+    return code[:4] + "00"
+
+
+def share_in_force(city: str, day: date) -> tuple[Decimal, SamplingPolicy | None]:
+    """The manual-audit share of ``city`` on ``day``: its latest policy effective by then, else
+    the default."""
+    policy = (
+        SamplingPolicy.objects.filter(region_id=city, effective_from__lte=day)
+        .order_by("-effective_from")
+        .first()
+    )
+    return (policy.share if policy else default_share()), policy
+
+
+# Sampling policies.
+
+
+def policies_for(user: User) -> QuerySet[SamplingPolicy]:
+    """Policies a regulator may read: a county regulator sees its city's."""
+    prefix = region_scope_prefix(user)
+    if len(prefix) == 6:
+        return SamplingPolicy.objects.filter(region_id=city_of(prefix))
+    return SamplingPolicy.objects.filter(region__code__startswith=prefix)
+
+
+def policy_wire(row: SamplingPolicy) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "region": row.region_id,
+        "share": str(row.share),
+        "effective_from": row.effective_from.isoformat(),
+        "note": row.note,
+    }
+
+
+# Draws and reviews.
+
+
+def draws_for(user: User) -> QuerySet[SampleDraw]:
+    """Draws in the user's region, with their progress counts annotated."""
+    return (
+        scoped(SampleDraw.objects.all(), user, "region__code")
+        .annotate(
+            n_drawn=Count("reviews"),
+            n_reviewed=Count("reviews", filter=~Q(reviews__verdict=Verdict.PENDING)),
+            n_bad=Count("reviews", filter=Q(reviews__verdict=Verdict.BAD)),
+        )
+        .order_by("-month", "region_id")
+    )
+
+
+def draw_wire(row: SampleDraw) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "region": row.region_id,
+        "month": row.month.strftime("%Y-%m"),
+        "share": str(row.share),
+        "logs_total": row.logs_total,
+        "target": target(row.share, row.logs_total),
+        "drawn_with_findings": row.drawn_with_findings,
+        "drawn_at_random": row.drawn_at_random,
+        "seed": row.seed,
+        "method": METHOD,
+        "drawn_at": row.drawn_at.isoformat() if row.drawn_at else None,
+        "progress": progress(row),
+    }
+
+
+def progress(row: SampleDraw) -> dict[str, int]:
+    """Drawn, reviewed and bad counts (annotated by :func:`draws_for`, else counted)."""
+    annotated: Any = row
+    if hasattr(annotated, "n_drawn"):
+        drawn, reviewed, bad = annotated.n_drawn, annotated.n_reviewed, annotated.n_bad
+    else:
+        counts = dict(
+            row.reviews.values_list("verdict").annotate(n=Count("id")).values_list("verdict", "n")
+        )
+        drawn = sum(counts.values())
+        reviewed = drawn - counts.get(Verdict.PENDING, 0)
+        bad = counts.get(Verdict.BAD, 0)
+    return {"drawn": drawn, "reviewed": reviewed, "bad": bad, "pending": drawn - reviewed}
+
+
+def reviews_of(draw: SampleDraw) -> QuerySet[ManualReview]:
+    return draw.reviews.select_related(
+        "log__student", "log__institution", "reviewer", "work_order"
+    ).order_by("reason", "log__starttime", "id")
+
+
+def review_wire(row: ManualReview) -> dict[str, Any]:
+    log = row.log
+    order = getattr(row, "work_order", None)
+    return {
+        "id": row.pk,
+        "draw": row.draw_id,
+        "rnum": log.rnum,
+        "stunum": log.student.stunum,
+        "inscode": log.institution.inscode,
+        "starttime": log.starttime.isoformat(),
+        "endtime": log.endtime.isoformat(),
+        "audit_status": log.audit_status,
+        "reason": row.reason,
+        "verdict": row.verdict,
+        "note": row.note,
+        "reviewer": row.reviewer.username if row.reviewer else None,
+        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+        "work_order": order.number if order else None,
+    }
+
+
+# Key-supervision list.
+
+
+def watchlist_for(user: User) -> QuerySet[WatchlistEntry]:
+    return scoped(
+        WatchlistEntry.objects.select_related("institution", "coach"), user, "region__code"
+    )
+
+
+def active_on(qs: QuerySet[WatchlistEntry], first: date, last: date | None = None) -> QuerySet:
+    """Entries on the list at some time in [first, last] (one day when ``last`` is None).
+
+    An entry is on the list from ``listed_on`` up to the day before ``lifted_on``: lifting on a
+    day takes effect that day.
+    """
+    last = last or first
+    return qs.filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=first), listed_on__lte=last)
+
+
+def watchlist_active(
+    region: str, first: date, last: date, kind: str | None = None
+) -> QuerySet[WatchlistEntry]:
+    """The key-supervision list of ``region`` (a GB/T 2260 code of any level) for publication:
+    schools and coaches on it at some time in [first, last], ordered by kind, school, coach.
+    The monthly report uses it with the month's first and last days."""
+    row = Region.objects.filter(code=region).first()
+    prefix = row.scope_prefix if row else region
+    qs = WatchlistEntry.objects.filter(region__code__startswith=prefix).select_related(
+        "institution", "coach"
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return active_on(qs, first, last).order_by("kind", "institution__inscode", "coach__number")
+
+
+def watch_wire(row: WatchlistEntry) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "kind": row.kind,
+        "region": row.region_id,
+        "inscode": row.institution.inscode,
+        "institution": row.institution.name,
+        "coachnum": row.coach.number if row.coach else None,
+        "coach": row.coach.name if row.coach else None,
+        "reason": row.reason,
+        "listed_on": row.listed_on.isoformat(),
+        "lifted_on": row.lifted_on.isoformat() if row.lifted_on else None,
+        "lift_reason": row.lift_reason,
+    }
+
+
+# Training bans.
+
+
+def bans_for(user: User) -> QuerySet[TrainingBan]:
+    return scoped(
+        TrainingBan.objects.select_related("institution", "platform"), user, "region__code"
+    ).order_by("-banned_from", "-id")
+
+
+def ban_wire(row: TrainingBan) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "kind": row.kind,
+        "number": row.number,
+        "region": row.region_id,
+        "inscode": row.institution.inscode,
+        "platnum": row.platform.platnum,
+        "reason": row.reason,
+        "banned_from": row.banned_from.isoformat(),
+        "lifted_at": row.lifted_at.isoformat() if row.lifted_at else None,
+        "lift_reason": row.lift_reason,
+        "active": row.lifted_at is None,
+    }
+
+
+Window = tuple[datetime, datetime | None]
+
+
+def ban_windows(
+    subjects: Iterable[tuple[str, str]], start: datetime, end: datetime
+) -> dict[tuple[str, str], list[Window]]:
+    """The bans of the given (kind, number) subjects that overlap [start, end], as windows
+    ``(banned_from, lifted_at or None)``; one query. Ingest calls it once per batch."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, number in subjects:
+        if number:
+            by_kind[kind].add(number)
+    if not by_kind:
+        return {}
+    subject = Q()
+    for kind, numbers in by_kind.items():
+        subject |= Q(kind=kind, number__in=numbers)
+    rows = TrainingBan.objects.filter(
+        subject,
+        Q(lifted_at__isnull=True) | Q(lifted_at__gt=start),
+        banned_from__lte=end,
+    ).values_list("kind", "number", "banned_from", "lifted_at")
+    windows: dict[tuple[str, str], list[Window]] = defaultdict(list)
+    for kind, number, banned_from, lifted_at in rows:
+        windows[(kind, number)].append((banned_from, lifted_at))
+    return dict(windows)
+
+
+def banned(windows: list[Window] | None, at: datetime) -> bool:
+    """Does a ban of these windows cover the instant ``at``? (From ``banned_from`` inclusive to
+    ``lifted_at`` exclusive.)"""
+    return any(start <= at and (until is None or at < until) for start, until in windows or ())
