@@ -1,0 +1,59 @@
+"""Calendar months as the reports count them: local (Asia/Shanghai) days, first to last."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from jiapei.core.errors import FieldError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Month:
+    """One calendar month. ``start``/``end`` are the aware instants bounding it, end exclusive."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def end(self) -> datetime:
+        following = self.last + timedelta(days=1)
+        return datetime.combine(following, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%Y-%m}"
+
+    @property
+    def period_zh(self) -> str:
+        """The form's "M月D日至M月D日"."""
+        return f"{self.first.month}月{self.first.day}日至{self.last.month}月{self.last.day}日"
+
+    @classmethod
+    def of(cls, first: date) -> Month:
+        first = first.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return cls(first, following - timedelta(days=1))
+
+
+def parse_month(value: str | None, field: str = "month") -> Month:
+    """Parse ``YYYY-MM``; a month after the current one is refused (nothing to report yet)."""
+    match = _MONTH.match(str(value or "").strip())
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        raise FieldError(field, value, "应为 YYYY-MM 格式的月份 (expected a month as YYYY-MM)")
+    month = Month.of(date(int(match[1]), int(match[2]), 1))
+    today = timezone.localdate()
+    if month.first > today:
+        raise FieldError(field, value, "不能早于该月份开始前报送 (the month has not started yet)")
+    return month

@@ -1,0 +1,108 @@
+"""Writes of the reports app: the figures a city's regulator enters for the monthly report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from jiapei.accounts.models import RegionLevel, Role
+from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.core import services as trail
+from jiapei.core.actors import Actor
+from jiapei.core.errors import FieldError, FieldErrors, Forbidden
+from jiapei.reports.models import MonthlyReportInput
+from jiapei.reports.monthly import BY_NAME, ENTERED, report_region
+from jiapei.reports.periods import parse_month
+
+# A city has a few hundred schools and counties; anything this large is a typing error.
+MAX_VALUE = 1_000_000
+
+
+def _clean(values: Any) -> dict[str, int | None]:
+    if not isinstance(values, Mapping) or not values:
+        raise FieldError(
+            "values", values, "应为非空对象 {字段名: 数值} (non-empty object expected)"
+        )
+    errors: list[FieldError] = []
+    cleaned: dict[str, int | None] = {}
+    for name, value in values.items():
+        where = f"values.{name}"
+        spec = BY_NAME.get(name)
+        if spec is None:
+            errors.append(
+                FieldError(
+                    where,
+                    name,
+                    f"未知字段 (unknown field; entered fields: {', '.join(sorted(ENTERED))})",
+                )
+            )
+        elif spec.source != "entered":
+            errors.append(
+                FieldError(
+                    where, value, f"“{spec.label}”由平台计算，不能填报 (computed, not entered)"
+                )
+            )
+        elif value is None:
+            cleaned[name] = None
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            errors.append(FieldError(where, value, "应为非负整数 (non-negative integer expected)"))
+        elif value > MAX_VALUE:
+            errors.append(FieldError(where, value, f"不应超过 {MAX_VALUE} (too large)"))
+        else:
+            cleaned[name] = value
+    if errors:
+        raise errors[0] if len(errors) == 1 else FieldErrors(errors)
+    return cleaned
+
+
+def enter_inputs(
+    *, actor: Actor, region: str | None, month: str | None, values: Any
+) -> tuple[MonthlyReportInput, bool]:
+    """Store the entered figures of a city's monthly report; returns (row, changed).
+
+    Only the named fields change (``null`` clears one); a repeated request changes nothing and
+    writes no audit row. The city's own regulator or the province may enter; the figures are
+    per city, so a province code is refused.
+    """
+    user = actor.user
+    if user is None:
+        raise Forbidden("需要监管账户 (regulator account required)")
+    region_scope_prefix(user)
+    target = report_region(region)
+    if target.level != RegionLevel.CITY:
+        raise FieldError("region", region, "月报表按地市填报 (figures are entered per city)")
+    if user.role not in (Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR) or not in_scope(
+        user, target.code
+    ):
+        raise Forbidden(
+            f"region={target.code!r}: 只有本市或省级监管部门可以填报 "
+            "(only the city's or the province's regulator may enter)"
+        )
+    period = parse_month(month)
+    cleaned = _clean(values)
+    with transaction.atomic():
+        row, created = MonthlyReportInput.objects.select_for_update().get_or_create(
+            region=target, month=period.first, defaults={"values": {}, "updated_by": user}
+        )
+        before = trail.snapshot(row)
+        merged = dict(row.values)
+        for name, value in cleaned.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        if merged == row.values and not created:
+            return row, False
+        row.values = merged
+        row.updated_by = user
+        row.save()
+        trail.record(
+            actor=actor,
+            action="reports.enter_monthly_inputs",
+            obj=row,
+            before=None if created else before,
+            after=trail.snapshot(row),
+        )
+        return row, True
