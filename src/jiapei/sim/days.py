@@ -24,11 +24,11 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from jiapei.sim import plants
 from jiapei.sim.client import ApiRefused, TimingPlatformClient
-from jiapei.sim.photos import live_photo, near_copy
+from jiapei.sim.photos import render
 from jiapei.sim.plants import EPOCH, MINUTE, Calendar, Plan, Shot
 from jiapei.sim.roster import School, prepare
 from jiapei.sim.world import World
@@ -59,6 +59,25 @@ class SimSession:
     accepted: int = 0
     rejected: int = 0
     ingest_codes: tuple[str, ...] = ()
+    injected: str | None = None  # the fraud pattern (``sim.fraud``) the session carries
+
+
+class Injector(Protocol):
+    """Hooks through which :mod:`jiapei.sim.fraud` injects fraud into a day's honest plan.
+
+    ``reserve`` runs before any session is placed (e.g. to keep a car idle all day), ``add``
+    after the day's sessions are placed (it may add sessions and mark some with
+    ``Plan.injected``), ``finish`` once every session has its track and photos (it rewrites
+    those of the marked ones), and ``sent`` after the day was played.
+    """
+
+    def reserve(self, cal: Calendar, schools: list[School], day: date) -> None: ...
+
+    def add(self, cal: Calendar, schools: list[School], day: date, plans: list[Plan]) -> None: ...
+
+    def finish(self, day: date, plans: list[Plan]) -> None: ...
+
+    def sent(self, day: date, plans: list[Plan]) -> None: ...
 
 
 @dataclass
@@ -80,6 +99,9 @@ class SimReport:
     def planted(self) -> Counter[str]:
         return Counter(s.planted for s in self.sessions if s.planted)
 
+    def injected(self) -> Counter[str]:
+        return Counter(s.injected for s in self.sessions if s.injected)
+
 
 def simulate_days(
     client: TimingPlatformClient,
@@ -91,12 +113,14 @@ def simulate_days(
     violation_share: float = 0.1,
     violations: set[str] | None = None,
     fast_track: int = 0,
+    injector: Injector | None = None,
 ) -> SimReport:
     """Play ``days`` training days from ``start_day``; return what was sent and planted.
 
     ``fast_track`` students per school (the first ones) spend every day on the part-1 theory at
     the daily maximum (120 minutes in the classroom, 120 remote), honestly: three such days
     complete part 1 of the 2016 syllabus, so a demo can follow a student to the exam booking.
+    ``injector`` (see :class:`Injector`) adds fraud patterns to otherwise honest sessions.
     """
     unknown = set(violations or ()) - set(CODES)
     if unknown:
@@ -106,10 +130,11 @@ def simulate_days(
     report = SimReport()
     for offset in range(days):
         day = start_day + timedelta(days=offset)
-        plans = _plan_day(
-            random.Random(f"{seed}:{day}"), schools, day, violation_share, codes, fast_track
-        )
+        rng = random.Random(f"{seed}:{day}")
+        plans = _plan_day(rng, schools, day, violation_share, codes, fast_track, injector)
         _send(client, platnum, day, plans, report)
+        if injector is not None:
+            injector.sent(day, plans)
     return report
 
 
@@ -123,9 +148,12 @@ def _plan_day(
     share: float,
     codes: list[str],
     fast_track: int = 0,
+    injector: Injector | None = None,
 ) -> list[Plan]:
     cal = Calendar()
     plans: list[Plan] = []
+    if injector is not None:
+        injector.reserve(cal, schools, day)
     # Plants cycle through the codes. Each day starts where the previous day (about ``stride``
     # plants) left off, so consecutive days cover every code without any state between days.
     stride = max(1, round(share * sum(len(s.students) for s in schools) * 0.9))
@@ -155,6 +183,8 @@ def _plan_day(
                 if not made:
                     made = plants.honest(rng, cal, school, student, day, mode, part, minutes)
                 plans += made
+    if injector is not None:
+        injector.add(cal, schools, day, plans)
     plans.sort(key=lambda p: (p.start, p.school.index, p.student.stunum))
     index: Counter[str] = Counter()
     for n, plan in enumerate(plans, start=1):
@@ -165,6 +195,8 @@ def _plan_day(
             plan.recnum = f"{((day - EPOCH).days * 10 + index[plan.student.stunum]) % 100000:05d}"
             index[plan.student.stunum] += 1
         plants.finish(random.Random(f"{plan.classid}:{plan.student.seed}"), plan)
+    if injector is not None:
+        injector.finish(day, plans)
     return plans
 
 
@@ -208,16 +240,15 @@ def _send(
             minutes=plan.minutes, start=f"{plan.start:%Y%m%d%H%M%S}",
             accepted=sum(r["result"] == "accepted" for r in results[n]),
             rejected=sum(r["result"] == "rejected" for r in results[n]), ingest_codes=tuple(codes),
+            injected=plan.injected,
         ))  # fmt: skip
 
 
 def _photo(
     client: TimingPlatformClient, platnum: str, plan: Plan, shot: Shot, report: SimReport
 ) -> str | None:
-    if shot.image.startswith("near:"):
-        content = near_copy(live_photo(plan.student.seed, shot.image[5:]))
-    else:
-        content = live_photo(plan.student.seed, shot.image)
+    face = plan.student.seed if shot.face is None else shot.face
+    content = render(face, shot.image, shot.variant)
     try:
         fileid = client.upload("stuimg", content)
     except ApiRefused as exc:

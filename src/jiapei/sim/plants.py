@@ -38,6 +38,11 @@ class Shot:
     event: int  # 17 sign-in, 5 timed, 18 sign-out
     confidence: int
     image: str  # seed of a live photo; "near:<seed>" for a near-copy (PHOTO_REUSED)
+    # Whose face the photo shows (a portrait seed; None: the session's student) and, when > 0,
+    # which slightly altered copy of the picture is sent (``photos.variant``): other bytes, the
+    # same perceptual hash. Injected fraud (``sim.fraud``) uses both; honest shots use neither.
+    face: int | None = None
+    variant: int = 0
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Plan:
     car: Car | None
     devnum: str
     planted: str | None = None
+    injected: str | None = None  # the fraud pattern of ``sim.fraud`` this session carries
     fixes: list[tracks.MinuteFix] = field(default_factory=list)
     shots: list[Shot] = field(default_factory=list)
     recnum: str = ""

@@ -183,12 +183,20 @@ def _jitter(rng: random.Random, metres: float) -> tuple[float, float]:
     return rng.uniform(-metres, metres) / 1000, rng.uniform(-metres, metres) / 1000
 
 
-def drive(rng: random.Random, area: Area, part: int, behaviours: Sequence[str]) -> list[MinuteFix]:
+def drive(
+    rng: random.Random,
+    area: Area,
+    part: int,
+    behaviours: Sequence[str],
+    profile: Sequence[tuple[float, float]] | None = None,
+) -> list[MinuteFix]:
     """One fix per minute for a session of ``len(behaviours)`` minutes inside ``area``.
 
     ``behaviours[i]`` says what the car does in minute i (``DRIVE`` for honest minutes; see the
     module constants for the planted ones). Reported mileage comes from an odometer rounded to
-    0.1 km, so the per-minute values add up to the distance really driven.
+    0.1 km, so the per-minute values add up to the distance really driven. ``profile`` imposes
+    (average speed, max speed) in km/h per minute on DRIVE minutes instead of drawing them, as
+    an emulator's scripted speed curve would (``sim.fraud``); the positions still follow it.
     """
     car = _Car(rng, area, part)
     low, high = speed_range(part)
@@ -208,6 +216,10 @@ def drive(rng: random.Random, area: Area, part: int, behaviours: Sequence[str]) 
         elif behaviour == FROZEN:
             # A 跑马机 claims brisk driving, so every 3-minute window claims well over 0.5 km.
             average = rng.uniform(15.0, 20.0)
+        scripted = profile is not None and behaviour == DRIVE
+        if scripted:
+            assert profile is not None
+            average = profile[index][0]
         km = average / 60
         x0, y0 = car.x, car.y
         if behaviour in (PARKED, FROZEN):
@@ -231,6 +243,9 @@ def drive(rng: random.Random, area: Area, part: int, behaviours: Sequence[str]) 
             car.advance(km / 2)
             odometer += km
         top = 45.0 if behaviour == FAST else min(average * rng.uniform(1.15, 1.45), high + 5)
+        if scripted:
+            assert profile is not None
+            top = profile[index][1]
         tenths = max(round(odometer * 10) - reported, 0)
         reported += tenths
         rpm = 0 if behaviour == ENGINE_OFF else int(900 + top * 45 + rng.randrange(-80, 80))
@@ -256,3 +271,88 @@ def path_km(fixes: Sequence[MinuteFix]) -> float:
         dx = (b.lng - a.lng) * KM_PER_DEG * math.cos(math.radians(a.lat))
         total += math.hypot(dx, (b.lat - a.lat) * KM_PER_DEG)
     return total
+
+
+# --- forged tracks (sim.fraud) ---------------------------------------------------------------
+
+
+def still_mileage(
+    rng: random.Random, area: Area, part: int, minutes: int
+) -> tuple[list[MinuteFix], slice, float]:
+    """跑马机: a session whose minutes, over a stretch of it, report brisk speed and mileage
+    while the fix stays within ``jitter`` metres (1–6 m) of one point. The stretch is the whole
+    session or a contiguous part of at least half of it (the car drove honestly before or
+    after). Returns (fixes, the stretch, jitter in metres)."""
+    fixes = drive(rng, area, part, [DRIVE] * minutes)
+    length = minutes if rng.random() < 0.5 else rng.randint((minutes + 1) // 2, minutes)
+    first = rng.randint(0, minutes - length)
+    stretch = slice(first, first + length)
+    jitter = rng.uniform(1.0, 6.0)
+    anchor = fixes[first]
+    low, high = speed_range(part)
+    odometer, reported = 0.0, 0
+    still = []
+    for _ in range(length):
+        average = rng.uniform(low, high)
+        odometer += average / 60
+        tenths = round(odometer * 10) - reported
+        reported += tenths
+        top = min(average * rng.uniform(1.15, 1.45), high + 5)
+        lng, lat = _moved(
+            anchor.lng, anchor.lat, rng.uniform(-jitter, jitter), rng.uniform(-jitter, jitter)
+        )
+        rpm = int(900 + top * 45 + rng.randrange(-80, 80))
+        still.append(MinuteFix(lng, lat, round(top, 1), tenths / 10, rpm))
+    fixes[stretch] = still
+    return fixes, stretch, jitter
+
+
+def regular_profile(rng: random.Random, part: int, minutes: int) -> list[tuple[float, float]]:
+    """An emulator's scripted speed curve: constant, a short cycle of 2–4 speeds, or a
+    sawtooth, with at most ±0.2 km/h of noise; max speed a fixed multiple of the average."""
+    low, high = speed_range(part)
+    ratio = rng.uniform(1.05, 1.2)
+    noise = rng.uniform(0.0, 0.2)
+    form = rng.choice(("constant", "cycle", "sawtooth"))
+    if form == "constant":
+        cycle = [round(rng.uniform(low + 1, high - 1), 1)]
+    elif form == "cycle":
+        cycle = [round(rng.uniform(low + 1, high - 1), 1) for _ in range(rng.randint(2, 4))]
+    else:
+        steps = rng.randint(3, 6)
+        begin = rng.uniform(low + 0.5, (low + high) / 2)
+        step = (high - 0.5 - begin) / steps
+        cycle = [round(begin + k * step, 1) for k in range(steps)]
+    profile = []
+    for i in range(minutes):
+        average = cycle[i % len(cycle)] + rng.uniform(-noise, noise)
+        profile.append((average, round(cycle[i % len(cycle)] * ratio, 1)))
+    return profile
+
+
+def replayed_track(
+    rng: random.Random, source: Sequence[MinuteFix], minutes: int
+) -> tuple[list[MinuteFix], int, float]:
+    """A track replayed from ``source`` (an earlier session, at least ``minutes`` long) from a
+    random minute on, each fix moved by up to ``noise`` metres (1–5 m), speeds and mileage as
+    recorded, rpm ± 30. Returns (fixes, the source minute it starts at, noise in metres)."""
+    offset = rng.randint(0, len(source) - minutes)
+    noise = rng.uniform(1.0, 5.0)
+    fixes = []
+    for fix in source[offset : offset + minutes]:
+        lng, lat = _moved(fix.lng, fix.lat, rng.uniform(-noise, noise), rng.uniform(-noise, noise))
+        rpm = max(0, fix.rpm + rng.randrange(-30, 31)) if fix.rpm else fix.rpm
+        fixes.append(MinuteFix(lng, lat, fix.max_speed, fix.mileage, rpm))
+    return fixes, offset, noise
+
+
+def _moved(lng: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """A point moved by metres east and north, rounded like a terminal (1e-6 degree)."""
+    dlng = east_m / 1000 / (KM_PER_DEG * math.cos(math.radians(lat)))
+    return round(lng + dlng, 6), round(lat + north_m / 1000 / KM_PER_DEG, 6)
+
+
+def metres(a: MinuteFix, b: MinuteFix) -> float:
+    """Distance in metres between two fixes (flat earth, fine over a few km)."""
+    dx = (b.lng - a.lng) * KM_PER_DEG * math.cos(math.radians(a.lat))
+    return math.hypot(dx, (b.lat - a.lat) * KM_PER_DEG) * 1000
