@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0002_audit_request_days'),
+        ("training", "0002_audit_request_days"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='teachinglog',
-            name='void_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='reason for voiding'),
+            model_name="teachinglog",
+            name="void_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="reason for voiding"),
         ),
         migrations.AddField(
-            model_name='teachinglog',
-            name='voided_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='voided by a regulator at'),
+            model_name="teachinglog",
+            name="voided_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="voided by a regulator at"
+            ),
         ),
     ]
