@@ -145,7 +145,14 @@ class TrainingPhoto(models.Model):
     class Meta:
         verbose_name = _("training photo")
         verbose_name_plural = _("training photos")
-        constraints = [models.UniqueConstraint(fields=["platform", "file"], name="photo_file_once")]
+        # A retried ``trainimginfo`` names the same file for the same student, time and event;
+        # the same file under another student or time is a new photo (and a photo device's
+        # signature), so it must be stored, not folded into the first one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "file", "student", "ptime", "event"], name="photo_once"
+            )
+        ]
         indexes = [models.Index(fields=["student", "ptime"])]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ the work-order hook, the worker's scan queue, and the ``jiapei fraud`` command."
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -15,9 +16,10 @@ from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import loading, params, services
 from jiapei.fraud.models import Finding, FindingStatus, ScanRequest
-from jiapei.fraud.tests.conftest import DAY, per_session, school_draft
+from jiapei.fraud.tests.conftest import DAY, at, per_session, school_draft
 from jiapei.registry.models import Institution
-from jiapei.training.models import TeachingLog
+from jiapei.training.models import TeachingLog, TrainingPhoto
+from jiapei.training.tests.test_audit_pipeline import play_session
 
 ACTOR = Actor.system("test")
 
@@ -296,3 +298,20 @@ def test_detectors_can_be_passed_to_a_scan(session, orders):
     [finding] = services.scan_day(DAY, actor=ACTOR, detectors=[per_session("NIGHT_IDLE_CAR")])
     assert finding.key == f"NIGHT_IDLE_CAR:{rnum}"
     assert services.scan_period(DAY, DAY, actor=ACTOR, detectors=[]) == []
+
+
+def test_one_image_file_sent_for_every_photo_is_a_frozen_session(tp, school, ground):
+    """A photo device that re-sends the very same JPEG (so the same uploaded file) for every
+    photo: each ``trainimginfo`` is stored, the audit voids the session and the scan finds
+    PHOTO_FROZEN with the photos as evidence."""
+    rnum = play_session(
+        tp, school, recnum="00777", start=at(DAY, 14), length=40, seq0=7000, one_picture=True
+    )
+    call_command("worker", once=True, stdout=io.StringIO())
+    photos = TrainingPhoto.objects.filter(student__stunum=school.stunum)
+    assert photos.count() == 4 and photos.values("file").distinct().count() == 1
+    log = TeachingLog.objects.get(rnum=rnum)
+    assert log.audit_status == "invalid" and "PHOTO_REUSED" in log.codes
+    finding = Finding.objects.get(detector="PHOTO_FROZEN")
+    assert list(finding.logs.values_list("rnum", flat=True)) == [rnum]
+    assert sorted(finding.evidence["photos"]) == sorted(photos.values_list("pk", flat=True))

@@ -210,7 +210,13 @@ def file_photo(
     f.check()
     assert student is not None and photo is not None
     with transaction.atomic():
-        existing = TrainingPhoto.objects.filter(platform=platform, file=photo).first()
+        existing = TrainingPhoto.objects.filter(
+            platform=platform,
+            file=photo,
+            student=student,
+            ptime=values["ptime"],
+            event=int(values["event"]),
+        ).first()
         if existing is not None:
             return existing, False
         row = TrainingPhoto.objects.create(

@@ -40,8 +40,10 @@ def play_session(
     seq0: int = 0,
     stationary: range = range(0),
     photos: bool = True,
+    one_picture: bool = False,
 ) -> str:
-    """Upload one practical part-2 session: photos, minutes moving on the ground, the log."""
+    """Upload one practical part-2 session: photos, minutes moving on the ground, the log.
+    ``one_picture`` sends the same image file for every photo, as a photo device (照片机) does."""
     items = []
     for i in range(length):
         still = i in stationary
@@ -64,7 +66,8 @@ def play_session(
     if photos:
         for n, minute in enumerate([0, *range(15, length, 15), length]):
             event = 17 if minute == 0 else 18 if minute == length else 5
-            file_id = tp.upload("stuimg", portrait(7000 + int(recnum) * 100 + n))
+            seed = 7000 + int(recnum) * 100 + (0 if one_picture else n)
+            file_id = tp.upload("stuimg", portrait(seed))
             photo_ids[event] = file_id
             tp.post(
                 "trainimginfo",

@@ -89,6 +89,13 @@ def test_a_photo_is_fingerprinted_and_stored_once(tp, school, photos):
     assert tp.post("trainimginfo", body)["created"] is False
     photo = TrainingPhoto.objects.get()
     assert (photo.event, photo.confidence, len(photo.fingerprint)) == (5, 93, 16)
+    # The same picture sent again as a later photo is another photo (a photo device replaying
+    # one image), stored so that the fraud detectors can see it; not a retry of the first.
+    later = {**body, "ptime": "20261120093000"}
+    assert tp.post("trainimginfo", later)["created"] is True
+    assert tp.post("trainimginfo", later)["created"] is False
+    fingerprints = set(TrainingPhoto.objects.values_list("fingerprint", flat=True))
+    assert TrainingPhoto.objects.count() == 2 and len(fingerprints) == 1
     status, envelope = tp.call("trainimginfo", {**body, "event": "7", "fileid": photos[1]})
     assert status == 400 and envelope["data"]["errors"][0]["field"] == "event"
 
