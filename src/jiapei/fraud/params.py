@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from jiapei.fraud.detectors.driving import DrivingParams
+from jiapei.fraud.detectors.nofix import NoFixParams
 from jiapei.fraud.detectors.overlaps import OverlapParams
 from jiapei.fraud.detectors.patterns import PatternParams
 from jiapei.fraud.detectors.photos import PhotoParams
@@ -24,6 +25,7 @@ class Params:
     photos: PhotoParams = field(default_factory=PhotoParams)
     overlaps: OverlapParams = field(default_factory=OverlapParams)
     driving: DrivingParams = field(default_factory=DrivingParams)
+    nofix: NoFixParams = field(default_factory=NoFixParams)
     patterns: PatternParams = field(default_factory=PatternParams)
     schools: SchoolParams = field(default_factory=SchoolParams)
 

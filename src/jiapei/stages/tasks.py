@@ -7,11 +7,14 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from jiapei.audit.models import PartResult
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError
+from jiapei.fraud.tasks import request_scans
 from jiapei.registry.models import Student
 from jiapei.stages.models import OPEN_STATUSES, StageReview
 from jiapei.stages.services import assemble
@@ -104,4 +107,9 @@ def assemble_due(*, actor: Actor, limit: int = 100) -> int:
         except DomainError as exc:
             logger.warning("stage review of student %s part %s: %s", student_id, part, exc)
         count += 1
+    if pairs:
+        # Reviews assembled today are what STAGE_BURST compares the student's last days with:
+        # scan today, whether or not any session was uploaded today.
+        with transaction.atomic():
+            request_scans({timezone.localdate()})
     return count

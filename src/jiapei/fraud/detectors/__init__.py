@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jiapei.fraud.detectors import driving, overlaps, patterns, photos, schools
+from jiapei.fraud.detectors import driving, nofix, overlaps, patterns, photos, schools
 from jiapei.fraud.detectors.base import Draft, ScanContext
 
 # Detectors run on every scanned day, in this order.
@@ -12,6 +12,7 @@ DAY_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (
     photos.detect,
     overlaps.detect,
     driving.detect,
+    nofix.detect,
     patterns.detect,
 )
 # Detectors run over a period of a school's figures (``ScanContext.schools``).

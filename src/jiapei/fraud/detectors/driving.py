@@ -78,6 +78,14 @@ class DrivingParams:
     median at or above which the profile is too regular. Part-2 minutes report 0.1-0.3 km at
     the wire's 100 m resolution, so a short honest part-2 session can repeat one value often:
     the highest honest share was 0.85 (0.46 on part 3). A constant pulse rate gives 1.0."""
+    regular_repeat_share: float = 0.8
+    """Share of moving minutes whose top speed repeats the one ``p`` minutes before (within
+    ``regular_repeat_tol_kmh``), for the best period ``p`` up to ``regular_max_period``, at or
+    above which the profile is a script: a constant speed (p = 1), a cycle of a few speeds or a
+    repeating sawtooth. A human driver never repeats a pattern of top speeds to half a km/h for
+    a quarter of an hour; see the module's tests for the honest figures."""
+    regular_repeat_tol_kmh: float = 0.5
+    regular_max_period: int = 8
     regular_mileage_tol_km: float = 0.005
     """"The same distance" means within 5 m (the wire's resolution is 100 m, so in practice
     the same value)."""
@@ -265,7 +273,10 @@ def regularity(moving: Sequence[MinuteData], params: DrivingParams) -> dict[str,
     commonest, count = Counter(round(s) for s in speeds).most_common(1)[0]
     median_km = statistics.median(m.mileage for m in moving)
     same_km = sum(abs(m.mileage - median_km) <= params.regular_mileage_tol_km for m in moving)
+    period, repeat = repeating_period(speeds, params)
     return {
+        "repeat_period_minutes": period,
+        "repeat_share": round(repeat, 3),
         "moving_minutes": len(moving),
         "mean_speed_kmh": round(mean, 2),
         "speed_cv": round(cv, 4),
@@ -274,6 +285,21 @@ def regularity(moving: Sequence[MinuteData], params: DrivingParams) -> dict[str,
         "median_km_per_minute": round(median_km, 3),
         "same_mileage_share": round(same_km / len(moving), 3),
     }
+
+
+def repeating_period(speeds: Sequence[float], params: DrivingParams) -> tuple[int, float]:
+    """The period ``p`` (1 … ``regular_max_period``) whose lagged top speeds agree most often,
+    and that share: how often ``speeds[i]`` is within the tolerance of ``speeds[i - p]``."""
+    best = (0, 0.0)
+    for period in range(1, min(params.regular_max_period, len(speeds) - 1) + 1):
+        pairs = len(speeds) - period
+        same = sum(
+            abs(speeds[i] - speeds[i - period]) <= params.regular_repeat_tol_kmh
+            for i in range(period, len(speeds))
+        )
+        if same / pairs > best[1]:
+            best = (period, same / pairs)
+    return best
 
 
 def speed_too_regular(
@@ -292,6 +318,14 @@ def speed_too_regular(
         share = figures["commonest_speed_share"]
         reasons_zh.append(f"{share:.0%}的分钟最高速度都是{figures['commonest_speed_kmh']}公里/小时")
         reasons_en.append(f"{share:.0%} of minutes top at {figures['commonest_speed_kmh']} km/h")
+    if figures["repeat_share"] >= params.regular_repeat_share:
+        period, share = figures["repeat_period_minutes"], figures["repeat_share"]
+        reasons_zh.append(
+            f"最高速度每{period}分钟重复一次（{share:.0%}的分钟与{period}分钟前相同）"
+        )
+        reasons_en.append(
+            f"the top speed repeats every {period} minute(s) ({share:.0%} of minutes)"
+        )
     if figures["same_mileage_share"] >= params.regular_mileage_share:
         share = figures["same_mileage_share"]
         reasons_zh.append(f"{share:.0%}的分钟里程都是{figures['median_km_per_minute']}公里")

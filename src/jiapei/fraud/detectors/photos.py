@@ -67,19 +67,21 @@ class PhotoParams:
     # frame (covered lens, uniform picture). Such frames match whoever sits in the car, so they
     # count within a session (a covered camera is PHOTO_FROZEN) but never across sessions.
     blank_max_bits: int = 8
-    # FACE_LOW: the median confidence of the session's photos is below this. Honest simulated
-    # sessions score 80–99 per photo and the audit fails a photo below 80; a median under 75
-    # means most photos fail, which one bad photo alone cannot cause with ≥ 3 photos.
-    low_median_below: float = 75.0
+    # FACE_LOW: the median confidence of the session's photos is below this: the audit's pass
+    # mark (``face_confidence_min``), so that most of the session's photos fail face matching,
+    # which one bad photo alone cannot cause with ≥ 3 photos. Honest simulated sessions score
+    # 80–99 per photo.
+    low_median_below: float = 80.0
     low_min_photos: int = 3
     # FACE_FALLING: a sign-in at or above this confidence (a good match: the audit's minimum)…
     falling_signin_min: int = 80
-    # …followed by at least ``falling_min_low`` photos below ``falling_later_below``, a median of
-    # the later photos below it too, and a fall of at least ``falling_min_drop`` points. Two low
-    # photos are required so that one blurred photo (the audit's FACE_MISMATCH) is not enough.
-    falling_later_below: int = 75
+    # …followed by at least ``falling_min_low`` photos below ``falling_later_below`` (the audit's
+    # pass mark), a median of the later photos below it too, and a fall of at least
+    # ``falling_min_drop`` points. Two low photos are required so that one blurred photo (the
+    # audit's FACE_MISMATCH) is not enough.
+    falling_later_below: int = 80
     falling_min_low: int = 2
-    falling_min_drop: int = 20
+    falling_min_drop: int = 15
 
 
 @dataclass(frozen=True)
