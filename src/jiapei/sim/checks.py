@@ -1,6 +1,7 @@
 """Did the audit catch what the simulator planted? Compares a :class:`SimReport` with the
 verdicts stored for its sessions: per planted code, how many of its sessions carry that code
-(on the log or on any of its minutes), and how many honest sessions were not wholly valid."""
+(on the log or on any of its minutes), and how many honest sessions were not wholly valid.
+Sessions carrying injected fraud (``sim.fraud``) are neither planted nor honest here."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ def compare(report: SimReport) -> Catch:
         if session.planted:
             catch.planted[session.planted] += 1
             catch.caught[session.planted] += session.planted in found
+            continue
+        if session.injected:
+            # Injected hours fraud (``sim.fraud``) is judged by the fraud evaluation, not here;
+            # many patterns (a stand-in's low confidences) rightly fail the audit too.
             continue
         catch.honest += 1
         stored = logs.get(session.rnum)

@@ -264,7 +264,12 @@ class FraudInjector:
         # A session another one copies stays honest, so that the copy is of honest data.
         sources = {id(p) for p in self._sources.values()}
         honest = [
-            p for p in plans if p.planted is None and p.injected is None and id(p) not in sources
+            p
+            for p in plans
+            if p.planted is None
+            and p.injected is None
+            and not p.fast_track
+            and id(p) not in sources
         ]
         if pattern in PHOTO_PATTERNS:
             return [p for p in honest if p.mode in (1, 2) and p.minutes >= 45]

@@ -59,6 +59,7 @@ class Plan:
     injected: str | None = None  # the fraud pattern of ``sim.fraud`` this session carries
     fixes: list[tracks.MinuteFix] = field(default_factory=list)
     shots: list[Shot] = field(default_factory=list)
+    fast_track: bool = False  # a fast-tracked student's theory (never given fraud)
     recnum: str = ""
     classid: str = ""
 

@@ -2,9 +2,11 @@
 
 Migrates, seeds a demo province (regulator accounts and a timing platform with its own key),
 builds a province-like world through the real signed API (the city regulators review the
-fences), plays a few training days with planted violations through the same API, lets the
-worker audit every closed session and relay the callbacks, and prints what a regulator would
-want to know: students, sessions, credited and void minutes by reason, parts completed.
+fences), plays a few training days with planted violations and injected hours fraud through the
+same API, lets the worker audit every closed session, scan for fraud and relay the callbacks,
+and prints what a regulator would want to know: students, sessions, credited and void minutes by
+reason, parts completed, exam bookings, fraud findings, a work order decided, the month's
+manual-audit draw and the monthly report.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from jiapei.core.actors import Actor
 from jiapei.outbox import queries as outbox_queries
 from jiapei.registry import services
 from jiapei.signing import Signer, generate_key, public_pem
+from jiapei.sim import demo_fraud
 from jiapei.sim import world as sim_world
 from jiapei.sim.checks import compare
 from jiapei.sim.client import TimingPlatformClient
@@ -116,6 +119,12 @@ class Command(BaseCommand):
         parser.add_argument("--students", type=int, default=8, help="per institution")
         parser.add_argument("--days", type=int, default=3, help="training days to simulate")
         parser.add_argument("--violation-share", type=float, default=0.15)
+        parser.add_argument(
+            "--fraud-share",
+            type=float,
+            default=0.1,
+            help="share of sessions carrying an injected fraud pattern (0: none)",
+        )
         parser.add_argument("--seed", type=int, default=20260901)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -156,6 +165,12 @@ class Command(BaseCommand):
                         seed=options["seed"],
                         violation_share=options["violation_share"],
                         fast_track=1,
+                        injector=demo_fraud.injector(
+                            seed=options["seed"],
+                            first_day=start,
+                            days=days,
+                            share=options["fraud_share"],
+                        ),
                     )
                     if days > 0
                     else SimReport()
@@ -165,10 +180,13 @@ class Command(BaseCommand):
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
             approved = approve_pending_stages(users)
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
+            fraud = demo_fraud.follow_up(users, report, date.today() - timedelta(days=1))
+            call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
             bookings = book_exams(police)
             callbacks = len(receiver.received)
         self._print(platform, world, report, cfg, callbacks, password)
         self._print_police(approved, bookings)
+        demo_fraud.print_follow_up(self.stdout.write, fraud)
 
     def _print_police(
         self, approved: int, bookings: list[tuple[str, str, str, dict[str, Any]]]
