@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jiapei.fraud.detectors import driving, nofix, overlaps, patterns, photos, schools
+from jiapei.fraud.detectors import (
+    driving,
+    nofix,
+    overlaps,
+    patterns,
+    photos,
+    replay,
+    schools,
+)
 from jiapei.fraud.detectors.base import Draft, ScanContext
 
 # Detectors run on every scanned day, in this order.
@@ -12,6 +20,7 @@ DAY_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (
     photos.detect,
     overlaps.detect,
     driving.detect,
+    replay.detect,
     nofix.detect,
     patterns.detect,
 )

@@ -24,15 +24,12 @@ below the GNSS noise we tolerate.
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import numpy as np
 
 from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData
 
@@ -119,33 +116,33 @@ class DrivingParams:
     """Best-voted candidates compared point by point per session."""
 
 
-def _params(context: ScanContext) -> DrivingParams:
+def params_of(context: ScanContext) -> DrivingParams:
     params = getattr(context.params, "driving", context.params)
     return params if isinstance(params, DrivingParams) else DrivingParams()
 
 
 def detect(context: ScanContext) -> list[Draft]:
-    """GNSS_STILL_MILEAGE, SPEED_TOO_REGULAR and TRACK_REPLAYED drafts for ``context.sessions``."""
-    params = _params(context)
+    """GNSS_STILL_MILEAGE and SPEED_TOO_REGULAR drafts for ``context.sessions`` (TRACK_REPLAYED,
+    configured here too, is ``replay.detect``)."""
+    params = params_of(context)
     drafts: list[Draft] = []
     for session in sorted(context.sessions, key=lambda s: s.rnum):
         if session.mode != 1:
             continue
-        minutes = _ordered(session.minutes)
+        minutes = ordered(session.minutes)
         still = still_mileage(session, minutes, params)
         if still:
             drafts.append(still)
         regular = speed_too_regular(session, minutes, params)
         if regular:
             drafts.append(regular)
-    drafts.extend(track_replayed(context.sessions, context.earlier, params))
     return drafts
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _ordered(minutes: Sequence[MinuteData]) -> list[MinuteData]:
+def ordered(minutes: Sequence[MinuteData]) -> list[MinuteData]:
     return sorted(minutes, key=lambda m: (m.at, m.recordnum))
 
 
@@ -156,19 +153,19 @@ def distance_m(a: MinuteData, b: MinuteData) -> float:
     return math.hypot(dx, (b.lat - a.lat) * METRES_PER_DEG)
 
 
-def _has_fix(minute: MinuteData) -> bool:
+def has_fix(minute: MinuteData) -> bool:
     return minute.lng is not None and minute.lat is not None
 
 
-def _point(minute: MinuteData) -> list[float | str]:
+def evidence_point(minute: MinuteData) -> list[float | str]:
     return [minute.lng or 0.0, minute.lat or 0.0, minute.at.isoformat()]
 
 
-def _who(session: SessionData) -> str:
+def vehicle_label(session: SessionData) -> str:
     return f"车辆{session.car}" if session.car else f"终端{session.devnum or '-'}"
 
 
-def _when(moment: datetime) -> str:
+def local_minute(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
@@ -193,7 +190,7 @@ def still_runs(minutes: Sequence[MinuteData], params: DrivingParams) -> list[lis
 
     for index, minute in enumerate(minutes):
         claims = minute.mileage > 0 or minute.max_speed >= params.still_min_speed
-        if not (claims and _has_fix(minute)):
+        if not (claims and has_fix(minute)):
             close()
             continue
         if current and distance_m(minutes[current[-1]], minute) > params.still_step_m:
@@ -221,13 +218,14 @@ def still_mileage(
     extra_zh = f"（另有{more}段类似情况，共{len(flagged)}分钟）" if more else ""
     extra_en = f" ({more} more such runs, {len(flagged)} minutes in all)" if more else ""
     summary = (
-        f"{_who(session)}在{_when(session.start)}开始的培训中，第{first}至第{last}分钟"
+        f"{vehicle_label(session)}在{local_minute(session.start)}开始的培训中，第{first}至第{last}分钟"
         f"上报速度约{speed:.0f}公里/小时、里程{claimed:.1f}公里，但卫星定位几乎未移动"
         f"（位移不超过{math.ceil(spread)}米）{extra_zh}，疑似使用跑马机。"
     )
     summary_en = (
-        f"{_who_en(session)}, session starting {_when(session.start)}: minutes {first}-{last} "
-        f"report about {speed:.0f} km/h and {claimed:.1f} km, but the GNSS position hardly moves "
+        f"{vehicle_label_en(session)}, session starting {local_minute(session.start)}: "
+        f"minutes {first}-{last} report about {speed:.0f} km/h and {claimed:.1f} km, "
+        f"but the GNSS position hardly moves "
         f"(at most {math.ceil(spread)} m){extra_en}; a pulse generator (跑马机) is suspected."
     )
     return Draft(
@@ -245,7 +243,7 @@ def still_mileage(
         score=float(len(flagged)),
         evidence={
             "minutes": [m.recordnum for m in flagged],
-            "points": [_point(m) for m in flagged],
+            "points": [evidence_point(m) for m in flagged],
             "figures": {
                 "still_minutes": len(flagged),
                 "runs": len(runs),
@@ -257,7 +255,7 @@ def still_mileage(
     )
 
 
-def _who_en(session: SessionData) -> str:
+def vehicle_label_en(session: SessionData) -> str:
     return f"Car {session.car}" if session.car else f"Terminal {session.devnum or '-'}"
 
 
@@ -335,13 +333,14 @@ def speed_too_regular(
     if not reasons_zh:
         return None
     summary = (
-        f"{_who(session)}在{_when(session.start)}开始的培训中，{len(moving)}个行驶分钟里"
+        f"{vehicle_label(session)}在{local_minute(session.start)}开始的培训中，{len(moving)}个行驶分钟里"
         f"{'；'.join(reasons_zh)}，速度曲线过于规则，真实的场地或道路训练不会如此，"
         f"疑似使用跑马机或电脑模拟。"
     )
     summary_en = (
-        f"{_who_en(session)}, session starting {_when(session.start)}: over {len(moving)} "
-        f"moving minutes {'; '.join(reasons_en)}. Real training is never this regular; a pulse "
+        f"{vehicle_label_en(session)}, session starting {local_minute(session.start)}: "
+        f"over {len(moving)} moving minutes {'; '.join(reasons_en)}. "
+        f"Real training is never this regular; a pulse "
         f"generator or an emulator is suspected."
     )
     return Draft(
@@ -358,217 +357,4 @@ def speed_too_regular(
         car=session.car,
         score=float(len(reasons_zh)),
         evidence={"minutes": [m.recordnum for m in moving], "figures": figures},
-    )
-
-
-# --- TRACK_REPLAYED ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Track:
-    session: SessionData
-    fixes: list[MinuteData]
-    xy: np.ndarray  # (n, 2) metres east and north, on a plane tangent at each fix's latitude
-    today: bool
-
-
-def _tracks(sessions: Sequence[SessionData], today: bool, minimum: int) -> list[_Track]:
-    result = []
-    for session in sessions:
-        if session.mode != 1:
-            continue
-        fixes = [m for m in session.minutes if _has_fix(m)]
-        if len(fixes) < minimum:
-            continue
-        if any(a.at > b.at for a, b in itertools.pairwise(fixes)):
-            fixes = _ordered(fixes)
-        lnglat = np.array([(m.lng, m.lat) for m in fixes], dtype=np.float64)
-        xy = lnglat * METRES_PER_DEG
-        xy[:, 0] *= np.cos(np.radians(lnglat[:, 1]))
-        result.append(_Track(session, fixes, xy, today))
-    return result
-
-
-def _before(a: SessionData, b: SessionData) -> bool:
-    """Whether ``a`` could be the source of a replay in ``b`` (it started first)."""
-    return (a.start, a.rnum) < (b.start, b.rnum)
-
-
-def _compare(query: _Track, source: _Track, offset: int) -> tuple[float, float, int]:
-    """Median and 80th percentile of the distances (m) between the fix pairs (i, i + offset)
-    of the two tracks, and the number of pairs."""
-    low, high = max(0, -offset), min(len(query.xy), len(source.xy) - offset)
-    if high <= low:
-        return math.inf, math.inf, 0
-    gaps = query.xy[low:high] - source.xy[low + offset : high + offset]
-    distances = np.hypot(gaps[:, 0], gaps[:, 1])
-    median, high_end = np.percentile(distances, [50, 80])
-    return float(median), float(high_end), high - low
-
-
-def _median_step(track: _Track) -> float:
-    if len(track.xy) < 2:
-        return 0.0
-    steps = np.diff(track.xy, axis=0)
-    return float(np.median(np.hypot(steps[:, 0], steps[:, 1])))
-
-
-class _GridIndex:
-    """Every fix of the source tracks, sorted by grid cell, for the candidate votes."""
-
-    def __init__(self, sources: Sequence[_Track], grid: float) -> None:
-        self.grid = grid
-        cells, owners, positions = [], [], []
-        for number, track in enumerate(sources):
-            cells.append(self.cells(track))
-            owners.append(np.full(len(track.xy), number, dtype=np.int64))
-            positions.append(np.arange(len(track.xy), dtype=np.int64))
-        merged = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
-        order = np.argsort(merged, kind="stable")
-        self.cell = merged[order]
-        self.owner = np.concatenate(owners)[order] if owners else merged
-        self.position = np.concatenate(positions)[order] if positions else merged
-
-    def cells(self, track: _Track, dx: int = 0, dy: int = 0) -> np.ndarray:
-        """Cell codes of the track's fixes, moved by (dx, dy) cells."""
-        xy = track.xy
-        cx = np.floor(xy[:, 0] / self.grid).astype(np.int64) + dx
-        cy = np.floor(xy[:, 1] / self.grid).astype(np.int64) + dy
-        return cx * (1 << 32) + cy
-
-    def votes(self, track: _Track, least: float) -> dict[tuple[int, int], int]:
-        """Votes for (source number, index offset), at least ``least`` each: one per source fix
-        in the cell of a fix of ``track`` or in a neighbouring cell."""
-        owners, offsets = [], []
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                wanted = self.cells(track, dx, dy)
-                left = np.searchsorted(self.cell, wanted, side="left")
-                right = np.searchsorted(self.cell, wanted, side="right")
-                lengths = right - left
-                total = int(lengths.sum())
-                if not total:
-                    continue
-                # Expand every [left, right) range into the positions it covers.
-                starts = np.repeat(left - np.cumsum(lengths) + lengths, lengths)
-                hits = starts + np.arange(total)
-                query = np.repeat(np.arange(len(wanted)), lengths)
-                owners.append(self.owner[hits])
-                offsets.append(self.position[hits] - query)
-        if not owners:
-            return {}
-        # One integer per (source, offset): offsets stay far below 2**19 minutes.
-        keys = np.concatenate(owners) * (1 << 20) + np.concatenate(offsets) + (1 << 19)
-        unique, counts = np.unique(keys, return_counts=True)
-        kept = counts >= least
-        return {
-            (int(k) >> 20, (int(k) & ((1 << 20) - 1)) - (1 << 19)): int(c)
-            for k, c in zip(unique[kept], counts[kept], strict=True)
-        }
-
-
-def track_replayed(
-    sessions: Sequence[SessionData], earlier: Sequence[SessionData], params: DrivingParams
-) -> list[Draft]:
-    """TRACK_REPLAYED drafts: each session of the day whose track repeats an earlier one.
-
-    Sources are the sessions of ``earlier`` and the day's sessions that started before it. The
-    aligned fixes must cover ``replay_min_points`` and ``replay_coverage`` of the session's
-    fixes. One draft per replaying session, naming the closest source.
-    """
-    minimum = params.replay_min_points
-    queries = _tracks(sorted(sessions, key=lambda s: s.rnum), True, minimum)
-    seen = {t.session.rnum for t in queries}
-    sources = queries + [t for t in _tracks(earlier, False, minimum) if t.session.rnum not in seen]
-    index = _GridIndex(sources, params.replay_grid_m)
-    drafts = []
-    for query_number, query in enumerate(queries):
-        needed = max(minimum, math.ceil(params.replay_coverage * len(query.xy)))
-        votes = index.votes(query, params.replay_min_votes * needed)
-        ranked = sorted(
-            (key for key in votes if key[0] != query_number),
-            key=lambda k: (-votes[k], sources[k[0]].session.rnum, k[1]),
-        )
-        step = _median_step(query)
-        best: tuple[float, str, _Track, int, int, float] | None = None
-        compared = 0
-        for number, offset in ranked:
-            source = sources[number]
-            if source.session.rnum == query.session.rnum:
-                continue
-            if source.today and not _before(source.session, query.session):
-                continue
-            compared += 1
-            median, high_end, pairs = _compare(query, source, offset)
-            if (
-                pairs >= needed
-                and median <= params.replay_max_median_m
-                and high_end <= params.replay_max_p80_m
-                and median <= params.replay_step_ratio * step
-                and (best is None or (median, source.session.rnum) < (best[0], best[1]))
-            ):
-                best = (median, source.session.rnum, source, offset, pairs, high_end)
-            if compared >= params.replay_candidates:
-                break
-        if best is not None:
-            median, _, source, offset, pairs, high_end = best
-            drafts.append(
-                _replay_draft(query, source, offset, pairs, median=median, p80=high_end, step=step)
-            )
-    return drafts
-
-
-def _replay_draft(
-    query: _Track,
-    source: _Track,
-    offset: int,
-    pairs: int,
-    *,
-    median: float,
-    p80: float,
-    step: float,
-) -> Draft:
-    session, other = query.session, source.session
-    matched = range(max(0, -offset), min(len(query.xy), len(source.xy) - offset))
-    points = [_point(query.fixes[i]) for i in matched]
-    summary = (
-        f"学员{session.stunum}在{_when(session.start)}开始的实操培训（{_who(session)}），"
-        f"有{pairs}个分钟定位点与{_when(other.start)}的培训（日志{other.rnum}）逐点重合，"
-        f"对应点距离的中位数仅{median:.0f}米（该车每分钟移动约{step:.0f}米），"
-        f"疑似回放历史轨迹（模拟器）。"
-    )
-    summary_en = (
-        f"Student {session.stunum}, practical session starting {_when(session.start)} "
-        f"({_who_en(session)}): {pairs} minute fixes coincide point by point with the session "
-        f"of {_when(other.start)} (log {other.rnum}); the median distance is {median:.0f} m while "
-        f"the car moves about {step:.0f} m a minute. A replayed track (emulator) is suspected."
-    )
-    return Draft(
-        detector="TRACK_REPLAYED",
-        key=f"TRACK_REPLAYED:{session.rnum}:{other.rnum}",
-        severity="high",
-        summary=summary,
-        summary_en=summary_en,
-        day=session.day,
-        # Only the replaying session: the source may well be an honest session whose track
-        # was recorded and sold, and it is named in the evidence for the reviewer.
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
-        score=round(median, 1),
-        evidence={
-            "minutes": [query.fixes[i].recordnum for i in matched],
-            "points": points,
-            "source_log": other.rnum,
-            "source_points": [_point(source.fixes[i + offset]) for i in matched],
-            "figures": {
-                "pairs": pairs,
-                "median_distance_m": round(median, 1),
-                "p80_distance_m": round(p80, 1),
-                "median_step_m": round(step, 1),
-                "offset_minutes": offset,
-            },
-        },
     )

@@ -1,4 +1,5 @@
-"""GNSS_STILL_MILEAGE, SPEED_TOO_REGULAR and TRACK_REPLAYED on hand-built and simulated facts.
+"""GNSS_STILL_MILEAGE and SPEED_TOO_REGULAR on hand-built and simulated facts (the builders are
+shared with the other detector tests; TRACK_REPLAYED is tested in ``test_detect_replay``).
 
 Honest traffic comes from the simulator's own planning and track functions
 (:func:`jiapei.sim.days._plan_day`, :func:`jiapei.sim.plants.finish`, :mod:`jiapei.sim.tracks`)
@@ -14,7 +15,7 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from jiapei.fraud.detectors import driving
+from jiapei.fraud.detectors import driving, replay
 from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData
 from jiapei.fraud.detectors.driving import DrivingParams
 from jiapei.fraud.params import Params
@@ -379,112 +380,6 @@ def test_too_few_moving_minutes_are_not_judged() -> None:
     assert codes(drafts, "SPEED_TOO_REGULAR") == []
 
 
-# --- TRACK_REPLAYED ----------------------------------------------------------------------------
-
-
-def replay_of(
-    source: SessionData,
-    *,
-    rnum: str,
-    start: datetime,
-    noise_m: float,
-    seed: int = 1,
-    skip: int = 0,
-) -> SessionData:
-    fixes = driving._ordered(source.minutes)[skip:]
-    moved = shift(fixes, metres=noise_m, rng=random.Random(seed), start=start)
-    return dataclasses.replace(
-        source,
-        rnum=rnum,
-        stunum="S-OTHER",
-        start=start,
-        end=start + timedelta(minutes=len(moved)),
-        minutes=tuple(moved),
-    )
-
-
-def test_a_replayed_track_with_noise_and_time_shift_is_found() -> None:
-    schools = [make_school(0), make_school(1)]
-    history = honest_days(schools, DAY, 3)
-    earlier = history[DAY] + history[DAY + timedelta(days=1)]
-    today = history[DAY + timedelta(days=2)]
-    source = next(s for s in earlier if s.mode == 1 and s.part == 2 and len(s.minutes) >= 40)
-    start = datetime.combine(DAY + timedelta(days=2), datetime.min.time()) + timedelta(hours=21)
-    replay = replay_of(
-        source, rnum="R-REPLAY", start=start + timedelta(minutes=7), noise_m=20, skip=3
-    )
-    drafts = codes(driving.detect(context([*today, replay], earlier=earlier)), "TRACK_REPLAYED")
-    assert [d.key for d in drafts] == [f"TRACK_REPLAYED:R-REPLAY:{source.rnum}"]
-    draft = drafts[0]
-    assert draft.logs == ["R-REPLAY"] and draft.stunum == "S-OTHER"
-    assert draft.evidence["source_log"] == source.rnum
-    figures = draft.evidence["figures"]
-    assert figures["offset_minutes"] == 3 and figures["pairs"] == len(source.minutes) - 3
-    assert figures["median_distance_m"] <= 25
-    assert len(draft.evidence["points"]) == len(draft.evidence["source_points"])
-    assert source.rnum in draft.summary and "回放" in draft.summary
-
-
-def test_a_same_day_replay_names_the_earlier_session_only() -> None:
-    source = session(walk(NINE, 30, step_m=180.0, rng=random.Random(1)), rnum="R-FIRST")
-    later = replay_of(source, rnum="R-LATER", start=NINE + timedelta(hours=5), noise_m=8)
-    drafts = codes(driving.detect(context([later, source])), "TRACK_REPLAYED")
-    assert [(d.key, d.logs) for d in drafts] == [("TRACK_REPLAYED:R-LATER:R-FIRST", ["R-LATER"])]
-
-
-def test_a_car_practising_on_one_spot_is_not_a_replay() -> None:
-    # Reversing into one bay again and again: every fix within 15 m of the bay, in both
-    # sessions. Close to each other, but no closer than the car's own moves.
-    rng = random.Random(8)
-
-    def bay(start: datetime, rnum: str) -> SessionData:
-        return session(
-            [
-                minute(
-                    start + timedelta(minutes=i, seconds=59),
-                    speed=8.0,
-                    km=0.1,
-                    lng=round(112.9 + rng.uniform(-15, 15) / 98_000, 6),
-                    lat=round(28.2 + rng.uniform(-15, 15) / 111_320, 6),
-                    n=i + 1,
-                )
-                for i in range(40)
-            ],
-            rnum=rnum,
-        )
-
-    drafts = driving.detect(
-        context(
-            [bay(NINE + timedelta(hours=3), "R-B")], earlier=[bay(NINE - timedelta(days=1), "R-A")]
-        )
-    )
-    assert codes(drafts, "TRACK_REPLAYED") == []
-
-
-def test_a_partly_copied_track_below_the_coverage_is_not_reported() -> None:
-    source = session(walk(NINE, 40, step_m=180.0, rng=random.Random(1)), rnum="R-SRC")
-    copied = replay_of(source, rnum="R-PART", start=NINE + timedelta(days=1), noise_m=5)
-    # Only the first 20 of 40 minutes follow the source; then the car goes its own way north.
-    own = [
-        dataclasses.replace(m, lat=round((m.lat or 0) + 0.01 + i * 0.0015, 6))
-        for i, m in enumerate(copied.minutes[20:])
-    ]
-    partial = dataclasses.replace(copied, minutes=(*copied.minutes[:20], *own))
-    assert codes(driving.detect(context([partial], earlier=[source])), "TRACK_REPLAYED") == []
-    whole = codes(driving.detect(context([copied], earlier=[source])), "TRACK_REPLAYED")
-    assert [d.key for d in whole] == ["TRACK_REPLAYED:R-PART:R-SRC"]
-
-
-def test_replay_keys_are_stable_whatever_the_order() -> None:
-    source = session(walk(NINE, 30, step_m=180.0, rng=random.Random(1)), rnum="R-SRC")
-    twin = dataclasses.replace(source, rnum="R-TWIN")  # a second copy of the same source
-    replay = replay_of(source, rnum="R-REP", start=NINE + timedelta(days=1), noise_m=10)
-    one = codes(driving.detect(context([replay], earlier=[source, twin])), "TRACK_REPLAYED")
-    two = codes(driving.detect(context([replay], earlier=[twin, source])), "TRACK_REPLAYED")
-    assert [d.key for d in one] == [d.key for d in two] == ["TRACK_REPLAYED:R-REP:R-SRC"]
-    assert one[0].evidence == two[0].evidence
-
-
 # --- the simulator's traffic -------------------------------------------------------------------
 
 
@@ -498,7 +393,8 @@ def test_simulated_honest_traffic_is_not_flagged_and_planted_frozen_gnss_is() ->
     ordered = sorted(honest)
     for n, day in enumerate(ordered):
         earlier = [s for d in ordered[:n] for s in honest[d]]
-        flagged += driving.detect(context(honest[day], earlier=earlier))
+        found = context(honest[day], earlier=earlier)
+        flagged += driving.detect(found) + replay.detect(found)
     practical = sum(s.mode == 1 for d in honest.values() for s in d)
     assert practical > 600
     assert flagged == []
@@ -516,7 +412,7 @@ def _planted_frozen(s: SessionData) -> bool:
     """Whether the session carries the simulator's 跑马机: a fix repeated within 9 m while
     mileage is claimed, for three minutes in a row (honest cars never do)."""
     loose = DrivingParams(still_min_minutes=3, still_min_km=0.0)
-    return s.mode == 1 and bool(driving.still_runs(driving._ordered(s.minutes), loose))
+    return s.mode == 1 and bool(driving.still_runs(driving.ordered(s.minutes), loose))
 
 
 def test_simulated_sessions_rewritten_by_an_emulator_are_all_too_regular() -> None:

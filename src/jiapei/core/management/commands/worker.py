@@ -54,8 +54,9 @@ class Command(BaseCommand):
             if delivered or failed:
                 self.stdout.write(f"outbox: {delivered} delivered, {failed} failed")
             busy = audited or assembled or scanned or delivered
-            # --once drains what is due, with a bound in case something keeps failing.
-            if options["once"] and (not busy or passes >= 50):
+            # --once drains what is due (a pass audits up to 50 students, so a big upload takes
+            # many passes), with a bound in case something keeps coming back.
+            if options["once"] and (not busy or passes >= 2000):
                 return
             if stopping:
                 return
