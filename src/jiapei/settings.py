@@ -177,6 +177,18 @@ JIAPEI_STAGE_TRANSITION_BEFORE = os.environ.get("JIAPEI_STAGE_TRANSITION_BEFORE"
 # "http" posts callbacks to the timing platforms; "record" keeps them in memory (tests only).
 JIAPEI_CALLBACK_BACKEND = os.environ.get("JIAPEI_CALLBACK_BACKEND", "http")
 
+# Hours-fraud detection (seed 002). A scanned day is compared with the photos of this many days
+# before it, and with the GNSS tracks of the (shorter, because tracks are the bulk) track
+# look-back. Detector thresholds: {"photos": {"field": value}, …} (see fraud/params.py).
+JIAPEI_FRAUD_LOOKBACK_DAYS = _env_int("JIAPEI_FRAUD_LOOKBACK_DAYS", 30)
+JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS = _env_int("JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS", 14)
+JIAPEI_FRAUD_PARAMS: dict[str, dict[str, object]] = {}
+# Work orders: the finding severities that open one, and the days a county has to decide it.
+JIAPEI_WORKORDER_SEVERITIES = ("high", "medium")
+JIAPEI_WORKORDER_DEADLINE_DAYS = _env_int("JIAPEI_WORKORDER_DEADLINE_DAYS", 7)
+# Share of a month's teaching logs audited by hand where a city set no policy.
+JIAPEI_MANUAL_AUDIT_SHARE = float(os.environ.get("JIAPEI_MANUAL_AUDIT_SHARE", "0.2"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -141,7 +141,7 @@ def sessions_of(
     orphans: list[int] = []
     starts = [log.starttime for log in logs]
     for row in minutes:
-        owner = _owner(logs, starts, row)
+        owner = owning_log(logs, starts, row)
         if owner is None:
             orphans.append(row.id)
         else:
@@ -174,7 +174,7 @@ def sessions_of(
     return facts, orphans, stored
 
 
-def _owner(logs: list[TeachingLog], starts: list[datetime], row: Any) -> TeachingLog | None:
+def owning_log(logs: list[TeachingLog], starts: list[datetime], row: Any) -> TeachingLog | None:
     """The log whose time span holds the minute (searching back from the last log that started
     before it; sessions of one student rarely overlap, so this looks at one or two logs)."""
     first = bisect.bisect_right(starts, row.at)

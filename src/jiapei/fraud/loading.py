@@ -3,7 +3,7 @@
 Everything is read in bulk with ``values_list`` (a province's day can hold tens of thousands of
 minutes; model instances would cost several times more) and in a fixed number of queries, however
 many sessions there are. Minutes are assigned to teaching logs the way the audit does it
-(:func:`jiapei.audit.loading._owner`), so a detector sees the same sessions as the audit.
+(:func:`jiapei.audit.loading.owning_log`), so a detector sees the same sessions as the audit.
 Times handed to detectors are local (Asia/Shanghai): days and time windows are local notions.
 """
 
@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from jiapei.audit.loading import SLACK, _owner
+from jiapei.audit.loading import SLACK, owning_log
 from jiapei.fraud.detectors.base import (
     MinuteData,
     PhotoData,
@@ -41,6 +42,7 @@ from jiapei.training.models import (
 # How far back the detectors that compare with the past (replayed photos and tracks, shared
 # faces) look.
 LOOKBACK_DAYS = 30
+TRACK_LOOKBACK_DAYS = 14
 
 LOG_COLUMNS = (
     "id",
@@ -99,15 +101,28 @@ def day_range(first: date, last: date | None = None) -> tuple[datetime, datetime
     )
 
 
+def lookback_days() -> tuple[int, int]:
+    """(photo look-back, track look-back) in days, from settings (defaults 30 and 14)."""
+    photos = int(getattr(settings, "JIAPEI_FRAUD_LOOKBACK_DAYS", LOOKBACK_DAYS))
+    tracks = int(getattr(settings, "JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS", TRACK_LOOKBACK_DAYS))
+    return photos, min(tracks, photos)
+
+
 def day_context(day: date, params: Any) -> ScanContext:
     """Everything the day detectors need to scan local ``day``: its sessions with minutes and
-    photos, the sessions of the ``LOOKBACK_DAYS`` before it (photos, and the minutes of practical
-    sessions), and the stage reviews created that day with their students' part histories."""
+    photos, the sessions of the look-back before it (photos over ``JIAPEI_FRAUD_LOOKBACK_DAYS``;
+    the minutes of practical sessions over the shorter ``JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS``,
+    because tracks are most of the volume), and the stage reviews created that day with their
+    students' part histories."""
     start, end = day_range(day)
     sessions = load_sessions(Q(starttime__gte=start, starttime__lt=end))
+    photo_days, track_days = lookback_days()
+    track_start = start - timedelta(days=track_days)
     earlier = load_sessions(
-        Q(starttime__gte=start - timedelta(days=LOOKBACK_DAYS), starttime__lt=start),
-        practical_minutes_only=True,
+        Q(starttime__gte=start - timedelta(days=photo_days), starttime__lt=track_start),
+        minutes=False,
+    ) + load_sessions(
+        Q(starttime__gte=track_start, starttime__lt=start), practical_minutes_only=True
     )
     stages, history = load_stages(start, end)
     return ScanContext(
@@ -157,7 +172,7 @@ def load_sessions(
         for row in query.iterator(chunk_size=5000):
             if row.student_id not in students:
                 continue
-            owner = _owner(by_student[row.student_id], starts[row.student_id], row)
+            owner = owning_log(by_student[row.student_id], starts[row.student_id], row)
             if owner is not None:
                 owned[owner.id].append(_minute(row))
 

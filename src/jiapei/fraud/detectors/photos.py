@@ -81,7 +81,7 @@ class PhotoParams:
     # audit's FACE_MISMATCH) is not enough.
     falling_later_below: int = 80
     falling_min_low: int = 2
-    falling_min_drop: int = 15
+    falling_min_drop: int = 10
 
 
 @dataclass(frozen=True)
