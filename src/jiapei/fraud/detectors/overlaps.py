@@ -59,9 +59,11 @@ def detect(context: ScanContext) -> list[Draft]:
     drafts = [
         _coach_two_cars(a, b, minutes, context)
         for a, b, minutes in _overlapping(
-            [s for s in practical if s.coach and s.car],
+            # A coach may teach one classroom of many students, but not sit in a car while
+            # teaching a classroom or in two cars: pairs need a car on at least one side.
+            [s for s in pool if s.coach and (s.car or s.mode != 1)],
             group=lambda s: s.coach,
-            differ=lambda a, b: a.car != b.car,
+            differ=lambda a, b: (a.mode == 1 or b.mode == 1) and a.car != b.car,
             least=params.coach_min_overlap_minutes,
             today=today,
         )
@@ -190,7 +192,26 @@ def _draft(
 
 
 def _coach_two_cars(a: SessionData, b: SessionData, minutes: float, context: ScanContext) -> Draft:
-    """COACH_TWO_CARS: one coach logged in on two cars at once."""
+    """COACH_TWO_CARS: one coach logged in on two cars (or a car and a classroom) at once."""
+    if a.mode != 1 or b.mode != 1:
+        car, room = (a, b) if a.mode == 1 else (b, a)
+        return _draft(
+            "COACH_TWO_CARS",
+            (a, b, minutes),
+            context,
+            coach=a.coach,
+            summary=(
+                f"教练员{a.coach}于{_window(a, b)}同时在教练车{car.car}上带教（学员{car.stunum}"
+                f"的培训{car.rnum}）和在课堂授课（学员{room.stunum}的培训{room.rnum}），重叠"
+                f"{_fmt(minutes)}分钟，至少一次培训疑似虚假带教。"
+            ),
+            summary_en=(
+                f"Coach {a.coach} taught in car {car.car} (session {car.rnum} of student "
+                f"{car.stunum}) and in a classroom (session {room.rnum} of student "
+                f"{room.stunum}) at once, {_window(a, b)}, overlapping by {_fmt(minutes)} "
+                "minutes; at least one is suspected fake."
+            ),
+        )
     return _draft(
         "COACH_TWO_CARS",
         (a, b, minutes),

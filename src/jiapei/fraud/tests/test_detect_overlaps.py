@@ -76,6 +76,17 @@ def test_a_coach_on_two_cars_at_once():
     assert "R2-019" not in d.evidence["minutes"]
 
 
+def test_a_coach_in_a_car_and_a_classroom_at_once_but_not_in_one_classroom_twice():
+    car = session("R1", at(9), stunum="S1", car="K1")
+    room = session("R2", at(9, 30), stunum="S2", car=None, mode=2)
+    also_room = session("R3", at(9, 30), stunum="S3", car=None, mode=2)  # the same lesson
+    drafts = [d for d in detect(context([car, room, also_room])) if d.detector == "COACH_TWO_CARS"]
+    assert keys(drafts) == ["COACH_TWO_CARS:R1+R2", "COACH_TWO_CARS:R1+R3"]
+    assert (
+        "同时在教练车K1上带教（学员S1的培训R1）和在课堂授课（学员S2的培训R2）" in drafts[0].summary
+    )
+
+
 def test_a_late_logout_is_tolerated_and_the_bound_is_inclusive():
     one = session("R1", at(9), stunum="S1", car="K1")
     late = session("R2", at(9, 56), stunum="S2", car="K2")  # 4 minutes of overlap
