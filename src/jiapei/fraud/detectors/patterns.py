@@ -39,6 +39,10 @@ class PatternParams:
     night_high_minutes: int = 90
     """Night minutes from which the finding is severe."""
 
+    burst_parts: tuple[int, ...] = (2, 3)
+    """Syllabus parts judged for bursts: the practical ones. Parts 1 and 4 are theory, which
+    schools routinely teach as intensive courses (the demo's fast-tracked students finish part
+    1 in three days at the daily cap), so cramming there says nothing about fraud."""
     burst_window_days: int = 3
     """Days before ``submitted_at`` (up to it) that count as "just before the review"."""
     burst_share: float = 0.6
@@ -194,6 +198,8 @@ def stage_burst(
     """STAGE_BURST: stage reviews whose part was crammed into the days before submission."""
     drafts = []
     for stage in sorted(stages, key=lambda s: (s.stunum, s.part, s.submitted_at)):
+        if stage.part not in params.burst_parts:
+            continue
         sessions = [
             s
             for s in history.get((stage.stunum, stage.part), [])

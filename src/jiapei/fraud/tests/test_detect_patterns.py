@@ -134,9 +134,14 @@ def history(spec: list[tuple[int, int, int]], *, stunum: str = "S1") -> list[Ses
 
 
 def burst_drafts(
-    sessions: list[SessionData], *, stunum: str = "S1", submitted: datetime = SUBMITTED
+    sessions: list[SessionData],
+    *,
+    stunum: str = "S1",
+    submitted: datetime = SUBMITTED,
+    part: int = 2,
 ) -> list[Draft]:
-    stage = StageData(stunum=stunum, inscode="I1", part=2, submitted_at=submitted)
+    stage = StageData(stunum=stunum, inscode="I1", part=part, submitted_at=submitted)
+    sessions = [dataclasses.replace(s, part=part) for s in sessions]
     byp: dict[tuple[str, int], list[SessionData]] = defaultdict(list)
     for s in sessions:
         byp[(s.stunum, s.part)].append(s)
@@ -166,6 +171,10 @@ def test_hours_crammed_before_the_review_are_reported() -> None:
 def test_a_part_done_entirely_in_the_last_days_is_a_burst_by_share() -> None:
     drafts = burst_drafts(history([(2, 2, 100), (1, 2, 100), (0, 2, 100)]))
     assert len(drafts) == 1 and drafts[0].severity == "medium"
+    # The same three intensive days of theory (part 1 or 4) are an ordinary intensive course.
+    for theory in (1, 4):
+        crammed = history([(2, 2, 100), (1, 2, 100), (0, 2, 100)])
+        assert burst_drafts(crammed, part=theory) == []
     assert drafts[0].evidence["figures"]["window_share"] == 1.0
     assert drafts[0].evidence["figures"]["earlier_sessions_per_day"] is None
 
