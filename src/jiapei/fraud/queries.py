@@ -23,7 +23,9 @@ from jiapei.fraud.models import Finding, FindingStatus
 
 def findings_for(user: User) -> QuerySet[Finding]:
     """Findings whose school lies in the user's region (raises for non-regulators)."""
-    qs = Finding.objects.select_related("institution", "student", "coach", "car", "platform")
+    qs = Finding.objects.select_related(
+        "institution", "student", "coach", "car", "platform"
+    ).prefetch_related("logs")
     return scoped(qs, user, "region__code")
 
 
@@ -79,7 +81,8 @@ def detector_wire(code: str) -> dict[str, str]:
 
 
 def finding_wire(row: Finding) -> dict[str, Any]:
-    """A finding as listed (no evidence, no logs)."""
+    """A finding as listed: no evidence, but the rnums of its teaching logs (so that a list can
+    be matched against sessions without a request per finding)."""
     return {
         "id": row.pk,
         "detector": row.detector,
@@ -96,6 +99,7 @@ def finding_wire(row: Finding) -> dict[str, Any]:
         "day": row.day.isoformat(),
         "period_end": row.period_end.isoformat() if row.period_end else None,
         "score": row.score,
+        "rnums": sorted(log.rnum for log in row.logs.all()),
         "summary": row.summary,
         "summary_en": row.summary_en,
         "detected_at": timezone.localtime(row.detected_at).isoformat(),

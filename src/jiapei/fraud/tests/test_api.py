@@ -104,6 +104,9 @@ def test_the_list_filters(api, two_cities, province_regulator, school):
     assert sorted(ids(since=DAY.isoformat(), until=DAY.isoformat())) == sorted([changsha, zhuzhou])
     assert ids(since=(DAY + timedelta(days=1)).isoformat()) == []
     assert ids(status="dismissed") == []
+    # Each listed finding names its teaching logs, so a list can be matched against sessions.
+    listed = data(api(province_regulator, "GET", FINDINGS, params={"rnum": two_cities["rnum"]}))
+    assert listed["items"][0]["rnums"] == [two_cities["rnum"]]
 
 
 @pytest.mark.parametrize(
