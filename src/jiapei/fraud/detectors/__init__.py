@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from jiapei.fraud.detectors import (
     driving,
+    faces,
     nofix,
     overlaps,
     patterns,
@@ -18,6 +19,7 @@ from jiapei.fraud.detectors.base import Draft, ScanContext
 # Detectors run on every scanned day, in this order.
 DAY_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (
     photos.detect,
+    faces.detect,
     overlaps.detect,
     driving.detect,
     replay.detect,

@@ -33,7 +33,6 @@ copies only across schools.
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,7 +99,6 @@ def detect(context: ScanContext) -> list[Draft]:
     today = _unique(context.sessions, set())
     earlier = _unique(context.earlier, {s.rnum for s in today})
     drafts = [d for s in today for d in _frozen(s, params, context)]
-    drafts += [d for s in today for d in _confidences(s, params, context)]
     drafts += _across(today, earlier, params, context)
     return sorted(drafts, key=lambda d: d.key)
 
@@ -138,19 +136,19 @@ def _same_shot(first: PhotoData, second: PhotoData) -> bool:
     return first.id == second.id or first.at == second.at
 
 
-def _when(session: SessionData) -> str:
+def local_start(session: SessionData) -> str:
     return f"{session.start:%Y-%m-%d %H:%M}"
 
 
-def _join(numbers: Sequence[object], sep: str = "、") -> str:
+def join_numbers(numbers: Sequence[object], sep: str = "、") -> str:
     return sep.join(str(n) for n in numbers)
 
 
-def _fmt(number: float) -> str:
+def fmt_number(number: float) -> str:
     return f"{number:g}"
 
 
-def _draft(
+def session_draft(
     detector: str,
     session: SessionData,
     context: ScanContext,
@@ -171,9 +169,10 @@ def _draft(
         detector=detector,
         key=key or f"{detector}:{session.rnum}",
         severity=severity,
-        summary=f"学员{session.stunum}在{_when(session)}开始的培训（{session.rnum}）中，{zh}",
+        summary=f"学员{session.stunum}在{local_start(session)}开始的培训（{session.rnum}）中，{zh}",
         summary_en=(
-            f"Session {session.rnum} of student {session.stunum} starting {_when(session)}: {en}"
+            f"Session {session.rnum} of student {session.stunum} starting "
+            f"{local_start(session)}: {en}"
         ),
         day=context.day,
         logs=[session.rnum, *others],
@@ -255,14 +254,17 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
     zh, en = [], []
     for i, items in sorted(by_first.items()):
         ordinals, distances = [o for o, _ in items], [d for _, d in items]
-        zh.append(f"第{_join(ordinals)}张照片与第{i + 1}张几乎相同（汉明距离{_join(distances)}）")
+        zh.append(
+            f"第{join_numbers(ordinals)}张照片与第{i + 1}张几乎相同"
+            f"（汉明距离{join_numbers(distances)}）"
+        )
         en.append(
-            f"photo {_join(ordinals, ', ')} near-identical to photo {i + 1} "
-            f"(Hamming distance {_join(distances, ', ')})"
+            f"photo {join_numbers(ordinals, ', ')} near-identical to photo {i + 1} "
+            f"(Hamming distance {join_numbers(distances, ', ')})"
         )
     involved = sorted({k for j, i, _ in repeats for k in (i, j)})
     return [
-        _draft(
+        session_draft(
             "PHOTO_FROZEN",
             session,
             context,
@@ -279,87 +281,6 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
                     "repeated": len(repeats),
                     "max_distance": max(d for _, _, d in repeats),
                 },
-            },
-        )
-    ]
-
-
-# -- FACE_LOW, FACE_FALLING ----------------------------------------------------------------
-
-
-def _confidences(session: SessionData, params: PhotoParams, context: ScanContext) -> list[Draft]:
-    """FACE_FALLING if the confidence falls after a good sign-in, else FACE_LOW if low overall.
-
-    A fall after the sign-in is the more specific pattern (someone took over after signing in);
-    its session is not reported a second time as FACE_LOW.
-    """
-    rated = [p for p in student_photos(session) if p.confidence is not None]
-    signin = next((p for p in rated if p.event == EVENT_SIGNIN), None)
-    start = (signin.confidence or 0) if signin else 0
-    if signin is not None and start >= params.falling_signin_min:
-        later = [p for p in rated if p.at > signin.at and p.event != EVENT_SIGNIN]
-        scores = [p.confidence or 0 for p in later]
-        low = [c for c in scores if c < params.falling_later_below]
-        median = statistics.median(scores) if scores else start
-        if (
-            len(low) >= params.falling_min_low
-            and median < params.falling_later_below
-            and start - median >= params.falling_min_drop
-        ):
-            drop = start - median
-            return [
-                _draft(
-                    "FACE_FALLING",
-                    session,
-                    context,
-                    severity="medium",
-                    zh=(
-                        f"签到照片的人脸比对置信度为{start}，其后{len(scores)}张照片为"
-                        f"{_join(scores)}（中位数{_fmt(median)}，下降{_fmt(drop)}），"
-                        "疑似签到后换人培训（替学）。"
-                    ),
-                    en=(
-                        f"face-match confidence {start} at sign-in, then {_join(scores, ', ')} "
-                        f"in the {len(scores)} later photos (median {_fmt(median)}, down "
-                        f"{_fmt(drop)}): someone else may have taken over after the sign-in."
-                    ),
-                    score=float(drop),
-                    evidence={
-                        "photos": [signin.id] + [p.id for p in later],
-                        "figures": {
-                            "signin_confidence": start,
-                            "later_median": median,
-                            "later_low": len(low),
-                            "drop": drop,
-                        },
-                    },
-                )
-            ]
-    scores = [p.confidence or 0 for p in rated]
-    if len(scores) < params.low_min_photos:
-        return []
-    median = statistics.median(scores)
-    if median >= params.low_median_below:
-        return []
-    bound = _fmt(params.low_median_below)
-    return [
-        _draft(
-            "FACE_LOW",
-            session,
-            context,
-            severity="medium",
-            zh=(
-                f"{len(scores)}张照片的人脸比对置信度为{_join(scores)}，中位数仅{_fmt(median)}，"
-                f"低于{bound}，疑似他人代学（替学）。"
-            ),
-            en=(
-                f"face-match confidences {_join(scores, ', ')} in {len(scores)} photos, "
-                f"median {_fmt(median)} below {bound}: a stand-in may have trained."
-            ),
-            score=float(median),
-            evidence={
-                "photos": [p.id for p in rated],
-                "figures": {"photos": len(scores), "median_confidence": median},
             },
         )
     ]
@@ -461,19 +382,20 @@ def _replayed(
     others = sorted({sessions[original.session].rnum for _, original, _ in matches})
     photos = sorted({s.photo.id for later, original, _ in matches for s in (later, original)})
     fingerprints = {str(s.photo.id): s.photo.fingerprint for m in matches for s in (m[0], m[1])}
-    return _draft(
+    return session_draft(
         "PHOTO_REPLAYED",
         session,
         context,
         severity="high",
         zh=(
-            f"第{_join(ordinals)}张照片与其本人另外{len(others)}次培训（{_join(others)}）中的"
-            f"照片几乎相同（汉明距离{_join(distances)}），疑似重复使用旧照片（照片机）。"
+            f"第{join_numbers(ordinals)}张照片与其本人另外{len(others)}次培训（{join_numbers(others)}）中的"
+            f"照片几乎相同（汉明距离{join_numbers(distances)}），疑似重复使用旧照片（照片机）。"
         ),
         en=(
-            f"photo {_join(ordinals, ', ')} near-identical to photos of the student's "
-            f"{len(others)} other session(s) {_join(others, ', ')} (Hamming distance "
-            f"{_join(distances, ', ')}). Old photos replayed by a photo machine are suspected."
+            f"photo {join_numbers(ordinals, ', ')} near-identical to photos of the student's "
+            f"{len(others)} other session(s) {join_numbers(others, ', ')} (Hamming distance "
+            f"{join_numbers(distances, ', ')}). "
+            "Old photos replayed by a photo machine are suspected."
         ),
         score=float(len(ordinals)),
         # Only the replaying session is the finding's log: the sessions it copies from are
@@ -519,22 +441,23 @@ def _shared(
     ordinals = sorted(mine)
     distances = [mine[o] for o in ordinals]
     rnums = sorted([main.rnum, other.rnum])
-    return _draft(
+    return session_draft(
         "FACE_SHARED",
         main,
         context,
         key=f"FACE_SHARED:{rnums[0]}:{rnums[1]}",
         severity="high",
         zh=(
-            f"第{_join(ordinals)}张照片与学员{other.stunum}在{_when(other)}开始的培训"
-            f"（{other.rnum}）中第{_join(sorted(theirs))}张照片几乎相同（汉明距离"
-            f"{_join(distances)}），同一张照片出现在两名学员的培训中，"
+            f"第{join_numbers(ordinals)}张照片与学员{other.stunum}在{local_start(other)}开始的培训"
+            f"（{other.rnum}）中第{join_numbers(sorted(theirs))}张照片几乎相同（汉明距离"
+            f"{join_numbers(distances)}），同一张照片出现在两名学员的培训中，"
             "疑似他人代学（替学）或冒用照片。"
         ),
         en=(
-            f"photo {_join(ordinals, ', ')} near-identical to photo {_join(sorted(theirs), ', ')} "
-            f"of session {other.rnum} of student {other.stunum} starting {_when(other)} (Hamming "
-            f"distance {_join(distances, ', ')}): one picture in two students' sessions, a "
+            f"photo {join_numbers(ordinals, ', ')} near-identical to photo "
+            f"{join_numbers(sorted(theirs), ', ')} of session {other.rnum} of student "
+            f"{other.stunum} starting {local_start(other)} (Hamming "
+            f"distance {join_numbers(distances, ', ')}): one picture in two students' sessions, a "
             "stand-in or a borrowed photo is suspected."
         ),
         score=float(len(ordinals)),

@@ -14,12 +14,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from jiapei.fraud.detectors import faces
 from jiapei.fraud.detectors import photos as detector
-from jiapei.fraud.detectors.base import PhotoData, ScanContext, SessionData
-from jiapei.fraud.detectors.photos import PhotoParams, detect, near_pairs
+from jiapei.fraud.detectors.base import Draft, PhotoData, ScanContext, SessionData
+from jiapei.fraud.detectors.photos import PhotoParams, near_pairs
 from jiapei.fraud.params import Params
 from jiapei.sim.photos import live_photo, near_copy
 from jiapei.training.services.logs import fingerprint
+
+
+def detect(context: ScanContext) -> list[Draft]:
+    """The picture detectors and the confidence detectors together, sorted by key."""
+    return sorted(detector.detect(context) + faces.detect(context), key=lambda d: d.key)
+
 
 DAY = date(2026, 11, 20)
 _ids = itertools.count(1)
