@@ -10,8 +10,9 @@ Fill a database first, e.g. with the evaluation (which also leaves findings behi
 (``DATABASE_URL`` selects PostgreSQL as for every jiapei command.) Nothing is written: the
 detectors run on the loaded context and their drafts are counted, not stored. For every day
 that has sessions it prints the sessions of the day and of the look-back, the minute records
-and photos loaded, the median load and detect times over ``--runs``, and the traced memory of
-building the context (tracemalloc, one extra pass), then the totals and per-session rates.
+(of the day), the look-back track points and the photos loaded, the median load and detect
+times over ``--runs``, and the traced memory of building the context (tracemalloc, one extra
+pass), then the totals.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def main() -> None:
                 "sessions": len(context.sessions),
                 "earlier_sessions": len(context.earlier),
                 "minutes_loaded": sum(len(s.minutes) for s in both),
+                "track_points_loaded": sum(len(s.track) for s in both if s.track is not None),
                 "photos_loaded": sum(len(s.photos) for s in both),
                 "load_s": round(statistics.median(loads), 3),
                 "detect_s": round(statistics.median(detects), 3),
@@ -89,12 +91,7 @@ def main() -> None:
         "scan_s_total": round(seconds, 2),
         "sessions_per_s": round(sum(r["sessions"] for r in rows) / seconds, 1),
         "peak_context_mib": max(r["context_peak_mib"] for r in rows),
-        # The busiest day's context over the minutes it holds (small days are all overhead).
-        "bytes_per_loaded_minute": round(
-            max(rows, key=lambda r: r["minutes_loaded"])["context_peak_mib"]
-            * 2**20
-            / max(max(r["minutes_loaded"] for r in rows), 1)
-        ),
+        "track_points_loaded_max": max(r["track_points_loaded"] for r in rows),
     }
     print(json.dumps(summary, ensure_ascii=False))
     if options.json:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -108,23 +109,47 @@ def lookback_days() -> tuple[int, int]:
     return photos, min(tracks, photos)
 
 
-def day_context(day: date, params: Any) -> ScanContext:
+def cities_of_day(day: date) -> list[str]:
+    """The city code prefixes (GB/T 2260, 4 digits) of the schools with sessions starting on
+    local ``day`` or stage reviews created on it: the parts a day scan is split into."""
+    start, end = day_range(day)
+    districts = set(
+        TeachingLog.objects.filter(starttime__gte=start, starttime__lt=end)
+        .values_list("institution__district_id", flat=True)
+        .distinct()
+    ) | set(
+        StageReview.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values_list("student__institution__district_id", flat=True)
+        .distinct()
+    )
+    return sorted({code[:4] for code in districts if code})
+
+
+def day_context(day: date, params: Any, city: str | None = None) -> ScanContext:
     """Everything the day detectors need to scan local ``day``: its sessions with minutes and
     photos, the sessions of the look-back before it (photos over ``JIAPEI_FRAUD_LOOKBACK_DAYS``;
     the minutes of practical sessions over the shorter ``JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS``,
     because tracks are most of the volume), and the stage reviews created that day with their
-    students' part histories."""
+    students' part histories.
+
+    ``city`` (a 4-digit GB/T 2260 prefix) limits all of it to that city's schools, so that a
+    province is scanned city by city in bounded memory: coaches, cars and students belong to one
+    school, and a replayed track stays on its school's ground or its city's routes. Exact copies
+    of the day's photos taken in other cities are added to ``earlier`` (photos only), so that a
+    picture shared across cities is still seen (FACE_SHARED).
+    """
     start, end = day_range(day)
-    sessions = load_sessions(Q(starttime__gte=start, starttime__lt=end))
+    mine = Q(institution__district__code__startswith=city) if city else Q()
+    sessions = load_sessions(mine & Q(starttime__gte=start, starttime__lt=end))
     photo_days, track_days = lookback_days()
+    photo_start = start - timedelta(days=photo_days)
     track_start = start - timedelta(days=track_days)
     earlier = load_sessions(
-        Q(starttime__gte=start - timedelta(days=photo_days), starttime__lt=track_start),
-        minutes=False,
-    ) + load_sessions(
-        Q(starttime__gte=track_start, starttime__lt=start), practical_minutes_only=True
-    )
-    stages, history = load_stages(start, end)
+        mine & Q(starttime__gte=photo_start, starttime__lt=track_start), minutes=False
+    ) + load_sessions(mine & Q(starttime__gte=track_start, starttime__lt=start), tracks_only=True)
+    if city:
+        earlier += copies_elsewhere(sessions, city, photo_start, end)
+    stages, history = load_stages(start, end, city)
     return ScanContext(
         day=day, sessions=sessions, params=params, earlier=earlier, stages=stages, history=history
     )
@@ -138,15 +163,21 @@ def period_context(first: date, last: date, params: Any) -> ScanContext:
 
 
 def load_sessions(
-    where: Q, *, minutes: bool = True, photos: bool = True, practical_minutes_only: bool = False
+    where: Q,
+    *,
+    minutes: bool = True,
+    photos: bool = True,
+    practical_minutes_only: bool = False,
+    tracks_only: bool = False,
 ) -> list[SessionData]:
     """The teaching logs matching ``where`` as :class:`SessionData`, ordered by start.
 
-    Three queries at most: the logs, then the minutes and the photos of every student involved
-    over the logs' overall time span (filtered to those students in Python, because a list of
-    thousands of ids in SQL is slower and hits SQLite's parameter limit). With
+    Three queries at most: the logs, then the minutes and the photos of the students involved
+    over the logs' overall time span (the students are chosen in SQL by a subquery on the same
+    logs, so a scan of one city reads that city's minutes only). With
     ``practical_minutes_only`` only practical (mode 1) minutes are read: the track detectors
-    need no others, and they are most of the volume over a long look-back.
+    need no others, and they are most of the volume over a long look-back. ``tracks_only``
+    reads just their positions into :attr:`SessionData.track` arrays instead of minute records.
     """
     logs = list(
         TeachingLog.objects.filter(where)
@@ -162,25 +193,39 @@ def load_sessions(
     for log in logs:
         by_student[log.student_id].append(log)
 
+    involved = TeachingLog.objects.filter(where).values("student_id")
     owned: dict[int, list[MinuteData]] = defaultdict(list)
-    if minutes:
-        rows = MinuteRecord.objects.filter(at__gte=lo, at__lte=hi)
-        if practical_minutes_only:
+    tracks: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
+    if minutes or tracks_only:
+        rows = MinuteRecord.objects.filter(at__gte=lo, at__lte=hi, student_id__in=involved)
+        if practical_minutes_only or tracks_only:
             rows = rows.filter(mode=1)
         starts = {sid: [log.starttime for log in own] for sid, own in by_student.items()}
-        query = rows.order_by("at", "id").values_list(*MINUTE_COLUMNS, named=True)
+        if tracks_only:
+            rows = rows.filter(lng__isnull=False, lat__isnull=False).exclude(lng=0, lat=0)
+            columns: tuple[str, ...] = ("student_id", "at", "classid", "subjcode", "lng", "lat")
+        else:
+            columns = MINUTE_COLUMNS
+        query = rows.order_by("at", "id").values_list(*columns, named=True)
         for row in query.iterator(chunk_size=5000):
             if row.student_id not in students:
                 continue
             owner = owning_log(by_student[row.student_id], starts[row.student_id], row)
-            if owner is not None:
+            if owner is None:
+                continue
+            if tracks_only:
+                seconds = _naive_local(row.at).replace(tzinfo=UTC).timestamp()
+                tracks[owner.id].append((row.lng, row.lat, seconds))
+            else:
                 owned[owner.id].append(_minute(row))
 
     attached: dict[int, list[PhotoData]] = defaultdict(list)
     if photos:
         photo_rows = [
             p
-            for p in TrainingPhoto.objects.filter(ptime__gte=lo, ptime__lte=hi)
+            for p in TrainingPhoto.objects.filter(
+                ptime__gte=lo, ptime__lte=hi, student_id__in=involved
+            )
             .order_by("ptime", "id")
             .values_list(*PHOTO_COLUMNS, named=True)
             if p.student_id in students
@@ -206,6 +251,7 @@ def load_sessions(
             audit_status=log.audit_status,
             credited_minutes=log.credited_minutes,
             reported_mileage=float(log.mileage),
+            track=np.array(tracks[log.id], dtype=np.float64) if log.id in tracks else None,
         )
         for log in logs
     ]
@@ -258,18 +304,48 @@ def _attach_photos(logs: list[Any], rows: list[Any], out: dict[int, list[PhotoDa
         ]
 
 
+def copies_elsewhere(
+    sessions: list[SessionData], city: str, first: datetime, end: datetime
+) -> list[SessionData]:
+    """Sessions of other cities in [first, end) holding an exact copy (same fingerprint) of a
+    photo of ``sessions``, with their photos and without minutes. An indexed equality lookup,
+    not a comparison in memory: across cities only exact copies are looked for anyway."""
+    fingerprints = {p.fingerprint for s in sessions for p in s.photos if p.fingerprint}
+    if not fingerprints:
+        return []
+    students: set[int] = set()
+    listed = sorted(fingerprints)
+    for chunk in range(0, len(listed), 500):  # SQLite caps the parameters of one query
+        students |= set(
+            TrainingPhoto.objects.filter(
+                fingerprint__in=listed[chunk : chunk + 500], ptime__gte=first, ptime__lt=end
+            )
+            .exclude(student__institution__district__code__startswith=city)
+            .values_list("student_id", flat=True)
+        )
+    if not students:
+        return []
+    found = load_sessions(
+        Q(student_id__in=students, starttime__gte=first, starttime__lt=end), minutes=False
+    )
+    return [s for s in found if any(p.fingerprint in fingerprints for p in s.photos)]
+
+
 def load_stages(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, city: str | None = None
 ) -> tuple[list[StageData], dict[tuple[str, int], list[SessionData]]]:
     """Stage reviews created in [start, end) and every session of those students in that part.
 
     The histories carry no minutes or photos: the burst detector reads when sessions were held
     and what they were credited, and a part's history can run to thousands of minutes.
     """
+    wanted_reviews = StageReview.objects.filter(created_at__gte=start, created_at__lt=end)
+    if city:
+        wanted_reviews = wanted_reviews.filter(
+            student__institution__district__code__startswith=city
+        )
     reviews = list(
-        StageReview.objects.filter(created_at__gte=start, created_at__lt=end)
-        .order_by("created_at", "id")
-        .values_list(
+        wanted_reviews.order_by("created_at", "id").values_list(
             "student_id", "student__stunum", "student__institution__inscode", "part", "created_at"
         )
     )

@@ -73,11 +73,20 @@ def scan_period(
 def scan_day_result(
     day: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
 ) -> ScanResult:
-    """:func:`scan_day` with the split between new and updated findings."""
+    """:func:`scan_day` with the split between new and updated findings.
+
+    The day is scanned city by city (:func:`loading.day_context` says why that loses nothing),
+    so the memory a scan needs is bounded by the busiest city rather than by the province.
+    Drafts are merged by key before anything is stored, still in one transaction.
+    """
     chosen = registry.DAY_DETECTORS if detectors is None else detectors
+    settings_now = params.current()
     with transaction.atomic():
-        context = loading.day_context(day, params.current())
-        drafts = _run(chosen, context)
+        merged: dict[str, tuple[Draft, str]] = {}
+        for city in loading.cities_of_day(day):
+            context = loading.day_context(day, settings_now, city)
+            merged.update((draft.key, (draft, version)) for draft, version in _run(chosen, context))
+        drafts = [merged[key] for key in sorted(merged)]
         result = _store(drafts, actor=actor, period_end=None)
         _record(actor, f"day:{day.isoformat()}", {"day": day.isoformat()}, drafts, result)
     return result

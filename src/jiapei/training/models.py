@@ -157,7 +157,11 @@ class TrainingPhoto(models.Model):
                 fields=["platform", "file", "student", "ptime", "event"], name="photo_once"
             )
         ]
-        indexes = [models.Index(fields=["student", "ptime"])]
+        # The fraud scan looks up exact copies of a day's photos across cities by fingerprint.
+        indexes = [
+            models.Index(fields=["student", "ptime"]),
+            models.Index(fields=["fingerprint"], name="training_photo_fingerprint"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id}@{self.ptime:%Y%m%d%H%M%S}"

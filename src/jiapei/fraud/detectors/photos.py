@@ -426,11 +426,13 @@ def _shared(
 ) -> Draft:
     """FACE_SHARED for one pair of sessions of different students.
 
-    The finding is told from the session of the day (of the later-starting one when both are
-    of the day); its key names both rnums, sorted, so it is the same whichever side is told.
+    The finding is told from the later-starting session (the copy; the earlier one is where
+    the picture was first taken), whichever list it came in: a scan split by city sees a pair
+    across two cities from both sides and must tell it the same way. Its key names both rnums,
+    sorted.
     """
     main, other = sessions[pair[0]], sessions[pair[1]]  # pair[0] is always of the day
-    if pair[1] < today and (other.start, other.rnum) > (main.start, main.rnum):
+    if (other.start, other.rnum) > (main.start, main.rnum):
         main, other = other, main
     mine: dict[int, int] = {}
     theirs: dict[int, int] = {}

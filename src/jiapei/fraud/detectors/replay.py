@@ -14,6 +14,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -43,9 +44,10 @@ def detect(context: ScanContext) -> list[Draft]:
 @dataclass
 class _Track:
     session: SessionData
-    fixes: list[MinuteData]
+    fixes: list[MinuteData]  # empty for a look-back session loaded as a compact track
     xy: np.ndarray  # (n, 2) metres east and north, on a plane tangent at each fix's latitude
     today: bool
+    compact: np.ndarray | None = None  # SessionData.track: (n, 3) lng, lat, seconds
 
 
 def _tracks(sessions: Sequence[SessionData], today: bool, minimum: int) -> list[_Track]:
@@ -53,16 +55,32 @@ def _tracks(sessions: Sequence[SessionData], today: bool, minimum: int) -> list[
     for session in sessions:
         if session.mode != 1:
             continue
-        fixes = [m for m in session.minutes if has_fix(m)]
-        if len(fixes) < minimum:
-            continue
-        if any(a.at > b.at for a, b in itertools.pairwise(fixes)):
-            fixes = ordered(fixes)
-        lnglat = np.array([(m.lng, m.lat) for m in fixes], dtype=np.float64)
+        compact = None
+        if session.minutes or session.track is None:
+            fixes = [m for m in session.minutes if has_fix(m)]
+            if len(fixes) < minimum:
+                continue
+            if any(a.at > b.at for a, b in itertools.pairwise(fixes)):
+                fixes = ordered(fixes)
+            lnglat = np.array([(m.lng, m.lat) for m in fixes], dtype=np.float64)
+        else:
+            fixes, compact = [], session.track
+            if len(compact) < minimum:
+                continue
+            lnglat = compact[:, :2].astype(np.float64)
         xy = lnglat * METRES_PER_DEG
         xy[:, 0] *= np.cos(np.radians(lnglat[:, 1]))
-        result.append(_Track(session, fixes, xy, today))
+        result.append(_Track(session, fixes, xy, today, compact))
     return result
+
+
+def _point(track: _Track, index: int) -> list[float | str]:
+    """The evidence point [lng, lat, local time] of a track's ``index``-th fix."""
+    if track.compact is None:
+        return evidence_point(track.fixes[index])
+    lng, lat, seconds = (float(v) for v in track.compact[index])
+    moment = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+    return [lng, lat, moment.isoformat()]
 
 
 def _before(a: SessionData, b: SessionData) -> bool:
@@ -239,7 +257,7 @@ def _replay_draft(
             "minutes": [query.fixes[i].recordnum for i in matched],
             "points": points,
             "source_log": other.rnum,
-            "source_points": [evidence_point(source.fixes[i + offset]) for i in matched],
+            "source_points": [_point(source, i + offset) for i in matched],
             "figures": {
                 "pairs": pairs,
                 "median_distance_m": round(median, 1),

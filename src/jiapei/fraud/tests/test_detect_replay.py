@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from jiapei.fraud.detectors import driving
 from jiapei.fraud.detectors.base import SessionData
@@ -65,6 +67,28 @@ def test_a_replayed_track_with_noise_and_time_shift_is_found() -> None:
     assert figures["median_distance_m"] <= 25
     assert len(draft.evidence["points"]) == len(draft.evidence["source_points"])
     assert source.rnum in draft.summary and "回放" in draft.summary
+
+
+def compact(session: SessionData) -> SessionData:
+    """The session as the loader gives a look-back one: a [lng, lat, seconds] track, no minutes."""
+    fixes = [m for m in driving.ordered(session.minutes) if driving.has_fix(m)]
+    track = np.array([(m.lng, m.lat, m.at.replace(tzinfo=UTC).timestamp()) for m in fixes])
+    return dataclasses.replace(session, minutes=(), track=track)
+
+
+def test_a_look_back_session_given_as_a_compact_track_is_matched_the_same() -> None:
+    schools = [make_school(0), make_school(1)]
+    history = honest_days(schools, DAY, 3)
+    earlier = history[DAY] + history[DAY + timedelta(days=1)]
+    source = next(s for s in earlier if s.mode == 1 and s.part == 2 and len(s.minutes) >= 40)
+    start = datetime.combine(DAY + timedelta(days=2), datetime.min.time()) + timedelta(hours=9)
+    replay = replay_of(source, rnum="R-REPLAY", start=start, noise_m=10, skip=2)
+    full = detect_replays(context([replay], earlier=earlier))
+    slim = detect_replays(context([replay], earlier=[compact(s) for s in earlier]))
+    assert (
+        [d.key for d in slim] == [d.key for d in full] == [f"TRACK_REPLAYED:R-REPLAY:{source.rnum}"]
+    )
+    assert slim[0].evidence == full[0].evidence  # the source points read back from the array
 
 
 def test_a_same_day_replay_names_the_earlier_session_only() -> None:

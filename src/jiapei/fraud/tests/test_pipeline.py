@@ -16,8 +16,10 @@ from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import loading, params, services
 from jiapei.fraud.models import Finding, FindingStatus, ScanRequest
-from jiapei.fraud.tests.conftest import DAY, at, per_session, school_draft
-from jiapei.registry.models import Institution
+from jiapei.fraud.tests.conftest import DAY, ZHUZHOU_LUSONG, at, per_session, school_draft
+from jiapei.registry.models import Institution, TeachingArea
+from jiapei.registry.services import review_area
+from jiapei.testing import factories as f
 from jiapei.training.models import TeachingLog, TrainingPhoto
 from jiapei.training.tests.test_audit_pipeline import play_session
 
@@ -56,7 +58,10 @@ def test_the_day_context_holds_the_sessions_minutes_photos_and_the_look_back(
     assert [p.event for p in s.photos] == [17, 5, 18]
     assert all(p.fingerprint for p in s.photos)
     assert [e.rnum for e in context.earlier] == [before]
-    assert len(context.earlier[0].minutes) == 10
+    # A look-back session comes as a compact track, [lng, lat, seconds] per minute with a fix.
+    track = context.earlier[0].track
+    assert context.earlier[0].minutes == () and track.shape == (10, 3)
+    assert list(track[:, 2]) == sorted(track[:, 2]) and track[0, 0] == pytest.approx(112.9)
     assert too_old not in {e.rnum for e in context.earlier}
 
 
@@ -119,6 +124,7 @@ def test_a_work_order_opened_for_a_new_finding_marks_it_ordered(session, fake, m
 
 
 def test_drafts_about_no_known_school_are_skipped(session, school, fake, orders):
+    session(DAY, length=10)  # a day is scanned city by city: it needs a session somewhere
     fake.day = lambda context: [
         school_draft("NO-SUCH-SCHOOL", DAY),
         school_draft(school.inscode, DAY),
@@ -315,3 +321,30 @@ def test_one_image_file_sent_for_every_photo_is_a_frozen_session(tp, school, gro
     finding = Finding.objects.get(detector="PHOTO_FROZEN")
     assert list(finding.logs.values_list("rnum", flat=True)) == [rnum]
     assert sorted(finding.evidence["photos"]) == sorted(photos.values_list("pk", flat=True))
+
+
+def test_a_day_is_scanned_city_by_city_and_a_picture_shared_across_cities_is_found(
+    tp, school, ground, zhuzhou_school, zhuzhou_regulator
+):
+    """Sessions in 长沙 and 株洲: each city's context holds its own sessions only, and the same
+    picture sent for a 株洲 student after a 长沙 student (an exact copy) is still found, told
+    from the later session whichever city is scanned first."""
+    tp.post("region", f.AreaPayload(inscode=zhuzhou_school.inscode, seq="1"))
+    area = TeachingArea.objects.get(institution__inscode=zhuzhou_school.inscode)
+    review_area(actor=Actor.for_user(zhuzhou_regulator), area_id=area.pk, approve=True)
+    # The same recnum gives play_session the same photo seeds, so the same pictures.
+    first = play_session(tp, school, recnum="00031", start=at(DAY, 9), length=20, seq0=3100)
+    later = play_session(
+        tp, zhuzhou_school, recnum="00031", start=at(DAY, 15), length=20, seq0=3200
+    )
+    assert loading.cities_of_day(DAY) == ["4301", "4302"]
+    changsha = loading.day_context(DAY, params.current(), "4301")
+    assert [s.rnum for s in changsha.sessions] == [first]
+    assert [s.rnum for s in changsha.earlier] == [later]  # the copy, photos only
+    assert changsha.earlier[0].minutes == () and changsha.earlier[0].track is None
+
+    services.scan_day(DAY, actor=ACTOR)
+    shared = Finding.objects.get(detector="FACE_SHARED")
+    assert shared.key == f"FACE_SHARED:{first}:{later}"
+    assert list(shared.logs.values_list("rnum", flat=True)) == [later]
+    assert shared.evidence["sources"] == [first] and shared.region_id == ZHUZHOU_LUSONG
