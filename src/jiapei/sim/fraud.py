@@ -21,9 +21,10 @@ bursts (STAGE_BURST) and school-level outliers (SCHOOL_*) are not injected: they
 submissions and whole schools, which the day simulator does not model.
 
 :class:`FraudInjector` implements the ``sim.days.Injector`` hooks. The pure functions below it
-build the altered photos and tracks and are tested on their own. Photos that copy another
-picture are sent as slightly altered copies (``photos.variant``): the platform keeps one
-stored file per content, so byte-identical copies would collapse into the original's row.
+build the altered tracks (``sim.tracks``) and photos (``sim.fraud_shots``) and are tested on
+their own. Photos that copy another picture are sent as slightly altered copies
+(``photos.variant``): a near-copy is the harder case for the detectors (an identical file is
+stored as another photo too, and matches exactly).
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from jiapei.sim import plants, tracks
-from jiapei.sim.plants import MINUTE, Calendar, Plan, Shot
+from jiapei.sim.fraud_shots import (
+    STAND_IN_FACES,
+    copied_shots,
+    falling_shots,
+    frozen_shots,
+    stand_in_shots,
+)
+from jiapei.sim.plants import MINUTE, Calendar, Plan
 from jiapei.sim.roster import Car, Learner, School
 from jiapei.sim.tracks import regular_profile, replayed_track, still_mileage
 
@@ -57,60 +65,10 @@ PHOTO_PATTERNS = frozenset(
     {"PHOTO_FROZEN", "PHOTO_REPLAYED", "FACE_SHARED", "FACE_LOW", "FACE_FALLING"}
 )
 TRACK_PATTERNS = frozenset({"GNSS_STILL_MILEAGE", "SPEED_TOO_REGULAR", "TRACK_REPLAYED"})
-HONEST_CONFIDENCE = (80, 99)  # what ``plants.finish`` gives honest shots
-LOW_CONFIDENCE = (55, 78)
-STAND_IN_FACES = 900_000_000  # portrait seeds from here on belong to no filed student
 # Night sessions start 21:00–21:30 (minutes of the day) and run at least 30 minutes: the whole
 # session lies in the night hours, and within the part-2 window that ends at 22:30.
 NIGHT_STARTS = (21 * 60, 21 * 60 + 30)
 NIGHT_END = 22 * 60 + 30
-
-
-# --- photos ----------------------------------------------------------------------------------
-
-
-def frozen_shots(rng: random.Random, shots: Sequence[Shot], face: int, first: int) -> list[Shot]:
-    """照片机: every shot shows the same picture (the sign-in photo), each as another copy.
-
-    ``first`` is the copy number of the first copy (copies must be unique in a run). The
-    confidences stay in the honest range: a photo of the student's photo matches the face.
-    """
-    source = shots[0].image
-    return [
-        Shot(s.at, s.event, s.confidence, source, face=face, variant=first + i)
-        for i, s in enumerate(shots)
-    ]
-
-
-def copied_shots(
-    rng: random.Random, shots: Sequence[Shot], source: Sequence[Shot], face: int, first: int
-) -> list[Shot]:
-    """Shots whose pictures are copies of ``source``'s (another session's shots, whose face is
-    ``face``), in order; from a random shot on when the session has more shots than the source
-    or, in some forms, only after sign-in. Times, events and confidences are kept."""
-    start = 0 if rng.random() < 0.6 else 1
-    result = list(shots[:start])
-    for i, shot in enumerate(shots[start:]):
-        picked = source[(start + i) % len(source)]
-        result.append(
-            Shot(shot.at, shot.event, shot.confidence, picked.image, face=face, variant=first + i)
-        )
-    return result
-
-
-def stand_in_shots(rng: random.Random, shots: Sequence[Shot], face: int) -> list[Shot]:
-    """替学 with a poor match: every shot shows stand-in ``face`` with a low confidence."""
-    low, high = LOW_CONFIDENCE
-    return [Shot(s.at, s.event, rng.randint(low, high), s.image, face=face) for s in shots]
-
-
-def falling_shots(rng: random.Random, shots: Sequence[Shot], face: int) -> list[Shot]:
-    """The student signs in (confidence 85–99), then stand-in ``face`` takes over: from shot 1
-    or 2 on the confidence falls to 50–75 and the photos show the stand-in."""
-    switch = 1 if len(shots) < 4 or rng.random() < 0.6 else 2
-    result = [Shot(s.at, s.event, rng.randint(85, 99), s.image, s.face) for s in shots[:switch]]
-    result += [Shot(s.at, s.event, rng.randint(50, 75), s.image, face=face) for s in shots[switch:]]
-    return result
 
 
 # --- the injector ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from jiapei.core.actors import Actor
 from jiapei.fraud import detectors
 from jiapei.fraud.detectors.base import Draft
 from jiapei.fraud.models import Finding
-from jiapei.sim import fraud, fraud_eval, tracks
+from jiapei.sim import fraud, fraud_eval, fraud_shots, tracks
 from jiapei.sim.photos import render
 from jiapei.sim.plants import Shot
 from jiapei.training.models import TeachingLog
@@ -91,7 +91,7 @@ def test_a_replayed_track_stays_within_metres_of_its_source():
 
 def test_frozen_photos_are_near_identical_copies_with_different_bytes():
     rng = random.Random(5)
-    shots = fraud.frozen_shots(rng, _shots(6), face=100501, first=1)
+    shots = fraud_shots.frozen_shots(rng, _shots(6), face=100501, first=1)
     contents = [render(s.face or 0, s.image, s.variant) for s in shots]
     assert len(set(contents)) == len(contents)  # stored as six photos, not one
     hashes = [_phash(c) for c in contents]
@@ -103,7 +103,7 @@ def test_frozen_photos_are_near_identical_copies_with_different_bytes():
 def test_copied_shots_show_the_source_pictures():
     rng = random.Random(8)
     source = _shots(5)
-    copies = fraud.copied_shots(rng, _shots(5), source, face=100777, first=10)
+    copies = fraud_shots.copied_shots(rng, _shots(5), source, face=100777, first=10)
     copied = [s for s in copies if s.face == 100777]
     assert len(copied) >= 4
     originals = {_phash(render(100777, s.image)) for s in source}
@@ -114,9 +114,9 @@ def test_copied_shots_show_the_source_pictures():
 
 def test_stand_in_confidences():
     rng = random.Random(2)
-    low = fraud.stand_in_shots(rng, _shots(6), face=fraud.STAND_IN_FACES + 1)
-    assert all(55 <= s.confidence <= 78 and s.face == fraud.STAND_IN_FACES + 1 for s in low)
-    falling = fraud.falling_shots(rng, _shots(6), face=fraud.STAND_IN_FACES + 2)
+    low = fraud_shots.stand_in_shots(rng, _shots(6), face=fraud_shots.STAND_IN_FACES + 1)
+    assert all(55 <= s.confidence <= 78 and s.face == fraud_shots.STAND_IN_FACES + 1 for s in low)
+    falling = fraud_shots.falling_shots(rng, _shots(6), face=fraud_shots.STAND_IN_FACES + 2)
     assert falling[0].confidence >= 85 and falling[0].face is None
     assert all(s.confidence <= 75 for s in falling[2:])
 
