@@ -217,3 +217,16 @@ class Draft:
             raise ValueError(f"unknown detector {self.detector!r}")
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
+
+
+def about(session: SessionData) -> dict[str, Any]:
+    """The :class:`Draft` fields of a finding about one session: its day, the session as the
+    only log, and its school, student, coach and car."""
+    return {
+        "day": session.day,
+        "logs": [session.rnum],
+        "inscode": session.inscode,
+        "stunum": session.stunum,
+        "coach": session.coach,
+        "car": session.car,
+    }

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData
+from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData, about
 
 METRES_PER_DEG = 111_320.0
 
@@ -234,12 +234,7 @@ def still_mileage(
         severity="high" if len(flagged) >= params.still_high_minutes else "medium",
         summary=summary,
         summary_en=summary_en,
-        day=session.day,
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
+        **about(session),
         score=float(len(flagged)),
         evidence={
             "minutes": [m.recordnum for m in flagged],
@@ -349,12 +344,7 @@ def speed_too_regular(
         severity="high" if len(reasons_zh) >= 2 else "medium",
         summary=summary,
         summary_en=summary_en,
-        day=session.day,
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
+        **about(session),
         score=float(len(reasons_zh)),
         evidence={"minutes": [m.recordnum for m in moving], "figures": figures},
     )

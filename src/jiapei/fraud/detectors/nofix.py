@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData
+from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData, about
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,7 @@ def _draft(session: SessionData, minutes: list[MinuteData], runs: list[list[Minu
             f"({len(flagged)} minutes in all); the distance cannot be verified and a blocked "
             "antenna or a pulse generator (跑马机) is suspected."
         ),
-        day=session.day,
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
+        **about(session),
         score=float(len(flagged)),
         evidence={
             "minutes": [m.recordnum for m in flagged],

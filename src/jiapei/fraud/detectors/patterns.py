@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from jiapei.fraud.detectors.base import Draft, ScanContext, SessionData, StageData
+from jiapei.fraud.detectors.base import Draft, ScanContext, SessionData, StageData, about
 
 
 @dataclass(frozen=True)
@@ -159,12 +159,7 @@ def _night_draft(
         severity="high" if night >= params.night_high_minutes else "medium",
         summary=summary,
         summary_en=summary_en,
-        day=session.day,
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
+        **about(session),
         score=round(night / length, 3) if length else 0.0,
         evidence={
             "minutes": [m.recordnum for m in sorted(session.minutes, key=lambda m: m.at)],

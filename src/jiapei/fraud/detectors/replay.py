@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData
+from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionData, about
 from jiapei.fraud.detectors.driving import (
     METRES_PER_DEG,
     DrivingParams,
@@ -244,14 +244,9 @@ def _replay_draft(
         severity="high",
         summary=summary,
         summary_en=summary_en,
-        day=session.day,
         # Only the replaying session: the source may well be an honest session whose track
         # was recorded and sold, and it is named in the evidence for the reviewer.
-        logs=[session.rnum],
-        inscode=session.inscode,
-        stunum=session.stunum,
-        coach=session.coach,
-        car=session.car,
+        **about(session),
         score=round(median, 1),
         evidence={
             "minutes": [query.fixes[i].recordnum for i in matched],

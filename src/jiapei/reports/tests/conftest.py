@@ -23,6 +23,7 @@ from jiapei.fraud.models import Finding
 from jiapei.registry.models import Institution, Personnel, Student, TimingPlatform
 from jiapei.supervision.models import ManualReview, SampleDraw, WatchlistEntry
 from jiapei.training.models import MinuteRecord, TeachingLog
+from jiapei.training.tests.test_audit_pipeline import post_classrecord
 from jiapei.workorders.models import WorkOrder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,27 +36,9 @@ def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0, ss: int = 0) -> date
 
 def post_log(tp: Any, school: Any, recnum: str, start: datetime, length: int = 30) -> TeachingLog:
     """Upload one closed session's teaching log through the signed API."""
-    tp.post(
-        "classrecord",
-        {
-            "inscode": school.inscode,
-            "stunum": school.stunum,
-            "coachnum": school.coachnum,
-            "carnum": school.carnum,
-            "simunum": school.devnum,
-            "platnum": "A0041",
-            "recnum": recnum,
-            "classid": recnum,
-            "subjcode": "1212110000",
-            "photo1": school.photo,
-            "photo3": school.photo,
-            "starttime": f"{start:%Y%m%d%H%M%S}",
-            "endtime": f"{start + timedelta(minutes=length):%Y%m%d%H%M%S}",
-            "duration": length,
-            "mileage": f"{0.3 * length:.1f}",
-        },
-    )
-    return TeachingLog.objects.get(rnum=school.stunum + recnum)
+    photo = school.photo
+    rnum = post_classrecord(tp, school, recnum, start, length, signin=photo, signout=photo)
+    return TeachingLog.objects.get(rnum=rnum)
 
 
 def institution(school: Any) -> Institution:

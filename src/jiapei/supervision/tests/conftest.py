@@ -22,7 +22,10 @@ from jiapei.sim.images import portrait
 from jiapei.supervision.models import ManualReview
 from jiapei.testing.fixtures import School
 from jiapei.training.models import TeachingLog
-from jiapei.training.tests.test_audit_pipeline import ground  # noqa: F401  (a fixture)
+from jiapei.training.tests.test_audit_pipeline import (
+    ground,  # noqa: F401  (a fixture)
+    post_classrecord,
+)
 from jiapei.workorders import services as workorders
 from jiapei.workorders.models import WorkOrder
 
@@ -63,26 +66,8 @@ def upload_logs(tp: TimingPlatformClient) -> Callable[..., list[str]]:
         rnums = []
         for start in starts:
             recnum = f"{next(counter):05d}"
-            tp.post(
-                "classrecord",
-                {
-                    "inscode": school.inscode,
-                    "stunum": school.stunum,
-                    "coachnum": school.coachnum,
-                    "carnum": school.carnum,
-                    "simunum": school.devnum,
-                    "platnum": "A0041",
-                    "recnum": recnum,
-                    "classid": recnum,
-                    "subjcode": "1212110000",
-                    "photo1": photos[school.stunum],
-                    "photo3": photos[school.stunum],
-                    "starttime": f"{start:%Y%m%d%H%M%S}",
-                    "endtime": f"{start + timedelta(minutes=45):%Y%m%d%H%M%S}",
-                    "duration": 45,
-                    "mileage": "13.5",
-                },
-            )
+            photo = photos[school.stunum]
+            post_classrecord(tp, school, recnum, start, 45, signin=photo, signout=photo)
             rnums.append(school.stunum + recnum)
         return rnums
 
