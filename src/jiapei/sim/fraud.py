@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from jiapei.sim import plants, tracks
+from jiapei.sim.fraud_schedule import fits_window, shares_with_another, stage
 from jiapei.sim.fraud_shots import (
     STAND_IN_FACES,
     copied_shots,
@@ -43,7 +44,7 @@ from jiapei.sim.fraud_shots import (
     stand_in_shots,
 )
 from jiapei.sim.plants import MINUTE, Calendar, Plan
-from jiapei.sim.roster import Car, Learner, School
+from jiapei.sim.roster import Car, School
 from jiapei.sim.tracks import regular_profile, replayed_track, still_mileage
 
 PATTERNS = (
@@ -72,21 +73,6 @@ NIGHT_END = 22 * 60 + 30
 
 
 # --- the injector ----------------------------------------------------------------------------
-
-
-def stage(student: Learner, day: date) -> int:
-    """The practical part a student trains on (as ``sim.days`` plans it)."""
-    return 3 if (day - student.applydate).days >= 30 else 2
-
-
-def _inside(school: School, day: date, mode: int, part: int, start: datetime, n: int) -> bool:
-    """Whether [start, start + n minutes) lies in one allowed window of the mode and part."""
-    first = start.hour * 60 + start.minute
-    if start.date() != day:
-        return False
-    return any(
-        low <= first and first + n <= high for low, high in plants._windows(school, day, mode, part)
-    )
 
 
 def _priority(pattern: str) -> tuple[int, bool]:
@@ -337,7 +323,7 @@ class FraudInjector:
                 first.start + rng.randrange(low // 5, (first.minutes - 30) // 5 + 1) * 5 * MINUTE
             )
             end = start + minutes * MINUTE
-            if _shares_with_another(plans, first, start, end, pattern):
+            if shares_with_another(plans, first, start, end, pattern):
                 # The pair must be exactly two sessions at once: a second session that also
                 # overlapped the car's (or coach's) next honest session would make that one a
                 # true positive the evaluation counts as an honest session flagged.
@@ -347,7 +333,7 @@ class FraudInjector:
             if pattern == "THEORY_PRACTICE_CROSS":
                 # Classroom theory of the student's stage: part 1 while on part 2, else part 4.
                 theory = 1 if first.part == 2 else 4
-                if not _inside(school, day, 2, theory, start, minutes):
+                if not fits_window(school, day, 2, theory, start, minutes):
                     continue
                 second = Plan(
                     school,
@@ -384,7 +370,7 @@ class FraudInjector:
         free car of the class with the same coach."""
         assert first.car is not None
         school, end = first.school, start + minutes * MINUTE
-        if not _inside(school, day, 1, first.part, start, minutes):
+        if not fits_window(school, day, 1, first.part, start, minutes):
             return None
         busy = {p.student.stunum for p in plans}
         coaches = {c.number: c.classes for c in school.coaches}
@@ -488,23 +474,3 @@ class FraudInjector:
                 )
             ]
         return []
-
-
-def _shares_with_another(
-    plans: list[Plan], first: Plan, start: datetime, end: datetime, pattern: str
-) -> bool:
-    """Whether [start, end) meets a session other than ``first`` in the car (CAR_TWO_STUDENTS)
-    or of the coach (COACH_TWO_CARS), with the calendar's gap."""
-    if pattern not in ("CAR_TWO_STUDENTS", "COACH_TWO_CARS"):
-        return False
-    for plan in plans:
-        if plan is first:
-            continue
-        same = (
-            plan.car is not None and first.car is not None and plan.car.carnum == first.car.carnum
-            if pattern == "CAR_TWO_STUDENTS"
-            else plan.coach == first.coach
-        )
-        if same and plan.start < end + Calendar.GAP and start < plan.end + Calendar.GAP:
-            return True
-    return False
