@@ -2,30 +2,124 @@
 
 Every value that differs between deployments is read from the environment here and nowhere else.
 The defaults give a working single-machine installation on SQLite under ``./var``.
+
+Each environment variable is declared once, with :func:`env`: its default, its meaning and how
+the README shows the default. ``declared`` keeps those declarations in order, and a test
+(``core/tests/test_settings.py``) checks the README's Configuration table against it, row by row,
+so the table cannot drift from the code. Code elsewhere reads ``settings.JIAPEI_…`` and never
+re-states a default.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import secrets
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("JIAPEI_DATA_DIR", Path.cwd() / "var")).resolve()
+
+# Module-level names here are lower-case unless they are settings: Django takes every upper-case
+# name of this module for one.
+Value = TypeVar("Value")
+
+_true = {"1", "true", "yes", "on"}
+_false = {"0", "false", "no", "off"}
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+@dataclass(frozen=True)
+class Declared:
+    """One environment variable: its name, default, meaning, and the default as documented."""
+
+    name: str
+    default: Any
+    meaning: str
+    shown: str
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+# Every variable in the order of declaration.
+declared: dict[str, Declared] = {}
+
+
+def show(default: Any) -> str:
+    """The README's spelling of a default: ``on``/``off``, ``empty``, or the value in backticks."""
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if default == "":
+        return "empty"
+    if isinstance(default, tuple):
+        return f"`{','.join(default)}`"
+    if isinstance(default, dict):
+        return f"`{json.dumps(default)}`"
+    return f"`{default}`"
+
+
+def _parse(raw: str, default: Any) -> Any:
+    """``raw`` as a value of the default's type; ValueError says what was expected."""
+    if isinstance(default, bool):
+        word = raw.strip().lower()
+        if word not in _true | _false:
+            raise ValueError(f"expected one of {', '.join(sorted(_true | _false))}")
+        return word in _true
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
+    if isinstance(default, tuple):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    if isinstance(default, dict):
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError("expected a JSON object")
+        return value
+    return raw
+
+
+def read(name: str, default: Value) -> Value:
+    """The environment variable ``name`` parsed as the type of ``default``, or a copy of it.
+
+    A bool is read from 1/0, true/false, yes/no, on/off; an int or a float as Python writes them;
+    a path; a tuple of strings from a comma-separated list; a dict from a JSON object; anything
+    else is the string as it is. For every type but a string, an empty value means the default.
+    A value that does not parse raises ImproperlyConfigured naming the variable and the value.
+    """
+    raw = os.environ.get(name)
+    if raw is None or (raw == "" and not isinstance(default, str)):
+        return copy.deepcopy(default)
+    try:
+        value: Value = _parse(raw, default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"environment variable {name}={raw!r}: {exc}") from None
+    return value
+
+
+def env(name: str, default: Value, meaning: str, *, shown: str | None = None) -> Value:
+    """Declare the environment variable ``name`` and return its value (see :func:`read`).
+
+    ``meaning`` and ``shown`` (the default as the README shows it, for defaults computed here;
+    otherwise :func:`show` spells it) are what the README's Configuration table must say.
+    """
+    if name in declared:
+        raise ImproperlyConfigured(f"{name} is declared twice in settings.py")
+    declared[name] = Declared(name, default, meaning, shown or show(default))
+    return read(name, default)
+
+
+DATA_DIR = env(
+    "JIAPEI_DATA_DIR",
+    Path.cwd() / "var",
+    "SQLite file, uploaded files, generated secret key and police token, demo keys",
+    shown="`./var`",
+).resolve()
 
 
 def _secret_key() -> str:
@@ -33,7 +127,12 @@ def _secret_key() -> str:
 
     A key is never committed: development installations get a random one written on first use.
     """
-    key = os.environ.get("JIAPEI_SECRET_KEY")
+    key = env(
+        "JIAPEI_SECRET_KEY",
+        "",
+        "Django secret key (never committed)",
+        shown="generated once into the data dir",
+    )
     if key:
         return key
     key_file = DATA_DIR / "secret_key"
@@ -47,8 +146,10 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = _env_bool("JIAPEI_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("JIAPEI_ALLOWED_HOSTS", "*").split(",") if h]
+DEBUG = env("JIAPEI_DEBUG", False, "Django's debug pages (never in production)")
+ALLOWED_HOSTS = list(
+    env("JIAPEI_ALLOWED_HOSTS", ("*",), "host names the server answers, comma-separated")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,10 +207,19 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'jiapei.sqlite3'}"),
+        env(
+            "DATABASE_URL",
+            f"sqlite:///{DATA_DIR / 'jiapei.sqlite3'}",
+            "e.g. `postgres://user@host:5432/jiapei`",
+            shown="`sqlite:///$JIAPEI_DATA_DIR/jiapei.sqlite3`",
+        ),
         # Persistent connections: opening one per request cost ingest about a third of its
         # database time (bench/README.md). Health checks drop a connection the server closed.
-        conn_max_age=_env_int("JIAPEI_DB_CONN_MAX_AGE", 60),
+        conn_max_age=env(
+            "JIAPEI_DB_CONN_MAX_AGE",
+            60,
+            "seconds a database connection is kept open for further requests (0: one per request)",
+        ),
         conn_health_checks=True,
     )
 }
@@ -140,61 +250,151 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Static files (the admin's) are served from the installed package: no collectstatic, no CDN.
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = Path(os.environ.get("JIAPEI_MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_ROOT = env(
+    "JIAPEI_MEDIA_ROOT",
+    DATA_DIR / "media",
+    "where uploaded photos, videos and PDFs are stored",
+    shown="`$JIAPEI_DATA_DIR/media`",
+)
 MEDIA_URL = "media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("JIAPEI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env(
+    "JIAPEI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, "largest request body accepted, in bytes (10 MiB)"
+)
 
-# The province this installation serves (GB/T 2260 code); its regions are seeded from fixtures.
-JIAPEI_PROVINCE = os.environ.get("JIAPEI_PROVINCE", "430000")
+JIAPEI_PROVINCE = env(
+    "JIAPEI_PROVINCE", "430000", "the province served (GB/T 2260); its regions load on `migrate`"
+)
+JIAPEI_SIGNATURE_WINDOW_SECONDS = env(
+    "JIAPEI_SIGNATURE_WINDOW_SECONDS",
+    300,
+    "accepted clock skew of a timing platform's `ts`, in seconds (replay window)",
+)
 
-# Timing-platform interface (standards.md §2.1): accepted clock skew for `ts`, in seconds.
-JIAPEI_SIGNATURE_WINDOW_SECONDS = _env_int("JIAPEI_SIGNATURE_WINDOW_SECONDS", 300)
+# The national platform (全国驾培平台).
+JIAPEI_NATIONAL_BACKEND = env(
+    "JIAPEI_NATIONAL_BACKEND",
+    "fake",
+    "`fake` issues unified numbers locally; `http` calls the national platform",
+)
+JIAPEI_NATIONAL_URL = env("JIAPEI_NATIONAL_URL", "", "the national platform's base URL (`http`)")
+JIAPEI_NATIONAL_CERT_SERIAL = env(
+    "JIAPEI_NATIONAL_CERT_SERIAL", "", "our certificate's serial number there (`http`)"
+)
+JIAPEI_NATIONAL_KEY_FILE = env(
+    "JIAPEI_NATIONAL_KEY_FILE", "", "PEM file of our RSA private key that signs requests (`http`)"
+)
 
-# The national platform (全国驾培平台): "fake" issues numbers locally; "http" calls the real one.
-JIAPEI_NATIONAL_BACKEND = os.environ.get("JIAPEI_NATIONAL_BACKEND", "fake")
-JIAPEI_NATIONAL_URL = os.environ.get("JIAPEI_NATIONAL_URL", "")
-JIAPEI_NATIONAL_CERT_SERIAL = os.environ.get("JIAPEI_NATIONAL_CERT_SERIAL", "")
-JIAPEI_NATIONAL_KEY_FILE = os.environ.get("JIAPEI_NATIONAL_KEY_FILE", "")
+# Outbox relay.
+JIAPEI_OUTBOX_LEASE_SECONDS = env(
+    "JIAPEI_OUTBOX_LEASE_SECONDS",
+    60,
+    "how long a relay holds the messages it claimed before another relay may take them over",
+)
+JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS = env(
+    "JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS",
+    3600,
+    "longest wait between two attempts at a message (5 s, doubling up to this)",
+)
+JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS = env(
+    "JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS",
+    10,
+    "timeout of one HTTP send to the police platform or a timing platform",
+)
+JIAPEI_CALLBACK_BACKEND = env(
+    "JIAPEI_CALLBACK_BACKEND",
+    "http",
+    "`http` posts callbacks to the timing platforms; `record` keeps them in memory (tests only)",
+)
 
-# Outbox relay: how long a claimed message is leased, and the retry schedule's bounds.
-JIAPEI_OUTBOX_LEASE_SECONDS = _env_int("JIAPEI_OUTBOX_LEASE_SECONDS", 60)
-JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS = _env_int("JIAPEI_OUTBOX_MAX_BACKOFF_SECONDS", 3600)
-JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS = _env_int("JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
-# The police platform (互联网交通安全综合服务管理平台): "http" posts to JIAPEI_POLICE_URL (in demos
-# and joint debugging, `jiapei police-sim`); "fake" keeps messages in memory (tests).
-JIAPEI_POLICE_BACKEND = os.environ.get("JIAPEI_POLICE_BACKEND", "http")
-JIAPEI_POLICE_URL = os.environ.get("JIAPEI_POLICE_URL", "http://127.0.0.1:8123")
-# The police platform's calls into jiapei (pre-entry checks, exam results) carry this bearer
-# token; without one configured, a per-installation token is generated in DATA_DIR.
-JIAPEI_POLICE_TOKEN = os.environ.get("JIAPEI_POLICE_TOKEN", "")
-# Share of clean stage records drawn for manual review, and per-city overrides ({"430100": 0.6}).
-JIAPEI_STAGE_MANUAL_SHARE = float(os.environ.get("JIAPEI_STAGE_MANUAL_SHARE", "0.1"))
-JIAPEI_STAGE_MANUAL_SHARE_BY_CITY: dict[str, float] = {}
-# Seed 000 §三(四): students whose police business began before this date (ISO) are pushed as
-# transition cases; "" = no cut-over configured.
-JIAPEI_STAGE_TRANSITION_BEFORE = os.environ.get("JIAPEI_STAGE_TRANSITION_BEFORE", "")
+# The police platform (互联网交通安全综合服务管理平台). `jiapei police-sim` stands in for it in
+# demos and joint debugging.
+JIAPEI_POLICE_BACKEND = env(
+    "JIAPEI_POLICE_BACKEND",
+    "http",
+    "`http` posts to `JIAPEI_POLICE_URL`; `fake` keeps messages in memory (tests)",
+)
+JIAPEI_POLICE_URL = env(
+    "JIAPEI_POLICE_URL", "http://127.0.0.1:8123", "the police platform (or `jiapei police-sim`)"
+)
+JIAPEI_POLICE_TOKEN = env(
+    "JIAPEI_POLICE_TOKEN",
+    "",
+    "bearer token the police platform presents when it calls jiapei",
+    shown="generated once into the data dir",
+)
 
-# "http" posts callbacks to the timing platforms; "record" keeps them in memory (tests only).
-JIAPEI_CALLBACK_BACKEND = os.environ.get("JIAPEI_CALLBACK_BACKEND", "http")
+# The hours audit and stage review.
+JIAPEI_SYLLABUS_FILE = env(
+    "JIAPEI_SYLLABUS_FILE",
+    "",
+    "JSON file of the province's syllabus adoption dates and overrides (`adopted`, `overrides`)",
+)
+if JIAPEI_SYLLABUS_FILE and not Path(JIAPEI_SYLLABUS_FILE).is_file():
+    # Said at start-up rather than by the first audit the worker runs.
+    raise ImproperlyConfigured(f"JIAPEI_SYLLABUS_FILE={JIAPEI_SYLLABUS_FILE!r}: no such file")
+JIAPEI_STAGE_MANUAL_SHARE = env(
+    "JIAPEI_STAGE_MANUAL_SHARE", 0.1, "share of clean stage records drawn for manual review"
+)
+JIAPEI_STAGE_MANUAL_SHARE_BY_CITY: dict[str, float] = env(
+    "JIAPEI_STAGE_MANUAL_SHARE_BY_CITY",
+    {},
+    'per-city shares as a JSON object, e.g. `{"430100": 0.6}`',
+)
+# Seed 000 §三(四): students whose police business began before the cut-over are transition cases.
+JIAPEI_STAGE_TRANSITION_BEFORE = env(
+    "JIAPEI_STAGE_TRANSITION_BEFORE",
+    "",
+    "ISO date: students enrolled before it are legacy (transition) cases; empty: no cut-over",
+)
+try:
+    if JIAPEI_STAGE_TRANSITION_BEFORE:
+        date.fromisoformat(JIAPEI_STAGE_TRANSITION_BEFORE)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"JIAPEI_STAGE_TRANSITION_BEFORE={JIAPEI_STAGE_TRANSITION_BEFORE!r}: not an ISO date"
+    ) from None
 
-# Hours-fraud detection (seed 002). A scanned day is compared with the photos of this many days
-# before it, and with the GNSS tracks of the (shorter, because tracks are the bulk) track
-# look-back. Detector thresholds: {"photos": {"field": value}, …} (see fraud/params.py).
-JIAPEI_FRAUD_LOOKBACK_DAYS = _env_int("JIAPEI_FRAUD_LOOKBACK_DAYS", 30)
-JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS = _env_int("JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS", 14)
-JIAPEI_FRAUD_PARAMS: dict[str, dict[str, object]] = {}
-# Work orders: the finding severities that open one, and the days a county has to decide it.
-JIAPEI_WORKORDER_SEVERITIES = ("high", "medium")
-JIAPEI_WORKORDER_DEADLINE_DAYS = _env_int("JIAPEI_WORKORDER_DEADLINE_DAYS", 7)
-# Share of a month's teaching logs audited by hand where a city set no policy.
-JIAPEI_MANUAL_AUDIT_SHARE = float(os.environ.get("JIAPEI_MANUAL_AUDIT_SHARE", "0.2"))
+# Hours-fraud detection (seed 002). Tracks are the bulk of the data, hence the shorter look-back.
+JIAPEI_FRAUD_LOOKBACK_DAYS = env(
+    "JIAPEI_FRAUD_LOOKBACK_DAYS", 30, "days before a scanned day whose photos it is compared with"
+)
+JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS = env(
+    "JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS",
+    14,
+    "days before a scanned day whose GNSS tracks it is compared with",
+)
+JIAPEI_FRAUD_PARAMS: dict[str, dict[str, object]] = env(
+    "JIAPEI_FRAUD_PARAMS",
+    {},
+    'detector thresholds as JSON, e.g. `{"photos": {"frozen_max_distance": 3}}`',
+)
+
+# Work orders and the sampled manual audit.
+JIAPEI_WORKORDER_SEVERITIES: tuple[str, ...] = env(
+    "JIAPEI_WORKORDER_SEVERITIES",
+    ("high", "medium"),
+    "finding severities that open a work order, comma-separated",
+)
+JIAPEI_WORKORDER_DEADLINE_DAYS = env(
+    "JIAPEI_WORKORDER_DEADLINE_DAYS",
+    7,
+    "days a county has to decide a work order before the worker escalates it",
+)
+JIAPEI_MANUAL_AUDIT_SHARE = env(
+    "JIAPEI_MANUAL_AUDIT_SHARE",
+    0.2,
+    "share of a month's teaching logs drawn for manual audit where a city set no policy",
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("JIAPEI_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env("JIAPEI_LOG_LEVEL", "INFO", "level of the console log"),
+    },
     # One line per outbound request is noise; failures are logged by the outbox relay.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

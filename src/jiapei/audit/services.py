@@ -57,7 +57,7 @@ class AuditSummary:
 @cache
 def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The province's syllabus adoption dates and data overrides (JIAPEI_SYLLABUS_FILE)."""
-    path = getattr(settings, "JIAPEI_SYLLABUS_FILE", "")
+    path = settings.JIAPEI_SYLLABUS_FILE
     if not path:
         return None, {}
     data = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -40,11 +40,6 @@ from jiapei.training.models import (
     TrainingPhoto,
 )
 
-# How far back the detectors that compare with the past (replayed photos and tracks, shared
-# faces) look.
-LOOKBACK_DAYS = 30
-TRACK_LOOKBACK_DAYS = 14
-
 LOG_COLUMNS = (
     "id",
     "rnum",
@@ -103,9 +98,9 @@ def day_range(first: date, last: date | None = None) -> tuple[datetime, datetime
 
 
 def lookback_days() -> tuple[int, int]:
-    """(photo look-back, track look-back) in days, from settings (defaults 30 and 14)."""
-    photos = int(getattr(settings, "JIAPEI_FRAUD_LOOKBACK_DAYS", LOOKBACK_DAYS))
-    tracks = int(getattr(settings, "JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS", TRACK_LOOKBACK_DAYS))
+    """(photo look-back, track look-back) in days, from settings."""
+    photos = int(settings.JIAPEI_FRAUD_LOOKBACK_DAYS)
+    tracks = int(settings.JIAPEI_FRAUD_TRACK_LOOKBACK_DAYS)
     return photos, min(tracks, photos)
 
 

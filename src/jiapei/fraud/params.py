@@ -32,7 +32,7 @@ class Params:
 
 def current() -> Params:
     """The defaults with the overrides of ``settings.JIAPEI_FRAUD_PARAMS`` applied."""
-    overrides: dict[str, dict[str, Any]] = getattr(settings, "JIAPEI_FRAUD_PARAMS", {}) or {}
+    overrides: dict[str, dict[str, Any]] = settings.JIAPEI_FRAUD_PARAMS
     params = Params()
     for group, values in overrides.items():
         if not hasattr(params, group):

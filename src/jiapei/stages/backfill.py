@@ -172,7 +172,7 @@ def submit(
 
 
 def _not_legacy(student: Any) -> str:
-    cutover = getattr(settings, "JIAPEI_STAGE_TRANSITION_BEFORE", "")
+    cutover = settings.JIAPEI_STAGE_TRANSITION_BEFORE
     if not cutover:
         return "未设置存量学员截止日期，不受理补录 (no cut-over configured; no legacy students)"
     return f"报名日期 {student.applydate} 不早于 {cutover}，非存量学员 (not a legacy student)"

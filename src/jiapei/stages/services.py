@@ -45,7 +45,6 @@ from jiapei.stages.outgoing import announce_approval, notify_platform, record_su
 from jiapei.training.models import StageRecord, TeachingLog
 
 AUTO_AUDITOR = "自动审核"
-DEFAULT_MANUAL_SHARE = 0.1
 
 # Fields assembly derives from the audit and the stage record; compared to detect a no-op.
 _CONTENT = (
@@ -66,14 +65,14 @@ def manual_share(student: Student) -> float:
     """The share of clean records drawn for manual review in the student's school's city:
     ``JIAPEI_STAGE_MANUAL_SHARE_BY_CITY[city]`` if set, else ``JIAPEI_STAGE_MANUAL_SHARE``."""
     city = student.institution.district_id[:4] + "00"
-    by_city = getattr(settings, "JIAPEI_STAGE_MANUAL_SHARE_BY_CITY", None) or {}
-    default = getattr(settings, "JIAPEI_STAGE_MANUAL_SHARE", DEFAULT_MANUAL_SHARE)
+    by_city = settings.JIAPEI_STAGE_MANUAL_SHARE_BY_CITY
+    default = settings.JIAPEI_STAGE_MANUAL_SHARE
     return float(by_city.get(city, default))
 
 
 def is_transition(student: Student) -> bool:
     """Enrolled before ``JIAPEI_STAGE_TRANSITION_BEFORE`` (ISO date; empty = no cut-over)."""
-    cutover = getattr(settings, "JIAPEI_STAGE_TRANSITION_BEFORE", "")
+    cutover = settings.JIAPEI_STAGE_TRANSITION_BEFORE
     return bool(cutover) and student.applydate < date.fromisoformat(cutover)
 
 

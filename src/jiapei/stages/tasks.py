@@ -77,7 +77,7 @@ def _transition_trained(review: Any, limit: int) -> Any:
     """Incomplete parts of transition students in which some minutes were credited. The
     credited figures live in JSON, so "trained in" is asked of the teaching logs instead,
     which reads the same on SQLite and PostgreSQL."""
-    cutover = getattr(settings, "JIAPEI_STAGE_TRANSITION_BEFORE", "")
+    cutover = settings.JIAPEI_STAGE_TRANSITION_BEFORE
     if not cutover:
         return []
     credited = TeachingLog.objects.filter(

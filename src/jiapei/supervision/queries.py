@@ -23,13 +23,11 @@ from jiapei.supervision.models import (
 )
 from jiapei.supervision.sampling import METHOD, target
 
-DEFAULT_SHARE = Decimal("0.2")
-
 
 def default_share() -> Decimal:
-    """``settings.JIAPEI_MANUAL_AUDIT_SHARE`` (0.2 when unset): the share of a city that has set
+    """``settings.JIAPEI_MANUAL_AUDIT_SHARE``: the share of a city that has set
     no policy of its own."""
-    share = Decimal(str(getattr(settings, "JIAPEI_MANUAL_AUDIT_SHARE", DEFAULT_SHARE)))
+    share = Decimal(str(settings.JIAPEI_MANUAL_AUDIT_SHARE))
     return share.quantize(Decimal("0.001"))
 
 

@@ -47,20 +47,18 @@ if TYPE_CHECKING:
     from jiapei.fraud.models import Finding
     from jiapei.supervision.models import ManualReview
 
-DEFAULT_SEVERITIES = ("high", "medium")
-DEFAULT_DEADLINE_DAYS = 7
 # States from which an order may still be worked on (started, escalated, resolved).
 ACTIVE_STATES = (OrderState.OPEN, OrderState.IN_PROGRESS, OrderState.ESCALATED)
 
 
 def severities() -> tuple[str, ...]:
     """Finding severities that open a work order (``JIAPEI_WORKORDER_SEVERITIES``)."""
-    return tuple(getattr(settings, "JIAPEI_WORKORDER_SEVERITIES", DEFAULT_SEVERITIES))
+    return tuple(settings.JIAPEI_WORKORDER_SEVERITIES)
 
 
 def deadline_days() -> int:
     """Days a region has to resolve an order (``JIAPEI_WORKORDER_DEADLINE_DAYS``)."""
-    return int(getattr(settings, "JIAPEI_WORKORDER_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS))
+    return int(settings.JIAPEI_WORKORDER_DEADLINE_DAYS)
 
 
 def _create(

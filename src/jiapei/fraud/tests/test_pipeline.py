@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -31,7 +32,7 @@ def test_the_day_context_holds_the_sessions_minutes_photos_and_the_look_back(
 ):
     today = session(DAY, length=20)
     before = session(DAY - timedelta(days=5), length=10)
-    too_old = session(DAY - timedelta(days=loading.LOOKBACK_DAYS + 1), length=10)
+    too_old = session(DAY - timedelta(days=settings.JIAPEI_FRAUD_LOOKBACK_DAYS + 1), length=10)
     session(DAY + timedelta(days=1), length=10)  # after the day: in neither list
     call_command("worker", once=True)
 

@@ -102,7 +102,7 @@ def get_client() -> PolicePlatform:
     """The police platform chosen by ``JIAPEI_POLICE_BACKEND`` (``http`` or ``fake``)."""
     from django.conf import settings
 
-    backend = getattr(settings, "JIAPEI_POLICE_BACKEND", "http")
+    backend = settings.JIAPEI_POLICE_BACKEND
     if backend == "fake":
         from jiapei.integrations.police.fake import shared_fake
 

@@ -24,8 +24,6 @@ from jiapei.integrations.police import (
 )
 from jiapei.integrations.police.wire import PATH_HOURS, PATH_WITHDRAW, hours_key, withdraw_key
 
-DEFAULT_URL = "http://127.0.0.1:8123"
-
 
 @dataclass
 class HttpPolicePlatform:
@@ -40,10 +38,10 @@ class HttpPolicePlatform:
     def from_settings(cls) -> HttpPolicePlatform:
         from django.conf import settings
 
-        url = getattr(settings, "JIAPEI_POLICE_URL", DEFAULT_URL)
+        url = settings.JIAPEI_POLICE_URL
         if not url:
             raise PoliceUnavailable("JIAPEI_POLICE_URL is not set (公安平台地址未配置)")
-        timeout = getattr(settings, "JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
+        timeout = settings.JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS
         return cls(base_url=url.rstrip("/"), timeout=float(timeout))
 
     def push_hours(

@@ -27,7 +27,7 @@ def send_callback(message: OutboxMessage) -> None:
     platform = message.platform
     if platform is None:
         raise CallbackRefused("message has no timing platform")
-    if getattr(settings, "JIAPEI_CALLBACK_BACKEND", "http") == "record":
+    if settings.JIAPEI_CALLBACK_BACKEND == "record":
         RECORDED.append((platform.platnum, message.path, message.payload))
         return
     if not platform.callback_url:
