@@ -15,7 +15,6 @@ from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
 from jiapei.audit import settings_services
-from jiapei.audit.models import ThresholdSetting
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.exams import queries as exam_queries
@@ -235,8 +234,8 @@ class ThresholdIn(Schema):
 
 @router.get("thresholds", summary="审核阈值设置 (audit threshold settings)")
 def thresholds(request: HttpRequest) -> dict[str, Any]:
-    _user(request)
-    rows = ThresholdSetting.objects.order_by("field", "scope_kind", "effective_from")
+    user, _ = _user(request)
+    rows = audit_queries.thresholds_for(user)
     return ok(
         [
             {
