@@ -13,12 +13,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from jiapei.accounts.models import Role
-from jiapei.accounts.queries import in_scope
+from jiapei.accounts import access
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.api.regulator import Page, _page, _user
-from jiapei.core.errors import FieldError, Forbidden
+from jiapei.core.errors import FieldError
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
 
@@ -130,8 +129,7 @@ def _scan_days(payload: ScanIn) -> tuple[list[date], tuple[date, date] | None]:
 )
 def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
     user, actor = _user(request)
-    if user.role not in (Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR):
-        raise Forbidden("只有省、市级监管部门可以发起扫描 (province or city regulators only)")
+    access.require(user, access.Action.SCAN_FRAUD)
     days, period = _scan_days(payload)
     result = services.ScanResult()
     for day in days:
@@ -139,8 +137,8 @@ def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
     if period is not None:
         result.extend(services.scan_period_result(*period, actor=actor))
     mine = services.ScanResult(
-        findings=[f for f in result.findings if in_scope(user, f.region_id)],
-        created=[f for f in result.created if in_scope(user, f.region_id)],
+        findings=[f for f in result.findings if access.covers(user, f.region_id)],
+        created=[f for f in result.created if access.covers(user, f.region_id)],
     )
     return ok(
         {

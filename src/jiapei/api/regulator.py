@@ -9,13 +9,12 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from jiapei.accounts.models import Role, User
-from jiapei.accounts.queries import region_scope_prefix, region_tree
+from jiapei.accounts import access
+from jiapei.accounts.models import User
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
 from jiapei.audit import settings_services
-from jiapei.audit.models import ThresholdSetting
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.exams import queries as exam_queries
@@ -26,8 +25,7 @@ router = Router(auth=user_auth, tags=["监管端 / regulators"])
 
 
 def _user(request: HttpRequest) -> tuple[User, Actor]:
-    user: User = request.auth  # type: ignore[attr-defined]
-    region_scope_prefix(user)  # refuses anyone who is not a regulator bound to a region
+    user = access.regulator(request.auth)  # type: ignore[attr-defined]
     return user, Actor.for_user(user)
 
 
@@ -45,8 +43,7 @@ def _page(qs: Any, page: Page, view: Any) -> dict[str, Any]:
 @router.get("regions", summary="辖区行政区划 (regions in scope)")
 def regions(request: HttpRequest) -> dict[str, Any]:
     user, _ = _user(request)
-    assert user.region is not None
-    rows = region_tree(user.region)
+    rows = access.visible_regions(user)
     return ok(
         [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id} for r in rows]
     )
@@ -69,7 +66,7 @@ class StatusIn(Schema):
 def platforms(request: HttpRequest) -> dict[str, Any]:
     user, _ = _user(request)
     rows = [queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")]
-    if user.role != Role.PROVINCE_REGULATOR:
+    if not access.allowed(user, access.Action.READ_PLATFORM_CREDENTIALS):
         # Certificates and callback addresses are the province's business only.
         rows = [{k: r[k] for k in ("platnum", "name", "status")} for r in rows]
     return ok(rows)
@@ -237,8 +234,8 @@ class ThresholdIn(Schema):
 
 @router.get("thresholds", summary="审核阈值设置 (audit threshold settings)")
 def thresholds(request: HttpRequest) -> dict[str, Any]:
-    _user(request)
-    rows = ThresholdSetting.objects.order_by("field", "scope_kind", "effective_from")
+    user, _ = _user(request)
+    rows = audit_queries.thresholds_for(user)
     return ok(
         [
             {

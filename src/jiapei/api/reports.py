@@ -15,22 +15,15 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from jiapei.accounts.models import Role, User
-from jiapei.accounts.queries import in_scope
+from jiapei.accounts import access
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.api.regulator import _user
-from jiapei.core.errors import Forbidden
 from jiapei.reports import ranking, services, xlsx
 from jiapei.reports.monthly import Report, monthly_report, report_json, report_region
 from jiapei.reports.periods import parse_month
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
-
-
-def _province_or_city(user: User) -> None:
-    if user.role not in (Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR):
-        raise Forbidden("只有省、市监管部门可以查看 (province or city regulators only)")
 
 
 class MonthQuery(Schema):
@@ -48,11 +41,10 @@ class MonthQuery(Schema):
 )
 def platform_ranking(request: HttpRequest, query: Query[MonthQuery]) -> dict[str, Any]:
     user, _ = _user(request)
-    _province_or_city(user)
+    access.require(user, access.Action.READ_REPORTS)
     month = parse_month(query.month)
     assert user.region is not None
-    prefix = None if user.role == Role.PROVINCE_REGULATOR else user.region.scope_prefix
-    rows = ranking.platform_ranking(month, prefix)
+    rows = ranking.platform_ranking(month, access.figures_prefix(user))
     scope = {"code": user.region.code, "name": user.region.name}
     return ok(ranking.ranking_json(month, rows, scope))
 
@@ -64,14 +56,9 @@ class ReportQuery(Schema):
 
 def _report(request: HttpRequest, query: ReportQuery) -> Report:
     user, _ = _user(request)
-    _province_or_city(user)
+    access.require(user, access.Action.READ_REPORTS)
     region = report_region(query.region)
-    if not in_scope(user, region.code):
-        raise Forbidden(
-            f"region={region.code!r}: 不在您的管辖范围内 (outside your region)",
-            field="region",
-            value=region.code,
-        )
+    access.require(user, access.Action.READ_REPORTS, region=region.code)
     return monthly_report(region, parse_month(query.month))
 
 

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from jiapei.accounts.queries import get_region, in_scope
+from jiapei.accounts import access
+from jiapei.accounts.queries import get_region
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.api.regulator import Page, _page, _user
@@ -75,7 +76,7 @@ def clearance(request: HttpRequest, filters: Query[ClearanceFilter]) -> dict[str
     region = user.region
     if filters.region:
         region = get_region(filters.region)
-        if not in_scope(user, region.code):
+        if not access.covers(user, region.code):
             raise NotFound(
                 f"region {filters.region!r}: 不在辖区内 (not in your region)",
                 field="region",

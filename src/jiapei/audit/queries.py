@@ -1,14 +1,19 @@
-"""Reads of audit results: a student's progress, in words a school or student can act on."""
+"""Reads of audit results (a student's progress, in words a school or student can act on) and of
+the audit's threshold settings."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from jiapei.accounts import access
+from jiapei.accounts.models import User
 from jiapei.audit.facts import Mode
-from jiapei.audit.models import PartResult
+from jiapei.audit.models import PartResult, ThresholdSetting
 from jiapei.audit.reasons import REASONS, explain
-from jiapei.registry.models import Student
+from jiapei.registry.models import Institution, Student
 from jiapei.training.models import AuditStatus, MinuteRecord, TeachingLog
 
 MODE_NAMES = {
@@ -122,3 +127,17 @@ def summary() -> dict[str, Any]:
             Counter(PartResult.objects.filter(complete=True).values_list("part", flat=True))
         ),
     }
+
+
+def thresholds_for(user: User) -> QuerySet[ThresholdSetting]:
+    """The threshold settings in force somewhere in the user's region: the province's, its own
+    city's (a county's city included) and those of cities below it, and its institutions'.
+    Another city's settings and other regions' institutions' are not shown."""
+    schools = access.scope(user, Institution.objects.all(), region_field="district__code")
+    regional = ~Q(scope_kind="institution") & access.region_q(
+        user, "scope_code", include_above=True
+    )
+    own_schools = Q(scope_kind="institution", scope_code__in=schools.values("inscode"))
+    return ThresholdSetting.objects.filter(regional | own_schools).order_by(
+        "field", "scope_kind", "effective_from"
+    )

@@ -9,8 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from jiapei.accounts.models import Role
-from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.accounts import access
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.thresholds import ThresholdOverride, coerce, resolve
 from jiapei.core import services as trail
@@ -25,10 +24,7 @@ def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:
     """Add a threshold override in force from ``effective_from``. Province regulators set the
     province's; a city regulator its city's or its institutions'. Nothing is re-audited here:
     ``jiapei audit --since`` re-runs the audit and reports what changed."""
-    user = actor.user
-    if user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(user)
+    access.regulator(actor)
     f = Fields(data)
     kind = f.get("scope_kind", one_of("province", "city", "institution"))
     code = f.get("scope_code")
@@ -46,7 +42,7 @@ def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:
     if start and end and end < start:
         f.add(FieldError("effective_to", data.get("effective_to"), "早于生效日期 (before start)"))
     f.check()
-    _check_scope(user, kind, code)
+    _check_scope(actor, kind, code)
     # Stored as JSON: times as "HH:MM:SS", tuples as lists (coerce reads both back).
     stored: Any = value.isoformat() if isinstance(value, time) else value
     if isinstance(stored, tuple):
@@ -87,26 +83,30 @@ def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:
         return row
 
 
-def _check_scope(user: Any, kind: str, code: str) -> None:
+def _check_scope(actor: Actor, kind: str, code: str) -> None:
+    """Whether the actor may set thresholds for the scope; the scope's code is the caller's own
+    words, so a scope outside its region is Forbidden rather than not found."""
+    outside = Forbidden(
+        f"scope_code={code!r}: 不在辖区内 (outside your region)", field="scope_code", value=code
+    )
     if kind == "province":
-        if user.role != Role.PROVINCE_REGULATOR or code != settings.JIAPEI_PROVINCE:
-            raise Forbidden(
-                "只有省级监管部门可以设置全省阈值 (province regulators only)",
-                field="scope_code",
-                value=code,
-            )
+        access.require(
+            actor, access.Action.SET_PROVINCE_THRESHOLDS, region=code, field="scope_code"
+        )
+        if code != settings.JIAPEI_PROVINCE:
+            raise outside
     elif kind == "city":
-        if not (code.endswith("00") and in_scope(user, code)) or user.role == Role.COUNTY_REGULATOR:
-            raise Forbidden(
-                f"scope_code={code!r}: 不在辖区内 (outside your region)",
-                field="scope_code",
-                value=code,
-            )
+        access.require(actor, access.Action.SET_CITY_THRESHOLDS, region=code, field="scope_code")
+        if not code.endswith("00"):
+            raise outside
     else:
         institution = Institution.objects.filter(inscode=code).first()
-        if institution is None or not in_scope(user, institution.district_id):
-            raise Forbidden(
-                f"scope_code={code!r}: 不在辖区内 (outside your region)",
-                field="scope_code",
-                value=code,
-            )
+        if institution is None:
+            raise outside
+        access.require(
+            actor,
+            access.Action.SET_INSTITUTION_THRESHOLDS,
+            region=institution.district_id,
+            field="scope_code",
+            value=code,
+        )

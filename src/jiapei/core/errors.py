@@ -86,6 +86,14 @@ class Forbidden(DomainError):
     status = 403
 
 
+class NotAuthenticated(DomainError):
+    """The caller is not logged in. The API's authenticators answer this before a handler runs;
+    it is raised by :mod:`jiapei.accounts.access` for callers that reach it anonymously."""
+
+    code = ErrorCode.NOT_AUTHENTICATED
+    status = 401
+
+
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
     status = 409

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import scoped
 from jiapei.exams.models import ExamResult
 from jiapei.registry.models import Student
 from jiapei.training.models import TeachingLog
@@ -17,7 +17,7 @@ from jiapei.training.models import TeachingLog
 def pass_rates(user: User, *, start: date, end: date) -> list[dict[str, Any]]:
     """Per institution and subject: sittings, passes and the pass rate, in the user's region."""
     rows = (
-        scoped(ExamResult.objects.all(), user, "institution__district__code")
+        access.scope(user, ExamResult.objects.all(), region_field="institution__district__code")
         .filter(exam_date__gte=start, exam_date__lte=end)
         .values("institution__inscode", "institution__name", "subject")
         .annotate(sittings=Count("id"), passes=Count("id", filter=Q(passed=True)))

@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
-from jiapei.accounts.queries import scoped
 from jiapei.core.errors import NotFound
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud.detectors.base import DETECTORS
@@ -26,7 +26,7 @@ def findings_for(user: User) -> QuerySet[Finding]:
     qs = Finding.objects.select_related(
         "institution", "student", "coach", "car", "platform"
     ).prefetch_related("logs")
-    return scoped(qs, user, "region__code")
+    return access.scope(user, qs, region_field="region__code")
 
 
 def filtered(

@@ -20,11 +20,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from jiapei.accounts.models import User
-from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.accounts import access
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.fraud import detectors as registry
 from jiapei.fraud import loading, params
 from jiapei.fraud.detectors.base import Draft, ScanContext
@@ -249,24 +248,17 @@ def _store(drafts: list[tuple[Draft, str]], *, actor: Actor, period_end: date | 
     return result
 
 
-def require_regulator(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(actor.user)
-    return actor.user
-
-
 def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:
     """A regulator whose region covers the finding's school dismisses it as not fraud, with a
     reason (kept in the audit log). A finding outside the region is not admitted to exist; one
     already dismissed, or handed to a work order (decided there), is refused with Conflict."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.DISMISS_FINDINGS)
     reason = (reason or "").strip()
     if not reason:
         raise FieldError("reason", reason, "须说明排除原因 (a reason is required)")
     with transaction.atomic():
         finding = Finding.objects.select_for_update().filter(pk=finding_id).first()
-        if finding is None or not in_scope(user, finding.region_id):
+        if finding is None or not access.covers(user, finding.region_id):
             raise NotFound(
                 f"finding {finding_id}: 不存在 (no such finding)", field="id", value=finding_id
             )

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import scoped
 from jiapei.core.errors import NotFound
 from jiapei.registry.models import (
     AreaStatus,
@@ -174,31 +174,45 @@ def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, A
 
 
 def institutions_for(user: User) -> QuerySet[Institution]:
-    return scoped(Institution.objects.select_related("district"), user, "district__code")
+    return access.scope(
+        user, Institution.objects.select_related("district"), region_field="district__code"
+    )
 
 
 def personnel_for(user: User, role: str | None = None) -> QuerySet[Personnel]:
-    qs = scoped(
-        Personnel.objects.select_related("institution"), user, "institution__district__code"
+    qs = access.scope(
+        user,
+        Personnel.objects.select_related("institution"),
+        region_field="institution__district__code",
     )
     return qs.filter(role=role) if role else qs
 
 
 def cars_for(user: User) -> QuerySet[TrainingCar]:
-    return scoped(
-        TrainingCar.objects.select_related("institution"), user, "institution__district__code"
+    return access.scope(
+        user,
+        TrainingCar.objects.select_related("institution"),
+        region_field="institution__district__code",
     )
 
 
 def devices_for(user: User) -> QuerySet[Device]:
-    return scoped(Device.objects.select_related("institution"), user, "institution__district__code")
+    return access.scope(
+        user,
+        Device.objects.select_related("institution"),
+        region_field="institution__district__code",
+    )
 
 
 def students_for(user: User) -> QuerySet[Student]:
-    return scoped(
-        Student.objects.select_related("institution"), user, "institution__district__code"
+    return access.scope(
+        user,
+        Student.objects.select_related("institution"),
+        region_field="institution__district__code",
     )
 
 
 def areas_for(user: User) -> QuerySet[TeachingArea]:
-    return scoped(TeachingArea.objects.select_related("institution"), user, "region__code")
+    return access.scope(
+        user, TeachingArea.objects.select_related("institution"), region_field="region__code"
+    )

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db import transaction
 
-from jiapei.accounts.models import RegionLevel, Role
-from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.accounts import access
+from jiapei.accounts.models import RegionLevel
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import FieldError, FieldErrors, Forbidden
+from jiapei.core.errors import FieldError, FieldErrors
 from jiapei.reports.models import MonthlyReportInput
 from jiapei.reports.monthly import BY_NAME, ENTERED, report_region
 from jiapei.reports.periods import parse_month
@@ -66,20 +66,11 @@ def enter_inputs(
     writes no audit row. The city's own regulator or the province may enter; the figures are
     per city, so a province code is refused.
     """
-    user = actor.user
-    if user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(user)
+    access.regulator(actor)
     target = report_region(region)
     if target.level != RegionLevel.CITY:
         raise FieldError("region", region, "月报表按地市填报 (figures are entered per city)")
-    if user.role not in (Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR) or not in_scope(
-        user, target.code
-    ):
-        raise Forbidden(
-            f"region={target.code!r}: 只有本市或省级监管部门可以填报 "
-            "(only the city's or the province's regulator may enter)"
-        )
+    user = access.require(actor, access.Action.ENTER_REPORT_INPUTS, region=target.code)
     period = parse_month(month)
     cleaned = _clean(values)
     with transaction.atomic():

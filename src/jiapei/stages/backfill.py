@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import scoped
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -42,7 +42,7 @@ from jiapei.stages.models import (
     StageReview,
 )
 from jiapei.stages.outgoing import announce_approval, stamp
-from jiapei.stages.services import is_transition, require_regulator
+from jiapei.stages.services import is_transition
 from jiapei.training.models import TeachingLog
 from jiapei.training.services.logs import platform_student
 from jiapei.training.wire import stamp as wire_stamp
@@ -180,10 +180,10 @@ def _not_legacy(student: Any) -> str:
 
 def backfills_for(user: User) -> QuerySet[LegacyBackfill]:
     """Backfills of students whose school lies in the user's region (raises for non-regulators)."""
-    return scoped(
-        LegacyBackfill.objects.select_related("student__institution", "reviewer"),
+    return access.scope(
         user,
-        "student__institution__district__code",
+        LegacyBackfill.objects.select_related("student__institution", "reviewer"),
+        region_field="student__institution__district__code",
     )
 
 
@@ -191,7 +191,7 @@ def review(backfill_id: int, approve: bool, reason: str = "", *, actor: Actor) -
     """A regulator of the student's school's region approves or rejects a submitted backfill.
     Rejecting requires a reason. Approving makes the part's stage review approved (a transition
     case, source ``backfill``, the backfilled figures) and announces it like any approval."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.REVIEW_STAGES)
     reason = reason.strip()
     if not approve and not reason:
         raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")

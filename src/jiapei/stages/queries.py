@@ -16,8 +16,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import scoped
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART, SUBJECT_NAMES_ZH
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 from jiapei.registry.models import Student
@@ -34,10 +34,10 @@ from jiapei.training.models import StageRecord
 
 def reviews_for(user: User) -> QuerySet[StageReview]:
     """Reviews of students whose school lies in the user's region (raises for non-regulators)."""
-    return scoped(
-        StageReview.objects.select_related("student__institution", "reviewer"),
+    return access.scope(
         user,
-        "student__institution__district__code",
+        StageReview.objects.select_related("student__institution", "reviewer"),
+        region_field="student__institution__district__code",
     )
 
 

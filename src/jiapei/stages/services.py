@@ -23,12 +23,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import in_scope, province, region_scope_prefix
+from jiapei.accounts.queries import province
 from jiapei.audit.models import PartResult
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.integrations.police import enqueue_withdraw
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART
 from jiapei.registry.models import Student
@@ -237,18 +238,11 @@ def _remember(row: StageReview, audit_seen: Any, stage_seen: Any) -> None:
         row.audit_seen_at, row.stage_seen_at = audit_seen, stage_seen
 
 
-def require_regulator(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(actor.user)
-    return actor.user
-
-
 def _locked(review_id: int, user: User) -> StageReview:
     """The review, locked, if the user's region covers the student's school; else NotFound
     (a review outside one's region is not admitted to exist)."""
     row = StageReview.objects.select_for_update().filter(pk=review_id).first()
-    if row is None or not in_scope(user, row.student.institution.district_id):
+    if row is None or not access.covers(user, row.student.institution.district_id):
         raise NotFound(
             f"stage review {review_id}: 不存在 (no such review)", field="id", value=review_id
         )
@@ -260,7 +254,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
     person. Rejecting requires a reason. A decided review is refused (:class:`Conflict`), so
     approving twice changes nothing. The timing platform is told either way; an approval also
     queues the police push."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.REVIEW_STAGES)
     reason = reason.strip()
     if not approve and not reason:
         raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")
@@ -303,7 +297,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
 def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
     """Revoke an approved review (fraud found later): the police platform is told to withdraw
     the hours, so the subject can no longer be booked, and the timing platform is told."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.REVIEW_STAGES)
     reason = reason.strip()
     if not reason:
         raise FieldError("reason", reason, "撤销须说明原因 (a reason is required to revoke)")

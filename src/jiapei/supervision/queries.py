@@ -11,8 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
-from jiapei.accounts.queries import region_scope_prefix, scoped
 from jiapei.supervision.models import (
     ManualReview,
     SampleDraw,
@@ -51,11 +51,11 @@ def share_in_force(city: str, day: date) -> tuple[Decimal, SamplingPolicy | None
 
 
 def policies_for(user: User) -> QuerySet[SamplingPolicy]:
-    """Policies a regulator may read: a county regulator sees its city's."""
-    prefix = region_scope_prefix(user)
-    if len(prefix) == 6:
-        return SamplingPolicy.objects.filter(region_id=city_of(prefix))
-    return SamplingPolicy.objects.filter(region__code__startswith=prefix)
+    """Policies a regulator may read: those of its region and below, and (policies being set
+    per city) a county regulator its city's, which are in force in the county."""
+    return access.scope(
+        user, SamplingPolicy.objects.all(), region_field="region__code", include_above=True
+    )
 
 
 def policy_wire(row: SamplingPolicy) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def policy_wire(row: SamplingPolicy) -> dict[str, Any]:
 def draws_for(user: User) -> QuerySet[SampleDraw]:
     """Draws in the user's region, with their progress counts annotated."""
     return (
-        scoped(SampleDraw.objects.all(), user, "region__code")
+        access.scope(user, SampleDraw.objects.all(), region_field="region__code")
         .annotate(
             n_drawn=Count("reviews"),
             n_reviewed=Count("reviews", filter=~Q(reviews__verdict=Verdict.PENDING)),
@@ -147,8 +147,10 @@ def review_wire(row: ManualReview) -> dict[str, Any]:
 
 
 def watchlist_for(user: User) -> QuerySet[WatchlistEntry]:
-    return scoped(
-        WatchlistEntry.objects.select_related("institution", "coach"), user, "region__code"
+    return access.scope(
+        user,
+        WatchlistEntry.objects.select_related("institution", "coach"),
+        region_field="region__code",
     )
 
 
@@ -198,8 +200,10 @@ def watch_wire(row: WatchlistEntry) -> dict[str, Any]:
 
 
 def bans_for(user: User) -> QuerySet[TrainingBan]:
-    return scoped(
-        TrainingBan.objects.select_related("institution", "platform"), user, "region__code"
+    return access.scope(
+        user,
+        TrainingBan.objects.select_related("institution", "platform"),
+        region_field="region__code",
     ).order_by("-banned_from", "-id")
 
 

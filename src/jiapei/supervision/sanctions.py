@@ -18,8 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import in_scope
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -36,7 +36,7 @@ from jiapei.registry.models import (
 from jiapei.registry.services.common import Fields
 from jiapei.registry.validation import wire_date
 from jiapei.supervision.models import BanKind, TrainingBan, WatchKind, WatchlistEntry
-from jiapei.supervision.services import regulator, text
+from jiapei.supervision.services import text
 
 BAN_PATH = "/trainingban"
 BAN_STATUS = {True: "2", False: "1"}  # 0x8502 禁训状态: 2 = banned, 1 = enabled
@@ -69,7 +69,7 @@ def _watch_subject(user: User, kind: str, number: str) -> tuple[Institution, Per
             .first()
         )
         institution = coach.institution if coach else None
-    if institution is None or not in_scope(user, institution.district_id):
+    if institution is None or not access.covers(user, institution.district_id):
         raise NotFound(
             f"number={number!r}: 备案不存在 (no such filing)", field="number", value=number
         )
@@ -80,7 +80,7 @@ def add_to_watchlist(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Watchlis
     """List a school (``number`` = inscode) or coach (``number`` = coachnum) on the
     key-supervision list from ``listed_on`` (default today). Listing what is already listed
     with the same date and reason returns the entry; while listed otherwise, a Conflict."""
-    user = regulator(actor)
+    user = access.require(actor, access.Action.MANAGE_WATCHLIST)
     f = Fields(data)
     kind = f.get("kind", _choice(*WatchKind.values))
     number = f.get("number", text)
@@ -116,14 +116,14 @@ def add_to_watchlist(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Watchlis
 def lift_watch(entry_id: int, *, actor: Actor, data: Mapping[str, Any]) -> WatchlistEntry:
     """Take an entry off the list from ``lifted_on`` (default today; not before it was listed).
     Lifting again with the same date and reason changes nothing; otherwise a Conflict."""
-    user = regulator(actor)
+    user = access.require(actor, access.Action.MANAGE_WATCHLIST)
     f = Fields(data)
     reason = f.get("reason", text)
     lifted_on = f.get("lifted_on", wire_date, required=False) or timezone.localdate()
     f.check()
     with transaction.atomic():
         row = WatchlistEntry.objects.select_for_update().filter(pk=entry_id).first()
-        if row is None or not in_scope(user, row.region_id):
+        if row is None or not access.covers(user, row.region_id):
             raise NotFound(
                 f"entry {entry_id}: 名单记录不存在 (no such entry)", field="id", value=entry_id
             )
@@ -174,7 +174,7 @@ def _ban_subject(user: User, kind: str, number: str) -> Personnel | TrainingCar 
         subject is None
         or subject.filing_status == FilingStatus.DELETED
         or subject.institution is None
-        or not in_scope(user, subject.institution.district_id)
+        or not access.covers(user, subject.institution.district_id)
     ):
         raise NotFound(
             f"number={number!r}: 备案不存在 (no such filing)", field="number", value=number
@@ -203,7 +203,7 @@ def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:
     """Ban a coach, car or terminal (``kind`` coach/car/device, ``number`` its unified number)
     from training from now on, and tell the platform that filed it. Banning what is already
     banned with the same reason returns the ban; with another reason, a Conflict."""
-    user = regulator(actor)
+    user = access.require(actor, access.Action.BAN_TRAINING)
     f = Fields(data)
     kind = f.get("kind", _choice(*BanKind.values))
     number = f.get("number", text)
@@ -243,7 +243,7 @@ def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:
 def lift_ban(ban_id: int, *, actor: Actor, data: Mapping[str, Any]) -> TrainingBan:
     """Lift a ban from now on and tell the platform (banstatus 1). Minutes recorded from then
     on are accepted again. Lifting a lifted ban changes nothing."""
-    user = regulator(actor)
+    user = access.require(actor, access.Action.BAN_TRAINING)
     f = Fields(data)
     reason = f.get("reason", text)
     f.check()
@@ -254,7 +254,7 @@ def lift_ban(ban_id: int, *, actor: Actor, data: Mapping[str, Any]) -> TrainingB
             .filter(pk=ban_id)
             .first()
         )
-        if row is None or not in_scope(user, row.region_id):
+        if row is None or not access.covers(user, row.region_id):
             raise NotFound(f"ban {ban_id}: 禁训记录不存在 (no such ban)", field="id", value=ban_id)
         if row.lifted_at is not None:
             return row

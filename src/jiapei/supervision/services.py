@@ -20,11 +20,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jiapei.accounts.models import Region, RegionLevel, Role, User
-from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.accounts import access
+from jiapei.accounts.models import Region, RegionLevel, User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.fraud.models import FindingStatus
 from jiapei.registry.services.common import Fields
 from jiapei.registry.validation import wire_date
@@ -39,13 +39,6 @@ from jiapei.supervision.models import (
 from jiapei.supervision.queries import city_of, share_in_force
 from jiapei.training.models import TeachingLog
 from jiapei.workorders import services as workorders
-
-
-def regulator(actor: Actor) -> User:
-    if actor.user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(actor.user)
-    return actor.user
 
 
 def text(field: str, value: str) -> str:
@@ -66,19 +59,14 @@ def set_policy(*, actor: Actor, data: Mapping[str, Any]) -> tuple[SamplingPolicy
     """Set a city's manual-audit share from a date on. Province regulators may set any city,
     city regulators their own; county regulators none. Setting the same date again replaces
     its share (draws already made keep the share they applied). Returns (policy, changed)."""
-    user = regulator(actor)
+    access.regulator(actor)
     f = Fields(data)
     city = f.get("region", _city)
     share = f.get("share", sampling.parse_share)
     effective_from = f.get("effective_from", wire_date)
     note = f.get("note", text, required=False, default="")
     f.check()
-    if user.role == Role.COUNTY_REGULATOR or not in_scope(user, city.code):
-        raise Forbidden(
-            f"region={city.code!r}: 无权设置该市的抽查比例 (not your city)",
-            field="region",
-            value=city.code,
-        )
+    user = access.require(actor, access.Action.SET_SAMPLING_POLICIES, region=city.code)
     with transaction.atomic():
         row = (
             SamplingPolicy.objects.select_for_update()
@@ -123,18 +111,13 @@ def draw(region_code: str, month: str | date, *, actor: Actor) -> list[SampleDra
     when nothing changed. The share applied is the city's in force on the month's first day,
     fixed when the draw is first made. Months after the current one are refused.
     """
-    user = regulator(actor)
+    access.regulator(actor)
     raw_month = month.isoformat() if isinstance(month, date) else month
     f = Fields({"region": region_code, "month": raw_month})
     region = f.get("region", _district)
     first = f.get("month", sampling.parse_month)
     f.check()
-    if not in_scope(user, region.code):
-        raise Forbidden(
-            f"region={region.code!r}: 不在辖区内 (outside your region)",
-            field="region",
-            value=region.code,
-        )
+    user = access.require(actor, access.Action.DRAW_SAMPLES, region=region.code)
     if first > timezone.localdate().replace(day=1):
         raise FieldError("month", raw_month, "不能抽查未来的月份 (a future month)")
     county = region.level == RegionLevel.COUNTY
@@ -228,7 +211,7 @@ def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> 
     """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and opens a work order
     (``workorders.services.open_for_review``) in the same transaction. Recording the verdict
     already recorded changes nothing (the first note stays); a different one is a Conflict."""
-    user = regulator(actor)
+    user = access.require(actor, access.Action.RECORD_VERDICTS)
     f = Fields(data)
     verdict = f.get("verdict", _verdict)
     note = f.get("note", text, required=False, default="")
@@ -242,7 +225,7 @@ def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> 
             .filter(pk=review_id)
             .first()
         )
-        if row is None or not in_scope(user, row.draw.region_id):
+        if row is None or not access.covers(user, row.draw.region_id):
             raise NotFound(
                 f"review {review_id}: 抽查记录不存在 (no such review)", field="id", value=review_id
             )

@@ -155,3 +155,22 @@ def minute(
         "mileage": mileage,
         "gnss": {"lng": lng, "lat": lat, "rpm": rpm},
     }
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    """A GB/T 2260 division outside the shipped data, such as another province's for scope
+    tests (the installation's own regions are loaded by ``sync_regions`` after every migrate).
+    The level follows the code's digits; give ``parent`` for a city or county."""
+
+    class Meta:
+        model = "accounts.Region"
+        django_get_or_create = ("code",)
+
+    code = "440000"
+    name = factory.LazyAttribute(lambda r: f"区划{r.code}")
+    level = factory.LazyAttribute(
+        lambda r: (
+            "province" if r.code.endswith("0000") else "city" if r.code.endswith("00") else "county"
+        )
+    )
+    parent = None

@@ -16,8 +16,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import Region, RegionLevel, User
-from jiapei.accounts.queries import scoped
 from jiapei.core.models import AuditLogEntry
 from jiapei.training.models import TeachingLog
 from jiapei.workorders.models import OrderState, WorkOrder
@@ -25,10 +25,10 @@ from jiapei.workorders.models import OrderState, WorkOrder
 
 def orders_for(user: User) -> QuerySet[WorkOrder]:
     """Orders about schools in the user's region (raises :class:`Forbidden` for non-regulators)."""
-    return scoped(
-        WorkOrder.objects.select_related("region", "institution", "assignee", "finding"),
+    return access.scope(
         user,
-        "institution__district__code",
+        WorkOrder.objects.select_related("region", "institution", "assignee", "finding"),
+        region_field="institution__district__code",
     )
 
 

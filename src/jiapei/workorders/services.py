@@ -30,8 +30,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.accounts.queries import in_scope, region_scope_prefix
 from jiapei.audit.models import PartResult
 from jiapei.audit.services import audit_student
 from jiapei.core import services as trail
@@ -171,26 +171,18 @@ def open_for_review(review: ManualReview, *, actor: Actor) -> WorkOrder:
         )
 
 
-def require_regulator(actor: Actor) -> User:
-    """The acting regulator; :class:`Forbidden` for anyone else."""
-    if actor.user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(actor.user)
-    return actor.user
-
-
 def open_manual(
     *, actor: Actor, inscode: str, rnums: list[str], title: str, description: str = ""
 ) -> tuple[WorkOrder, bool]:
     """A regulator opens an order by hand for a school in their region and some of its teaching
     logs. Returns ``(order, created)``: an identical order (same school, logs and title) that is
     not yet resolved is returned instead of a second one, so a retried request adds nothing."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
     title = title.strip()
     if not title:
         raise FieldError("title", title, "标题不能为空 (a title is required)")
     institution = Institution.objects.filter(inscode=inscode).first()
-    if institution is None or not in_scope(user, institution.district_id):
+    if institution is None or not access.covers(user, institution.district_id):
         raise NotFound(
             f"inscode={inscode!r}: 培训机构不存在 (no such institution)",
             field="inscode",
@@ -231,11 +223,11 @@ def _locked(order_id: int, user: User) -> WorkOrder:
     """The order, locked. :class:`NotFound` if its school lies outside the user's region;
     :class:`Forbidden` if the user can see it but it now belongs to a region above theirs."""
     order = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
-    if order is None or not in_scope(user, order.institution.district_id):
+    if order is None or not access.covers(user, order.institution.district_id):
         raise NotFound(
             f"work order {order_id}: 不存在 (no such work order)", field="id", value=order_id
         )
-    if not in_scope(user, order.region_id):
+    if not access.covers(user, order.region_id):
         raise Forbidden(
             f"work order {order.number}: 已上报至{order.region.name}，由其处置 "
             f"(escalated to {order.region_id}; that region handles it)"
@@ -255,7 +247,7 @@ def _illegal(order: WorkOrder, verb: str) -> Conflict:
 def start(order_id: int, *, actor: Actor) -> WorkOrder:
     """Take an open (or escalated) order: state in_progress, assignee the caller. Starting an
     order one already holds is a no-op; one held by someone else is a :class:`Conflict`."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
     with transaction.atomic():
         order = _locked(order_id, user)
         if order.state == OrderState.IN_PROGRESS and order.assignee_id == user.pk:
@@ -280,7 +272,7 @@ def start(order_id: int, *, actor: Actor) -> WorkOrder:
 def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
     """Hand an unresolved order to the region above (county → city → province). A reason is
     required; the province has nobody above it (:class:`Conflict`)."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
     reason = reason.strip()
     if not reason:
         raise FieldError("reason", reason, "上报须说明原因 (a reason is required to escalate)")
@@ -330,7 +322,7 @@ def resolve(
     :func:`void_logs`) or "upheld" (the hours stand; nothing else changes). A reason is
     required. Resolving again with the same decision is a no-op; with another, a
     :class:`Conflict`."""
-    user = require_regulator(actor)
+    user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
     reason = reason.strip()
     if decision not in Decision.values:
         raise FieldError("decision", decision, "应为 voided 或 upheld (voided or upheld)")

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import Point
 
-from jiapei.accounts.models import RegionLevel, Role
-from jiapei.accounts.queries import get_region, in_scope, region_scope_prefix
+from jiapei.accounts import access
+from jiapei.accounts.models import RegionLevel
+from jiapei.accounts.queries import get_region
 from jiapei.accounts.regions import boundary
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
@@ -159,15 +160,12 @@ def delete_area(*, actor: Actor, platform: TimingPlatform, data: Mapping[str, An
 def review_area(*, actor: Actor, area_id: int, approve: bool, reason: str = "") -> TeachingArea:
     """A regulator of the area's region approves or rejects a pending area; the timing platform
     is told through ``/reviewmsg`` (reviewtype 1). Rejecting requires a reason."""
-    user = actor.user
-    if user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(user)
+    user = access.require(actor, access.Action.REVIEW_AREAS)
     if not approve and not reason.strip():
         raise FieldError("reason", reason, "驳回须说明原因 (a reason is required to reject)")
     with transaction.atomic():
         row = TeachingArea.objects.select_for_update().filter(pk=area_id).first()
-        if row is None or not in_scope(user, row.region_id):
+        if row is None or not access.covers(user, row.region_id):
             raise NotFound(
                 f"area {area_id}: 教学区域不存在 (no such area)", field="id", value=area_id
             )
@@ -219,14 +217,14 @@ def _time_windows(field: str, value: Any) -> list[dict[str, Any]]:
 def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TeachingArea, bool]:
     """A city regulator enters a police-designated road-training route (seed 000) as a road
     fence with its time windows. Entered by the regulator, it is approved at once."""
-    user = actor.user
-    if user is None or user.role not in (Role.CITY_REGULATOR, Role.PROVINCE_REGULATOR):
-        raise Forbidden("只有市州或省级监管部门可以录入公安指定路线 (city regulators only)")
+    user = access.require(actor, access.Action.ENTER_POLICE_ROUTES)
     f = Fields(data)
     region_code = f.get("region", required=False, default=user.region_id)
     # Whose route it is comes first: a regulator outside that city learns nothing more.
     region = get_region(region_code)
-    if region.level != RegionLevel.CITY or not in_scope(user, region.code):
+    access.require(user, access.Action.ENTER_POLICE_ROUTES, region=region.code)
+    if region.level != RegionLevel.CITY:
+        # A route belongs to a city; the province's regulators enter it for one of theirs.
         raise Forbidden(
             f"region={region_code!r}: 只能录入本辖区市州的路线 (own city only)",
             field="region",

@@ -7,21 +7,15 @@ from typing import Any
 
 from django.db import transaction
 
-from jiapei.accounts.models import Role
+from jiapei.accounts import access
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.registry.models import FilingStatus, Institution, PlatformStatus, TimingPlatform
 from jiapei.signing import load_public_key
 
 _PLATNUM_RE = re.compile(r"^[0-9A-Z]{5}$")
 _SERIAL_RE = re.compile(r"^[0-9A-F]{1,64}$")
-
-
-def _require_province(actor: Actor) -> None:
-    user = actor.user
-    if user is None or user.role != Role.PROVINCE_REGULATOR:
-        raise Forbidden("只有省级监管部门可以管理计时平台 (province regulators only)")
 
 
 def normalize_serial(serial: str) -> str:
@@ -38,7 +32,7 @@ def register_platform(
     callback_url: str = "",
 ) -> tuple[TimingPlatform, bool]:
     """Register a timing platform, or replace its certificate and details (re-registering)."""
-    _require_province(actor)
+    access.require(actor, access.Action.MANAGE_PLATFORMS)
     platnum = platnum.strip().upper()
     if not _PLATNUM_RE.match(platnum):
         raise FieldError("platnum", platnum, "平台编号应为5位数字或大写字母 (5 characters)")
@@ -94,7 +88,7 @@ def set_platform_status(
 ) -> TimingPlatform:
     """Suspend, revoke or reactivate a platform. A suspended or revoked platform's calls are
     refused, and its schools' timing platforms are told through ``/recordchangemsg``."""
-    _require_province(actor)
+    access.require(actor, access.Action.MANAGE_PLATFORMS)
     if status not in PlatformStatus.values:
         raise FieldError("status", status, f"取值应为 {'/'.join(PlatformStatus.values)}")
     if status != PlatformStatus.ACTIVE and not reason.strip():

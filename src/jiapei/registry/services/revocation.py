@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.accounts import access
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import FieldError, Forbidden, NotFound
+from jiapei.core.errors import FieldError, NotFound
 from jiapei.registry.models import FilingStatus, Personnel, TrainingCar
 from jiapei.registry.services.callbacks import notify_record_change
 
@@ -19,10 +19,7 @@ RECORD_TYPES = {"coach": "2", "examiner": "3", "securityguard": "4", "trainingca
 
 def set_filing_revoked(*, actor: Actor, kind: str, number: str, revoked: bool, reason: str) -> Any:
     """Revoke or restore one filing in the regulator's region. Repeating it changes nothing."""
-    user = actor.user
-    if user is None:
-        raise Forbidden("需要监管账户 (regulator account required)")
-    region_scope_prefix(user)
+    user = access.require(actor, access.Action.REVOKE_FILINGS)
     if kind not in RECORD_TYPES:
         raise FieldError("kind", kind, f"取值应为 {'/'.join(RECORD_TYPES)}")
     if not reason.strip():
@@ -33,7 +30,7 @@ def set_filing_revoked(*, actor: Actor, kind: str, number: str, revoked: bool, r
             row = TrainingCar.objects.select_for_update().filter(carnum=number).first()
         else:
             row = Personnel.objects.select_for_update().filter(role=kind, number=number).first()
-        if row is None or not in_scope(user, row.institution.district_id):
+        if row is None or not access.covers(user, row.institution.district_id):
             raise NotFound(f"{number!r}: 备案不存在 (no such filing)", field="number", value=number)
         if row.filing_status == FilingStatus.DELETED:
             raise FieldError(
