@@ -437,13 +437,13 @@ def build_world(cities: int, institutions: int, students: int, receiver_url: str
     from cryptography.hazmat.primitives import serialization
     from django.core.management import call_command
 
-    from jiapei.core.actors import Actor
-    from jiapei.core.management.commands.demo import (
+    from jiapei.cli.management.commands.demo import (
         DEMO_PLATNUM,
         DEMO_SERIAL,
         demo_key,
         demo_password,
     )
+    from jiapei.core.actors import Actor
     from jiapei.registry import services
     from jiapei.registry.models import TeachingArea
     from jiapei.signing import Signer, public_pem

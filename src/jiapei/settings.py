@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiapei.supervision",
     "jiapei.reports",
     "jiapei.integrations.national",
+    "jiapei.cli",
 ]
 
 MIDDLEWARE = [

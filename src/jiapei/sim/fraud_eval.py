@@ -168,7 +168,7 @@ def evaluate(options: dict[str, Any]) -> Evaluation:
 
 def play(options: dict[str, Any], first: date, students: int) -> SimReport:
     """Build the demo world and play the days with injected fraud; return what was sent."""
-    from jiapei.core.management.commands.demo import (
+    from jiapei.cli.management.commands.demo import (
         DEMO_PLATNUM,
         DEMO_SERIAL,
         demo_key,

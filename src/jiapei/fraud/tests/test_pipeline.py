@@ -232,7 +232,7 @@ def test_the_command_refuses_bad_options(db, args):
 
 
 def test_evaluate_delegates_to_the_evaluation_module(db, monkeypatch, capsys):
-    from jiapei.fraud.management.commands import fraud as command
+    from jiapei.cli.management.commands import fraud as command
 
     seen: dict[str, Any] = {}
 
@@ -250,7 +250,7 @@ def test_evaluate_delegates_to_the_evaluation_module(db, monkeypatch, capsys):
 
 
 def test_evaluate_without_the_evaluation_module_is_refused(db, monkeypatch):
-    from jiapei.fraud.management.commands import fraud as command
+    from jiapei.cli.management.commands import fraud as command
 
     def missing() -> Any:
         raise ImportError("jiapei.sim.fraud_eval")

@@ -92,8 +92,8 @@ def test_forward_posts_a_signed_province_request_with_the_key(platform_key):
 def test_the_outbox_carries_national_forwards_once(db, settings):
     from django.db import transaction
 
+    from jiapei.cli.worker import relay_once
     from jiapei.integrations.national import forward
-    from jiapei.outbox.tasks import relay_once
 
     forward.FORWARDED.clear()
     with transaction.atomic():

@@ -23,8 +23,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiapei.cli.management.commands.demo import DEMO_PLATNUM, DEMO_SERIAL, demo_key, demo_password
 from jiapei.core.actors import Actor
-from jiapei.core.management.commands.demo import DEMO_PLATNUM, DEMO_SERIAL, demo_key, demo_password
 from jiapei.registry import services
 from jiapei.registry.models import TimingPlatform
 from jiapei.signing import Signer, public_pem
