@@ -15,12 +15,12 @@ from django.core.management.base import CommandError
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import loading, params, services
-from jiapei.fraud.models import Finding, FindingStatus, ScanRequest
+from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.fraud.tests.conftest import DAY, ZHUZHOU_LUSONG, at, per_session, school_draft
 from jiapei.registry.models import Institution, TeachingArea
 from jiapei.registry.services import review_area
 from jiapei.testing import factories as f
-from jiapei.training.models import TeachingLog, TrainingPhoto
+from jiapei.training.models import ScanRequest, TeachingLog, TrainingPhoto
 from jiapei.training.tests.test_audit_pipeline import play_session
 
 ACTOR = Actor.system("test")
@@ -177,7 +177,7 @@ def test_real_detectors_run_end_to_end_on_uploaded_sessions(session):
 
 
 def test_a_pending_scan_request_is_touched_not_duplicated(session):
-    from jiapei.fraud.tasks import request_scans
+    from jiapei.training.services.requests import request_scans
 
     assert request_scans([DAY, DAY, DAY - timedelta(days=1)]) == 2
     assert request_scans([DAY]) == 1
