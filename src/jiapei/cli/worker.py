@@ -15,14 +15,38 @@ from dataclasses import dataclass
 from jiapei.audit.tasks import drain_requests
 from jiapei.core.actors import Actor
 from jiapei.fraud.tasks import scan_due
-from jiapei.integrations.national.forward import national_transport
-from jiapei.integrations.police import police_transport
-from jiapei.integrations.timingplatform import send_callback
-from jiapei.outbox.models import Destination
+from jiapei.integrations import national, police, timingplatform
+from jiapei.integrations.message import Message
+from jiapei.outbox.models import Destination, OutboxMessage
 from jiapei.outbox.services import Transport, relay_due
 from jiapei.stages.tasks import assemble_due
 from jiapei.workorders.tasks import escalate_overdue
 
+
+def _message(row: OutboxMessage) -> Message:
+    return Message(path=row.path, payload=row.payload, key=row.idempotency_key)
+
+
+def send_callback(row: OutboxMessage) -> None:
+    """Transport of destination ``timing_platform``: the callback goes to the platform the row
+    names, at its callback URL."""
+    platform = row.platform
+    if platform is None:
+        raise timingplatform.CallbackRefused("message has no timing platform")
+    timingplatform.send(_message(row), platnum=platform.platnum, callback_url=platform.callback_url)
+
+
+def police_transport(row: OutboxMessage) -> None:
+    """Transport of destination ``police``."""
+    police.send(_message(row))
+
+
+def national_transport(row: OutboxMessage) -> None:
+    """Transport of destination ``national``."""
+    national.send(_message(row))
+
+
+# Which transport carries each destination; the relay raises for a destination missing here.
 TRANSPORTS: dict[str, Transport] = {
     Destination.TIMING_PLATFORM: send_callback,
     Destination.POLICE: police_transport,

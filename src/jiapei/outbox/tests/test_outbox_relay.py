@@ -22,8 +22,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from jiapei.accounts.models import User
-from jiapei.cli.worker import relay_once
-from jiapei.integrations.timingplatform import send_callback
+from jiapei.cli.worker import relay_once, send_callback
 from jiapei.outbox.models import Destination, MessageStatus, OutboxMessage
 from jiapei.outbox.services import MAX_ATTEMPTS, claim, deliver, enqueue
 from jiapei.registry.models import Institution, PlatformStatus, TimingPlatform
