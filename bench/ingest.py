@@ -438,17 +438,17 @@ def build_world(cities: int, institutions: int, students: int, receiver_url: str
     from django.core.management import call_command
 
     from jiapei.core.actors import Actor
-    from jiapei.core.management.commands.demo import (
-        DEMO_PLATNUM,
-        DEMO_SERIAL,
-        demo_key,
-        demo_password,
-    )
     from jiapei.registry import services
     from jiapei.registry.models import TeachingArea
     from jiapei.signing import Signer, public_pem
     from jiapei.sim import world as sim_world
     from jiapei.sim.client import TimingPlatformClient
+    from jiapei.sim.demo import (
+        DEMO_PLATNUM,
+        DEMO_SERIAL,
+        demo_key,
+        demo_password,
+    )
     from jiapei.sim.images import portrait
 
     users = sim_world.ensure_demo_users(demo_password())

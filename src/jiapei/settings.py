@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "jiapei.supervision",
     "jiapei.reports",
     "jiapei.integrations.national",
+    "jiapei.cli",
 ]
 
 MIDDLEWARE = [

@@ -149,14 +149,13 @@ RULES: dict[Action, Rule] = {
 def _account(who: Who) -> User:
     """The logged-in user behind ``who``. An actor without a user (the system, a timing
     platform) is :class:`Forbidden`: it is known, just not a regulator."""
-    if isinstance(who, Actor):
-        if who.user is None:
-            raise Forbidden(REGULATOR_REQUIRED)
-        who = who.user
-    if who is None or not who.is_authenticated:
+    user = who.user if isinstance(who, Actor) else who
+    if isinstance(who, Actor) and user is None:
+        raise Forbidden(REGULATOR_REQUIRED)
+    if user is None or not user.is_authenticated:
         raise NotAuthenticated(LOGIN_REQUIRED)
-    assert isinstance(who, User)
-    return who
+    assert isinstance(user, User)
+    return user
 
 
 def is_regulator(who: Who) -> bool:

@@ -9,9 +9,9 @@ from django.utils.timezone import localtime
 
 from jiapei.audit.services import audit_student
 from jiapei.core.actors import Actor
-from jiapei.fraud.tasks import request_scans
 from jiapei.registry.models import Student
 from jiapei.training.models import AuditRequest, TeachingLog
+from jiapei.training.services.requests import request_scans
 
 
 def drain_requests(*, actor: Actor, limit: int = 50) -> int:
@@ -22,9 +22,9 @@ def drain_requests(*, actor: Actor, limit: int = 50) -> int:
     auditing one student twice at once; an upload that names the student meanwhile waits for
     that transaction and then files a fresh request.
 
-    The days audited are then queued for the fraud scan (:mod:`jiapei.fraud.tasks`) in the same
-    transaction: the request's days, or every local day of the student's sessions when the
-    request covers the whole history.
+    The days audited are then queued for the fraud scan (``training.ScanRequest``, drained by
+    :mod:`jiapei.fraud.tasks`) in the same transaction: the request's days, or every local day
+    of the student's sessions when the request covers the whole history.
     """
     done = 0
     while done < limit:

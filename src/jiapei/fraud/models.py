@@ -1,4 +1,5 @@
-"""Findings of the hours-fraud detectors (学时造假线索) and the queue of days to scan.
+"""Findings of the hours-fraud detectors (学时造假线索). The queue of days to scan is
+``training.ScanRequest``: the audit and the stage review fill it, the fraud worker task drains it.
 
 Per-minute audit rules (``audit/rules``) catch the crude cases one session at a time; the
 detectors in ``fraud/detectors`` look across minutes, sessions, students and schools. Each hit
@@ -80,17 +81,3 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector} {self.key}"
-
-
-class ScanRequest(models.Model):
-    """A local day whose sessions changed and must be scanned again (drained by the worker)."""
-
-    day = models.DateField(unique=True)
-    requested_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("scan request")
-        verbose_name_plural = _("scan requests")
-
-    def __str__(self) -> str:
-        return self.day.isoformat()

@@ -4,7 +4,9 @@ A scan loads the facts (:mod:`jiapei.fraud.loading`), runs the detectors and ups
 as a :class:`Finding` by its key, in one transaction with one audit-log row. Scanning the same
 data again therefore updates findings (severity, explanation, evidence, logs) without adding a
 second row and without touching what a regulator decided (the status). A finding seen for the
-first time is handed to the work-order service, which opens a work order if it warrants one.
+first time is handed to the handlers registered with :func:`on_new_finding`: the work-order
+service, which opens a work order if the finding warrants one. The composition root
+(``jiapei.cli``) registers it, since fraud sits below workorders and must not import it.
 """
 
 from __future__ import annotations
@@ -30,11 +32,23 @@ from jiapei.fraud.detectors.base import Draft, ScanContext
 from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.registry.models import Institution, Personnel, Student, TrainingCar
 from jiapei.training.models import TeachingLog
-from jiapei.workorders import services as workorders
 
 logger = logging.getLogger(__name__)
 
 Detector = Callable[[ScanContext], list[Draft]]
+# handler(finding, actor=actor) -> what it opened for the finding (e.g. a work order), or None.
+NewFindingHandler = Callable[..., object | None]
+
+_new_finding_handlers: list[NewFindingHandler] = []
+
+
+def on_new_finding(handler: NewFindingHandler) -> None:
+    """Call ``handler(finding, actor=actor)`` for every finding a scan stores for the first time,
+    inside the scan's transaction (a handler that raises rolls the scan back). A handler that
+    returns something other than None has taken the finding on, and an open finding becomes
+    "ordered". Handlers must be idempotent; registering the same one again changes nothing."""
+    if handler not in _new_finding_handlers:
+        _new_finding_handlers.append(handler)
 
 
 @dataclass
@@ -241,11 +255,17 @@ def _store(drafts: list[tuple[Draft, str]], *, actor: Actor, period_end: date | 
         result.findings.append(finding)
         if created:
             result.created.append(finding)
-            order = workorders.open_for_finding(finding, actor=actor)
-            if order is not None and finding.status == FindingStatus.OPEN:
-                finding.status = FindingStatus.ORDERED
-                finding.save(update_fields=["status", "updated_at"])
+            _hand_on(finding, actor)
     return result
+
+
+def _hand_on(finding: Finding, actor: Actor) -> None:
+    """Give a new finding to the :func:`on_new_finding` handlers."""
+    for handler in _new_finding_handlers:
+        taken = handler(finding, actor=actor)
+        if taken is not None and finding.status == FindingStatus.OPEN:
+            finding.status = FindingStatus.ORDERED
+            finding.save(update_fields=["status", "updated_at"])
 
 
 def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:

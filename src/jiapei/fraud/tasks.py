@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from jiapei.core.actors import Actor
 from jiapei.fraud import services
-from jiapei.fraud.models import ScanRequest
+from jiapei.training.models import ScanRequest
 
 
 def month_to_date(day: date, today: date | None = None) -> tuple[date, date]:
@@ -22,28 +21,10 @@ def month_to_date(day: date, today: date | None = None) -> tuple[date, date]:
     return day.replace(day=1), max(day, min(last, today))
 
 
-def request_scans(days: Iterable[date]) -> int:
-    """File a scan request for each local day (or touch the pending one). Returns how many days.
-
-    Call inside the transaction that changed the days' data, so the worker that drains the
-    request sees the change. Concurrent callers may file the same day: the unique ``day`` makes
-    the second insert a no-op.
-    """
-    wanted = set(days)
-    if not wanted:
-        return 0
-    now = timezone.now()
-    pending = set(ScanRequest.objects.filter(day__in=wanted).values_list("day", flat=True))
-    if pending:
-        ScanRequest.objects.filter(day__in=pending).update(requested_at=now)
-    ScanRequest.objects.bulk_create(
-        [ScanRequest(day=d) for d in sorted(wanted - pending)], ignore_conflicts=True
-    )
-    return len(wanted)
-
-
 def scan_due(*, actor: Actor, limit: int = 5) -> int:
-    """Scan the days named by pending :class:`ScanRequest` rows. Returns how many.
+    """Scan the days named by pending :class:`~jiapei.training.models.ScanRequest` rows (filed
+    by the audit and the stage review through ``training.services.requests.request_scans``).
+    Returns how many.
 
     Each request is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (on PostgreSQL) and deleted
     in the transaction of its scan, so several workers share the queue without scanning one day

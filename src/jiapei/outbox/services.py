@@ -1,7 +1,9 @@
 """Writing to the outbox and relaying it.
 
-``enqueue`` must be called inside the transaction of the decision it reports. ``relay_due``
-is what ``jiapei worker`` runs in a loop.
+``enqueue`` (or ``enqueue_message``, for a message an integration built) must be called inside
+the transaction of the decision it reports. ``relay_due`` is what ``jiapei worker`` runs in a
+loop, with the transports the worker's composition (:mod:`jiapei.cli.worker`) injects: the
+outbox knows destinations by name only, never the systems behind them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,6 +31,19 @@ class DeliveryError(Exception):
 
 
 Transport = Callable[[OutboxMessage], None]
+
+
+class Outgoing(Protocol):
+    """A message ready to queue (what the integrations' builders return)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    @property
+    def key(self) -> str: ...
 
 
 def enqueue(
@@ -53,6 +68,18 @@ def enqueue(
         },
     )
     return message
+
+
+def enqueue_message(message: Outgoing, *, destination: str, platform: Any = None) -> OutboxMessage:
+    """:func:`enqueue` a built message under its own key, for ``destination`` (and, for a
+    timing-platform callback, the ``platform`` to call back)."""
+    return enqueue(
+        idempotency_key=message.key,
+        destination=destination,
+        path=message.path,
+        payload=message.payload,
+        platform=platform,
+    )
 
 
 def backoff(attempts: int) -> timedelta:

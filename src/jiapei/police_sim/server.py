@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote
 
-from jiapei.police_sim.state import Code, PoliceState, Reply, bad_request, ok
+from jiapei.integrations.police.state import Code, PoliceState, Reply, bad_request, ok
 
 logger = logging.getLogger("jiapei.police_sim")
 

@@ -168,29 +168,14 @@ def evaluate(options: dict[str, Any]) -> Evaluation:
 
 def play(options: dict[str, Any], first: date, students: int) -> SimReport:
     """Build the demo world and play the days with injected fraud; return what was sent."""
-    from jiapei.core.management.commands.demo import (
-        DEMO_PLATNUM,
-        DEMO_SERIAL,
-        demo_key,
-        demo_password,
-    )
-    from jiapei.registry import services
-    from jiapei.registry.models import TimingPlatform
-    from jiapei.signing import Signer, public_pem
+    from jiapei.signing import Signer
     from jiapei.sim import world as sim_world
     from jiapei.sim.client import TimingPlatformClient
+    from jiapei.sim.demo import DEMO_SERIAL, demo_key, demo_password, register_demo_platform
 
     users = sim_world.ensure_demo_users(demo_password())
     key = demo_key()
-    existing = TimingPlatform.objects.filter(platnum=DEMO_PLATNUM).first()
-    platform, _ = services.register_platform(
-        actor=Actor.for_user(users["hunan"]),
-        platnum=DEMO_PLATNUM,
-        name="示例计时平台",
-        cert_serial=DEMO_SERIAL,
-        public_key_pem=public_pem(key),
-        callback_url=existing.callback_url if existing else "",
-    )
+    platform = register_demo_platform(users, key)
     client = TimingPlatformClient.in_process(Signer(key, DEMO_SERIAL))
     # Enough cars and coaches for the students: about six practical sessions a car a day.
     cfg = sim_world.WorldConfig(

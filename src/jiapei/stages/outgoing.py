@@ -8,14 +8,15 @@ a regulator's review, an approved legacy backfill), so the police message has on
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
 
-from jiapei.integrations.national.forward import enqueue_forward
-from jiapei.integrations.police import enqueue_push
+from jiapei.integrations.national import messages as national
+from jiapei.integrations.police import messages as police
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART
+from jiapei.outbox.models import Destination
+from jiapei.outbox.services import enqueue_message
 from jiapei.registry.services.callbacks import notify_review
 from jiapei.stages import checks as c
 from jiapei.stages.models import PoliceAction, PoliceSubmission, StageReview
@@ -43,22 +44,18 @@ def forward_national(row: StageReview, *, at: datetime) -> None:
     """Approved hours also go to the national platform (全国驾培平台), in the shape of the
     stage record the timing platforms send (standards.md §2.2 stagetrainningtime)."""
     minutes = {name: int(row.credited.get(mode, 0)) for name, mode in c.MODE_FIELDS.items()}
-    enqueue_forward(
-        resource="stagetrainningtime",
-        payload={
-            "inscode": row.student.institution.inscode,
-            "stunum": row.student.stunum,
-            "subject": row.part,
-            "totaltime": sum(minutes.values()),
-            **minutes,
-            "duration": sum(minutes.values()),
-            "mileage": round(float(row.mileage), 3),
-            "examresult": row.examresult or "",
-            "approvedat": stamp(at),
-            "transition": row.transition,
-        },
-        key=f"national:stage:{row.pk}:{stamp(at)}",
+    message = national.stage_hours(
+        review_id=row.pk,
+        inscode=row.student.institution.inscode,
+        stunum=row.student.stunum,
+        part=row.part,
+        minutes=minutes,
+        mileage=float(row.mileage),
+        examresult=row.examresult or "",
+        at=at,
+        transition=row.transition,
     )
+    enqueue_message(message, destination=Destination.NATIONAL)
 
 
 def stamp(at: datetime) -> str:
@@ -88,26 +85,6 @@ def push(
     """Queue the approved hours (our audit's figures) for the police platform."""
     student = row.student
     minutes = {name: int(row.credited.get(mode, 0)) for name, mode in c.MODE_FIELDS.items()}
-    message: dict[str, Any] = {
-        "idcard": student.idcard,
-        "cardtype": student.cardtype,
-        "name": student.name,
-        "stunum": student.stunum,
-        "traintype": student.traintype,
-        "subject": SUBJECT_FOR_PART[row.part],
-        "part": row.part,
-        "totaltime": sum(minutes.values()),
-        **minutes,
-        "mileage": round(float(row.mileage), 3),
-        "inscode": student.institution.inscode,
-        "insname": student.institution.name,
-        "auditunit": auditunit,
-        "auditor": auditor,
-        "auditdate": timezone.localtime(at).date().isoformat(),
-        "updatetime": stamp(at),
-        "stageid": str(row.pk),
-        "transition": row.transition,
-    }
     if coach is None:
         # The coach who taught most of the credited minutes; theory parts may have none.
         top = (
@@ -119,9 +96,25 @@ def push(
         )
         if top is not None:
             coach = (top["coach__number"], top["coach__name"])
-    if coach is not None:
-        message["coachnum"], message["coachname"] = coach
-    outbox = enqueue_push(message)
+    message = police.hours_push(
+        idcard=student.idcard,
+        cardtype=student.cardtype,
+        name=student.name,
+        stunum=student.stunum,
+        traintype=student.traintype,
+        part=row.part,
+        minutes=minutes,
+        mileage=float(row.mileage),
+        inscode=student.institution.inscode,
+        insname=student.institution.name,
+        auditunit=auditunit,
+        auditor=auditor,
+        at=at,
+        stageid=str(row.pk),
+        transition=row.transition,
+        coach=coach,
+    )
+    outbox = enqueue_message(message, destination=Destination.POLICE)
     record_submission(row, PoliceAction.PUSH, outbox.idempotency_key)
 
 

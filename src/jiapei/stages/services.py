@@ -30,8 +30,9 @@ from jiapei.audit.models import PartResult
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.integrations.police import enqueue_withdraw
-from jiapei.integrations.police.wire import SUBJECT_FOR_PART
+from jiapei.integrations.police import messages as police
+from jiapei.outbox.models import Destination
+from jiapei.outbox.services import enqueue_message
 from jiapei.registry.models import Student
 from jiapei.stages import checks as c
 from jiapei.stages.models import (
@@ -42,7 +43,7 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.stages.outgoing import announce_approval, notify_platform, record_submission, stamp
+from jiapei.stages.outgoing import announce_approval, notify_platform, record_submission
 from jiapei.training.models import StageRecord, TeachingLog
 
 AUTO_AUDITOR = "自动审核"
@@ -324,14 +325,11 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
         )
         notify_platform(row, key=f"reviewmsg:{entry.pk}")
         student = row.student
-        message = enqueue_withdraw(
-            {
-                "idcard": student.idcard,
-                "subject": SUBJECT_FOR_PART[row.part],
-                "stageid": str(row.pk),
-                "reason": reason,
-                "updatetime": stamp(now),
-            }
+        message = enqueue_message(
+            police.hours_withdrawal(
+                idcard=student.idcard, part=row.part, stageid=str(row.pk), reason=reason, at=now
+            ),
+            destination=Destination.POLICE,
         )
         record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
         return row

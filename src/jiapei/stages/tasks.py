@@ -14,11 +14,11 @@ from django.utils import timezone
 from jiapei.audit.models import PartResult
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError
-from jiapei.fraud.tasks import request_scans
 from jiapei.registry.models import Student
 from jiapei.stages.models import OPEN_STATUSES, StageReview
 from jiapei.stages.services import assemble
 from jiapei.training.models import StageRecord, TeachingLog
+from jiapei.training.services.requests import request_scans
 
 logger = logging.getLogger(__name__)
 

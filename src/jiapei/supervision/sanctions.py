@@ -23,8 +23,9 @@ from jiapei.accounts.models import User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.integrations.timingplatform.messages import training_ban
 from jiapei.outbox.models import Destination
-from jiapei.outbox.services import enqueue
+from jiapei.outbox.services import enqueue_message
 from jiapei.registry.models import (
     Device,
     FilingStatus,
@@ -37,10 +38,6 @@ from jiapei.registry.services.common import Fields
 from jiapei.registry.validation import wire_date
 from jiapei.supervision.models import BanKind, TrainingBan, WatchKind, WatchlistEntry
 from jiapei.supervision.services import text
-
-BAN_PATH = "/trainingban"
-BAN_STATUS = {True: "2", False: "1"}  # 0x8502 禁训状态: 2 = banned, 1 = enabled
-
 
 # Key-supervision list.
 
@@ -183,20 +180,15 @@ def _ban_subject(user: User, kind: str, number: str) -> Personnel | TrainingCar 
 
 
 def _announce(row: TrainingBan, banned: bool) -> None:
-    status = BAN_STATUS[banned]
-    enqueue(
-        idempotency_key=f"trainingban:{row.pk}:{status}",
-        destination=Destination.TIMING_PLATFORM,
-        path=BAN_PATH,
-        payload={
-            "type": row.kind,
-            "number": row.number,
-            "inscode": row.institution.inscode,
-            "banstatus": status,
-            "message": row.reason if banned else row.lift_reason,
-        },
-        platform=row.platform,
+    message = training_ban(
+        ban_id=row.pk,
+        kind=row.kind,
+        number=row.number,
+        inscode=row.institution.inscode,
+        banned=banned,
+        message=row.reason if banned else row.lift_reason,
     )
+    enqueue_message(message, destination=Destination.TIMING_PLATFORM, platform=row.platform)
 
 
 def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:

@@ -269,3 +269,22 @@ class AuditRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id}: {self.reason}"
+
+
+class ScanRequest(models.Model):
+    """A local day whose sessions changed and must be scanned for fraud (drained by the worker).
+
+    Filed by the audit and the stage review (:func:`~jiapei.training.services.requests.
+    request_scans`), drained by ``fraud.tasks.scan_due``; kept here beside the audit queue so
+    that neither filer has to import the fraud app above it.
+    """
+
+    day = models.DateField(unique=True)
+    requested_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("scan request")
+        verbose_name_plural = _("scan requests")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jiapei.accounts.models import Role, User
+from jiapei.cli.worker import relay_once
 from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import MessageStatus, OutboxMessage
-from jiapei.outbox.tasks import relay_once
 from jiapei.registry.models import (
     AreaStatus,
     AreaType,

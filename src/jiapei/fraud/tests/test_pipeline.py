@@ -16,12 +16,12 @@ from django.core.management.base import CommandError
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import loading, params, services
-from jiapei.fraud.models import Finding, FindingStatus, ScanRequest
+from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.fraud.tests.conftest import DAY, ZHUZHOU_LUSONG, at, per_session, school_draft
 from jiapei.registry.models import Institution, TeachingArea
 from jiapei.registry.services import review_area
 from jiapei.testing import factories as f
-from jiapei.training.models import TeachingLog, TrainingPhoto
+from jiapei.training.models import ScanRequest, TeachingLog, TrainingPhoto
 from jiapei.training.tests.test_audit_pipeline import play_session
 
 ACTOR = Actor.system("test")
@@ -178,7 +178,7 @@ def test_real_detectors_run_end_to_end_on_uploaded_sessions(session):
 
 
 def test_a_pending_scan_request_is_touched_not_duplicated(session):
-    from jiapei.fraud.tasks import request_scans
+    from jiapei.training.services.requests import request_scans
 
     assert request_scans([DAY, DAY, DAY - timedelta(days=1)]) == 2
     assert request_scans([DAY]) == 1
@@ -233,7 +233,7 @@ def test_the_command_refuses_bad_options(db, args):
 
 
 def test_evaluate_delegates_to_the_evaluation_module(db, monkeypatch, capsys):
-    from jiapei.fraud.management.commands import fraud as command
+    from jiapei.cli.management.commands import fraud as command
 
     seen: dict[str, Any] = {}
 
@@ -251,7 +251,7 @@ def test_evaluate_delegates_to_the_evaluation_module(db, monkeypatch, capsys):
 
 
 def test_evaluate_without_the_evaluation_module_is_refused(db, monkeypatch):
-    from jiapei.fraud.management.commands import fraud as command
+    from jiapei.cli.management.commands import fraud as command
 
     def missing() -> Any:
         raise ImportError("jiapei.sim.fraud_eval")

@@ -1,8 +1,9 @@
-"""A stand-in for the national platform that issues well-formed, unique unified numbers.
+"""A stand-in for the national platform that issues well-formed, unique unified numbers and
+records what is forwarded to it.
 
 Numbers are 16 digits: the province's 4-digit prefix (e.g. ``4300``), a 2-digit kind code and
 10 random digits. They are recorded in :class:`IssuedNumber`, so the fake never repeats itself,
-even across restarts and processes.
+even across restarts and processes. Forwards are kept in :data:`FORWARDED` (this process only).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ KIND_CODES = {
     "student": "50",
 }
 
+# What the fake "received" as forwards: (resource, payload); tests and demos read it.
+FORWARDED: list[tuple[str, dict[str, Any]]] = []
+
 
 class FakeNationalPlatform:
     def issue_number(self, kind: str, record: dict[str, Any]) -> str:
@@ -38,3 +42,6 @@ class FakeNationalPlatform:
                 continue
             return number
         raise RuntimeError("could not issue a unique number")  # pragma: no cover
+
+    def forward(self, resource: str, payload: dict[str, Any], idempotency_key: str) -> None:
+        FORWARDED.append((resource, payload))

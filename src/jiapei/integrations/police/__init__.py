@@ -5,10 +5,13 @@ the supervision platform pushes them to the police platform, which then lets the
 matching exam subject (:data:`~jiapei.integrations.police.wire.PART_FOR_SUBJECT`). A withdrawn
 approval closes the booking again.
 
-Everything sent goes through the transactional outbox: :func:`enqueue_push` /
-:func:`enqueue_withdraw` inside the decision's transaction, then the relay calls
-:func:`police_transport`, which raises unless the police platform acknowledged (so the relay
-retries with backoff).
+The integration's shape (see :mod:`jiapei.integrations`): the interface :class:`PolicePlatform`
+here, the HTTP client in :mod:`.client`, the fake in :mod:`.fake` (backed by :mod:`.state`, the
+rules the simulator applies too), the message builders in :mod:`.messages` and the wire contract
+in :mod:`.wire`. Everything sent goes through the transactional outbox: the stage services build
+a push or withdrawal with :mod:`.messages` and queue it inside the decision's transaction; the
+relay then calls :func:`send`, which raises unless the police platform acknowledged (so the
+relay retries with backoff).
 
 :func:`get_client` returns the implementation chosen by ``JIAPEI_POLICE_BACKEND``: ``http``
 (default; POSTs JSON to ``JIAPEI_POLICE_URL``, e.g. the ``jiapei police_sim`` simulator) or
@@ -19,22 +22,16 @@ This module must not import Django at import time: the simulator imports :mod:`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from jiapei.core.errors import DomainError, ErrorCode
+from jiapei.integrations.message import Message
 from jiapei.integrations.police.wire import (
     PATH_HOURS,
     PATH_WITHDRAW,
-    hours_key,
     hours_problems,
-    withdraw_key,
     withdraw_problems,
 )
-
-if TYPE_CHECKING:
-    from jiapei.outbox.models import OutboxMessage
-
-DESTINATION = "police"  # jiapei.outbox.models.Destination.POLICE
 
 
 class PolicePlatformError(DomainError):
@@ -114,40 +111,14 @@ def get_client() -> PolicePlatform:
     raise ValueError(f"JIAPEI_POLICE_BACKEND={backend!r}: expected 'http' or 'fake'")
 
 
-def enqueue_push(message: dict[str, Any]) -> OutboxMessage:
-    """Queue an hours push in the current (decision's) transaction; validated before it is queued
-    so a malformed payload fails the decision instead of dying in the outbox."""
-    from jiapei.outbox.services import enqueue
-
-    check_hours(message)
-    return enqueue(
-        idempotency_key=hours_key(message),
-        destination=DESTINATION,
-        path=PATH_HOURS,
-        payload=message,
-    )
-
-
-def enqueue_withdraw(message: dict[str, Any]) -> OutboxMessage:
-    """Queue a withdrawal in the current (decision's) transaction."""
-    from jiapei.outbox.services import enqueue
-
-    check_withdraw(message)
-    return enqueue(
-        idempotency_key=withdraw_key(message),
-        destination=DESTINATION,
-        path=PATH_WITHDRAW,
-        payload=message,
-    )
-
-
-def police_transport(message: OutboxMessage) -> None:
-    """Outbox transport for destination ``police``: send ``message.payload`` to ``message.path``
-    with the message's idempotency key; return only if the police platform acknowledged."""
-    client = get_client()
+def send(message: Message, client: PolicePlatform | None = None) -> None:
+    """Deliver one stored message (an hours push or a withdrawal, told apart by its path) with its
+    idempotency key; return only if the police platform acknowledged. ``client`` defaults to
+    :func:`get_client`."""
+    client = client or get_client()
     if message.path == PATH_HOURS:
-        client.push_hours(message.payload, idempotency_key=message.idempotency_key)
+        client.push_hours(message.payload, idempotency_key=message.key)
     elif message.path == PATH_WITHDRAW:
-        client.withdraw_hours(message.payload, idempotency_key=message.idempotency_key)
+        client.withdraw_hours(message.payload, idempotency_key=message.key)
     else:
         raise PoliceMessageInvalid(f"no police interface at path {message.path!r}")

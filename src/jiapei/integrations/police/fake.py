@@ -1,8 +1,9 @@
 """An in-memory police platform for tests (``JIAPEI_POLICE_BACKEND = "fake"``).
 
-It is backed by the simulator's own rules (:class:`jiapei.police_sim.state.PoliceState`, without a
-file), so a test that pushes hours through the outbox can then ask :meth:`FakePolicePlatform.book`
-whether the student may book, and gets the same answer the simulator would give. ``fail = True``
+It is backed by the simulator's own rules (:class:`jiapei.integrations.police.state.PoliceState`,
+without a file), so a test that pushes hours through the outbox can then ask
+:meth:`FakePolicePlatform.book` whether the student may book, and gets the same answer the
+simulator would give. ``fail = True``
 makes every call raise, as an outage would.
 """
 
@@ -16,8 +17,8 @@ from jiapei.integrations.police import (
     check_hours,
     check_withdraw,
 )
+from jiapei.integrations.police.state import PoliceState, Reply
 from jiapei.integrations.police.wire import hours_key, withdraw_key
-from jiapei.police_sim.state import PoliceState, Reply
 
 
 class FakePolicePlatform:

@@ -92,13 +92,17 @@ def test_forward_posts_a_signed_province_request_with_the_key(platform_key):
 def test_the_outbox_carries_national_forwards_once(db, settings):
     from django.db import transaction
 
-    from jiapei.integrations.national import forward
-    from jiapei.outbox.tasks import relay_once
+    from jiapei.cli.worker import relay_once
+    from jiapei.integrations.message import Message
+    from jiapei.integrations.national import fake
+    from jiapei.outbox.models import Destination
+    from jiapei.outbox.services import enqueue_message
 
-    forward.FORWARDED.clear()
+    fake.FORWARDED.clear()
+    message = Message(path="graduation", payload={"stunum": "9"}, key="grad:9")
     with transaction.atomic():
-        forward.enqueue_forward(resource="graduation", payload={"stunum": "9"}, key="grad:9")
-        forward.enqueue_forward(resource="graduation", payload={"stunum": "9"}, key="grad:9")
+        enqueue_message(message, destination=Destination.NATIONAL)
+        enqueue_message(message, destination=Destination.NATIONAL)
     assert relay_once() == (1, 0)
     assert relay_once() == (0, 0)
-    assert forward.FORWARDED == [("graduation", {"stunum": "9"})]
+    assert fake.FORWARDED == [("graduation", {"stunum": "9"})]

@@ -1,49 +1,49 @@
-"""Callbacks into timing platforms (standards.md §2.3): ``/reviewmsg`` and ``/recordchangemsg``.
+"""Callbacks into timing platforms (standards.md §2.3): ``/reviewmsg``, ``/recordchangemsg`` and
+our ``/trainingban``.
 
-The outbox relay calls :func:`send_callback` with a claimed message. ``JIAPEI_CALLBACK_BACKEND``
-may be ``http`` (default) or ``record``, which keeps the messages in memory for tests.
+The integration's shape (see :mod:`jiapei.integrations`): the interface :class:`Callbacks` here,
+the HTTP client in :mod:`.client`, the recording fake in :mod:`.fake`, the message builders in
+:mod:`.messages`. The domain services queue a built message for the timing platform concerned;
+the relay calls :func:`send` with that platform's number and callback URL.
+
+:func:`get_client` returns the implementation chosen by ``JIAPEI_CALLBACK_BACKEND``: ``http``
+(default) or ``record``, which keeps the messages in memory for tests.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-import httpx
-from django.conf import settings
-
-if TYPE_CHECKING:
-    from jiapei.outbox.models import OutboxMessage
-
-# Messages "sent" while the record backend is active (tests read and clear this list).
-RECORDED: list[tuple[str, str, dict]] = []
+from jiapei.integrations.message import Message
 
 
 class CallbackRefused(Exception):
-    """The timing platform answered but did not acknowledge (errorcode ≠ 0 or HTTP error)."""
+    """The timing platform answered but did not acknowledge (errorcode ≠ 0 or HTTP error), or
+    cannot be called back at all."""
 
 
-def send_callback(message: OutboxMessage) -> None:
-    """POST the message to its timing platform's callback URL; raise unless acknowledged."""
-    platform = message.platform
-    if platform is None:
-        raise CallbackRefused("message has no timing platform")
-    if settings.JIAPEI_CALLBACK_BACKEND == "record":
-        RECORDED.append((platform.platnum, message.path, message.payload))
-        return
-    if not platform.callback_url:
-        raise CallbackRefused(f"timing platform {platform.platnum} has no callback URL")
-    url = platform.callback_url.rstrip("/") + message.path
-    reply = httpx.post(
-        url,
-        json=message.payload,
-        headers={"X-Idempotency-Key": message.idempotency_key},
-        timeout=settings.JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS,
-    )
-    if reply.status_code >= 400:
-        raise CallbackRefused(f"HTTP {reply.status_code} from {url}")
-    try:
-        errorcode = reply.json().get("errorcode")
-    except ValueError:
-        raise CallbackRefused(f"reply from {url} is not JSON") from None
-    if errorcode not in (0, "0"):
-        raise CallbackRefused(f"errorcode {errorcode!r} from {url}")
+class Callbacks(Protocol):
+    def send(self, *, platnum: str, callback_url: str, message: Message) -> None:
+        """POST ``message`` to timing platform ``platnum`` at ``callback_url`` + its path with
+        its idempotency key; raise :class:`CallbackRefused` unless acknowledged."""
+
+
+def get_client() -> Callbacks:
+    from django.conf import settings
+
+    backend = settings.JIAPEI_CALLBACK_BACKEND
+    if backend == "record":
+        from jiapei.integrations.timingplatform.fake import RecordingCallbacks
+
+        return RecordingCallbacks()
+    from jiapei.integrations.timingplatform.client import HttpCallbacks
+
+    return HttpCallbacks()
+
+
+def send(
+    message: Message, *, platnum: str, callback_url: str, client: Callbacks | None = None
+) -> None:
+    """Deliver one stored callback to its timing platform; return only if acknowledged.
+    ``client`` defaults to :func:`get_client`."""
+    (client or get_client()).send(platnum=platnum, callback_url=callback_url, message=message)

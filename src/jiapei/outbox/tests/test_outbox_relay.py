@@ -22,10 +22,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from jiapei.accounts.models import User
-from jiapei.integrations.timingplatform import send_callback
+from jiapei.cli.worker import relay_once, send_callback
 from jiapei.outbox.models import Destination, MessageStatus, OutboxMessage
 from jiapei.outbox.services import MAX_ATTEMPTS, claim, deliver, enqueue
-from jiapei.outbox.tasks import relay_once
 from jiapei.registry.models import Institution, PlatformStatus, TimingPlatform
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait

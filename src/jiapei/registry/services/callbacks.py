@@ -1,11 +1,13 @@
-"""Callbacks to timing platforms (standards.md §2.3), written to the outbox."""
+"""Callbacks to timing platforms (standards.md §2.3), written to the outbox. The messages are
+built by :mod:`jiapei.integrations.timingplatform.messages`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from jiapei.integrations.timingplatform import messages
 from jiapei.outbox.models import Destination
-from jiapei.outbox.services import enqueue
+from jiapei.outbox.services import enqueue_message
 from jiapei.registry.models import TimingPlatform
 
 
@@ -13,11 +15,9 @@ def notify_review(
     *, platform: TimingPlatform, reviewtype: str, data: dict[str, Any], key: str
 ) -> None:
     """``/reviewmsg``: reviewtype 1 = teaching area, 2 = stage record."""
-    enqueue(
-        idempotency_key=key,
+    enqueue_message(
+        messages.review(reviewtype=reviewtype, data=data, key=key),
         destination=Destination.TIMING_PLATFORM,
-        path="/reviewmsg",
-        payload={"reviewtype": reviewtype, "data": data},
         platform=platform,
     )
 
@@ -34,16 +34,15 @@ def notify_record_change(
 ) -> None:
     """``/recordchangemsg``: recordtype 1 platform, 2 coach, 3 examiner, 4 safety officer,
     5 training car; changetype '0' = filing revoked (解除), '1' = restored (恢复)."""
-    enqueue(
-        idempotency_key=key,
+    enqueue_message(
+        messages.record_change(
+            recordtype=recordtype,
+            changetype=changetype,
+            inscode=inscode,
+            recordnum=recordnum,
+            reason=reason,
+            key=key,
+        ),
         destination=Destination.TIMING_PLATFORM,
-        path="/recordchangemsg",
-        payload={
-            "recordtype": recordtype,
-            "changetype": changetype,
-            "inscode": inscode,
-            "recordnum": recordnum,
-            "reason": reason,
-        },
         platform=platform,
     )

@@ -11,10 +11,10 @@ from django.core.management import call_command
 
 from jiapei.audit.models import PartResult
 from jiapei.audit.tasks import drain_requests
+from jiapei.cli.worker import relay_once
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import OutboxMessage
-from jiapei.outbox.tasks import relay_once
 from jiapei.sim.client import ApiRefused
 from jiapei.stages import services
 from jiapei.stages.models import StageReview

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from jiapei.cli.worker import relay_once
 from jiapei.core.models import AuditLogEntry
-from jiapei.integrations.timingplatform import RECORDED
+from jiapei.integrations.timingplatform.fake import RECORDED
 from jiapei.outbox.models import OutboxMessage
-from jiapei.outbox.tasks import relay_once
 from jiapei.supervision.models import TrainingBan
 from jiapei.supervision.tests.conftest import error_fields, ok, refused
 from jiapei.testing import factories as f

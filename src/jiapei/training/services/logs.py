@@ -18,7 +18,9 @@ from django.utils import timezone
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.integrations.national.forward import enqueue_forward
+from jiapei.integrations.national import messages as national
+from jiapei.outbox.models import Destination
+from jiapei.outbox.services import enqueue_message
 from jiapei.registry import validation as v
 from jiapei.registry.models import (
     Device,
@@ -311,17 +313,15 @@ def file_graduation(
         row = Graduation.objects.create(platform=platform, student=student, **values)
         trail.record(actor=actor, action="graduation", obj=row, after=trail.snapshot(row))
         # Completions go on to the national platform (issue: "completions are forwarded").
-        enqueue_forward(
-            resource="graduation",
-            payload={
-                "stunum": student.stunum,
-                "autinscode": row.autinscode,
-                "gracertnum": row.gracertnum,
-                "grantdate": row.grantdate.strftime("%Y%m%d"),
-                "esignature": row.esignature,
-            },
-            key=f"graduation:{row.pk}",
+        message = national.graduation(
+            graduation_id=row.pk,
+            stunum=student.stunum,
+            autinscode=row.autinscode,
+            gracertnum=row.gracertnum,
+            grantdate=row.grantdate,
+            esignature=row.esignature,
         )
+        enqueue_message(message, destination=Destination.NATIONAL)
         return row, True
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from jiapei.cli.worker import relay_once
+from jiapei.integrations.police.state import Code
 from jiapei.integrations.police.tests.support import SimProcess, StubJiapei
 from jiapei.outbox.models import OutboxMessage
-from jiapei.outbox.tasks import relay_once
-from jiapei.police_sim.state import Code
 from jiapei.stages.models import StageReview
 from jiapei.stages.tasks import assemble_due
 from jiapei.workorders.tests.factories import WORKER, data, order_for, session

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from jiapei.audit.models import PartResult
+from jiapei.cli.worker import relay_once
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud.models import Finding
 from jiapei.outbox.models import OutboxMessage
-from jiapei.outbox.tasks import relay_once
 from jiapei.stages.models import StageReview
 from jiapei.stages.tasks import assemble_due
 from jiapei.training.models import TeachingLog

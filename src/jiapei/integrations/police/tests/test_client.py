@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+from jiapei.cli.worker import police_transport
 from jiapei.integrations.police import (
     PoliceMessageInvalid,
     PoliceRefused,
     PoliceUnavailable,
     get_client,
-    police_transport,
 )
 from jiapei.integrations.police.client import HttpPolicePlatform
 from jiapei.integrations.police.fake import FakePolicePlatform, shared_fake

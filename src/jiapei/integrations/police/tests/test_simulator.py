@@ -14,17 +14,13 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from jiapei.integrations.police import (
-    DESTINATION,
-    PoliceUnavailable,
-    enqueue_push,
-    police_transport,
-)
+from jiapei.cli.worker import police_transport
+from jiapei.integrations.police import PoliceUnavailable, messages
 from jiapei.integrations.police.client import HttpPolicePlatform
+from jiapei.integrations.police.state import Code
 from jiapei.integrations.police.tests.support import SimProcess, StubJiapei, hours, withdrawal
-from jiapei.outbox.models import MessageStatus, OutboxMessage
-from jiapei.outbox.services import relay_due
-from jiapei.police_sim.state import Code
+from jiapei.outbox.models import Destination, MessageStatus, OutboxMessage
+from jiapei.outbox.services import enqueue_message, relay_due
 
 
 def _client(sim: SimProcess) -> HttpPolicePlatform:
@@ -254,8 +250,10 @@ def test_the_outbox_relay_delivers_through_an_outage_exactly_once(
     settings.JIAPEI_POLICE_URL = healthy.url
     idcard = "430102199001010111"
     with transaction.atomic():
-        message = enqueue_push(hours(idcard, "2"))
-    transports = {DESTINATION: police_transport}
+        message = enqueue_message(
+            messages.hours(hours(idcard, "2")), destination=Destination.POLICE
+        )
+    transports = {Destination.POLICE: police_transport}
 
     healthy.post("/control", {"fail": True})
     assert relay_due(transports) == (0, 1)

@@ -1,4 +1,5 @@
-"""``jiapei worker``: relay the outbox (and, in later versions, run background tasks)."""
+"""``jiapei worker``: run the background tasks and relay the outbox (:mod:`jiapei.cli.worker`
+says which, in which order) until stopped."""
 
 from __future__ import annotations
 
@@ -8,12 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jiapei.audit.tasks import drain_requests
+from jiapei.cli import worker
 from jiapei.core.actors import Actor
-from jiapei.fraud.tasks import scan_due
-from jiapei.outbox import tasks as relay
-from jiapei.stages.tasks import assemble_due
-from jiapei.workorders.tasks import escalate_overdue
 
 
 class Command(BaseCommand):
@@ -38,22 +35,7 @@ class Command(BaseCommand):
         passes = 0
         while True:
             passes += 1
-            audited = drain_requests(actor=actor)
-            if audited:
-                self.stdout.write(f"audit: {audited} students audited")
-            assembled = assemble_due(actor=actor)
-            if assembled:
-                self.stdout.write(f"stages: {assembled} stage records assembled")
-            scanned = scan_due(actor=actor)
-            if scanned:
-                self.stdout.write(f"fraud: {scanned} days scanned")
-            escalated = escalate_overdue(actor=actor)
-            if escalated:
-                self.stdout.write(f"work orders: {escalated} overdue escalated")
-            delivered, failed = relay.relay_once()
-            if delivered or failed:
-                self.stdout.write(f"outbox: {delivered} delivered, {failed} failed")
-            busy = audited or assembled or scanned or delivered
+            busy = worker.run_pass(actor, self.stdout.write)
             # --once drains what is due (a pass audits up to 50 students, so a big upload takes
             # many passes), with a bound in case something keeps coming back.
             if options["once"] and (not busy or passes >= 2000):

@@ -1,8 +1,11 @@
-"""The police-platform SIMULATOR's memory: pushed hours, pre-entries, bookings and exam results.
+"""The police platform as jiapei models it: pushed hours, pre-entries, bookings, exam results.
 
-Pure standard library and no I/O except the JSON state file, so it can also back the in-memory
-fake (:mod:`jiapei.integrations.police.fake`). Every public method takes the lock, applies one
-request and saves before returning, so a reply is only sent for a change that survives a restart.
+It is the memory of the police-platform SIMULATOR (:mod:`jiapei.police_sim`, its own process) and of
+the in-memory fake (:mod:`jiapei.integrations.police.fake`), so both answer alike. It lives in the
+integration, not in the simulator, because the integration must not import the simulator (which sits
+above it). Pure standard library and no I/O except the JSON state file. Every public method takes
+the lock, applies one request and saves before returning, so a reply is only sent for a change that
+survives a restart.
 
 Rules (seeds 000, 001; the subject/part mapping is ``wire.PART_FOR_SUBJECT``):
 

@@ -23,14 +23,11 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiapei.core.actors import Actor
-from jiapei.core.management.commands.demo import DEMO_PLATNUM, DEMO_SERIAL, demo_key, demo_password
-from jiapei.registry import services
-from jiapei.registry.models import TimingPlatform
-from jiapei.signing import Signer, public_pem
+from jiapei.signing import Signer
 from jiapei.sim import world as sim_world
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.days import CODES, SimReport, simulate_days
+from jiapei.sim.demo import DEMO_SERIAL, demo_key, demo_password, register_demo_platform
 
 
 class Command(BaseCommand):
@@ -72,16 +69,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         users = sim_world.ensure_demo_users(demo_password())
         key = demo_key()
-        existing = TimingPlatform.objects.filter(platnum=DEMO_PLATNUM).first()
-        platform, _ = services.register_platform(
-            actor=Actor.for_user(users["hunan"]),
-            platnum=DEMO_PLATNUM,
-            name="示例计时平台",
-            cert_serial=DEMO_SERIAL,
-            public_key_pem=public_pem(key),
-            # Keep a callback address set earlier (e.g. by an operator pointing at a test rig).
-            callback_url=existing.callback_url if existing else "",
-        )
+        # Keeps a callback address set earlier (e.g. by an operator pointing at a test rig).
+        platform = register_demo_platform(users, key)
         signer = Signer(key, DEMO_SERIAL)
         client = (
             TimingPlatformClient(signer, base_url=options["url"].rstrip("/"))

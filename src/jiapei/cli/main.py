@@ -1,7 +1,8 @@
 """The ``jiapei`` console command: a thin front for Django's management commands.
 
 ``jiapei serve``, ``jiapei worker``, ``jiapei demo`` and every Django command (``jiapei migrate``)
-are available; the project's own commands live in ``jiapei/core/management/commands``.
+are available; the project's own commands live in ``jiapei/cli/management/commands`` (and a few
+single-app ones, ``audit`` and ``report``, in their apps).
 """
 
 from __future__ import annotations
