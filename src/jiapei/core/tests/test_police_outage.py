@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jiapei.core.tests.test_cli import check_ok, free_port, installation, jiapei_command
+from jiapei.testing.processes import check_ok, free_port, installation, jiapei_command
 
 pytestmark = pytest.mark.slow
 
