@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jiapei.audit.tasks import drain_requests
+from jiapei.core import progress
 from jiapei.core.actors import Actor
 from jiapei.fraud.detectors.base import DETECTORS
 from jiapei.fraud.models import Finding
@@ -229,10 +230,9 @@ def scan(first: date, last: date, actor: Actor) -> None:
     """Every day of the period, then the period (the school-level detectors)."""
     from jiapei.fraud import services
 
-    day = first
-    while day <= last:
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    for day in progress.bar(days, desc="days scanned", unit="day"):
         services.scan_day(day, actor=actor)
-        day += timedelta(days=1)
     services.scan_period(first, last, actor=actor)
 
 

@@ -8,10 +8,15 @@ real database nor pytest-django's test database.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import socket
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +74,43 @@ class Installation:
             jiapei_command(*args), cwd=self.root, env=self.env, capture_output=True,
             text=True, timeout=timeout, check=False,
         )  # fmt: skip
+
+    def run_on_terminal(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Like :meth:`run`, but the command's stderr is a terminal (a pseudo-terminal whose
+        output becomes ``stderr``), as when a person runs it; stdout is still a pipe."""
+        main, child = pty.openpty()
+        # A new pseudo-terminal is 0 × 0; bars need a width, as a real terminal has.
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        proc = subprocess.Popen(  # noqa: S603 - the project's own console script
+            jiapei_command(*args), cwd=self.root, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=child,
+        )  # fmt: skip
+        os.close(child)
+        chunks: list[bytes] = []
+
+        def drain() -> None:
+            # Read while the command runs: a full terminal buffer would block it.
+            while True:
+                try:
+                    data = os.read(main, 65536)
+                except OSError:  # EIO: the command closed its end
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            reader.join(timeout=10)
+            os.close(main)
+        terminal = b"".join(chunks).decode(errors="replace")
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(), terminal)
 
 
 @contextmanager
