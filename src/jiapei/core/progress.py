@@ -66,6 +66,39 @@ def bar(
     return iter(drawn)
 
 
+class _Silent:
+    """What :func:`tally` yields when no bar is drawn."""
+
+    def update(self, n: float = 1) -> None:
+        pass
+
+
+@contextmanager
+def tally(*, desc: str, total: float | None, unit: str = "it") -> Iterator[Any]:
+    """A bar for work that is not one loop over an iterable: call ``.update(n)`` on what this
+    yields as ``n`` more units are done (drawn only if :func:`active`, like :func:`bar`)."""
+    if not active():
+        yield _Silent()
+        return
+    drawn = tqdm(
+        desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True
+    )
+    try:
+        yield drawn
+    finally:
+        drawn.close()
+
+
+def write(line: str) -> None:
+    """Print ``line`` on stdout now, above any bar being drawn (a plain ``print`` would land on
+    the bar's line of the terminal); the text on stdout is the same either way."""
+    if active():
+        tqdm.write(line, file=sys.stdout)
+    else:
+        print(line)
+    sys.stdout.flush()
+
+
 def add_quiet_argument(parser: Any) -> None:
     """Add ``--quiet`` to a command's (argparse) parser."""
     parser.add_argument(

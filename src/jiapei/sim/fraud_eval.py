@@ -42,6 +42,7 @@ from jiapei.fraud.detectors.base import DETECTORS
 from jiapei.fraud.models import Finding
 from jiapei.sim.days import SimReport, simulate_days
 from jiapei.sim.fraud import PATTERNS, FraudInjector
+from jiapei.training.models import AuditRequest
 
 DEFAULTS: dict[str, Any] = {
     "days": 5,
@@ -149,8 +150,10 @@ def evaluate(options: dict[str, Any]) -> Evaluation:
     timings["play"] = time.monotonic() - began
     actor = Actor.system("evaluation")
     began = time.monotonic()
-    while drain_requests(actor=actor, limit=500):
-        pass
+    queued = AuditRequest.objects.count()
+    with progress.tally(desc="students audited", total=queued, unit="student") as audited:
+        while done := drain_requests(actor=actor, limit=50):
+            audited.update(done)
     timings["audit"] = time.monotonic() - began
     began = time.monotonic()
     scan(first, last, actor)

@@ -37,6 +37,29 @@ def test_a_shown_bar_counts_and_estimates_the_time_left_on_the_terminal(monkeypa
     assert "students audited" in drawn and "0/2" in drawn and "<?" in drawn  # ETA not known yet
 
 
+def test_lines_written_during_a_bar_reach_stdout_unchanged(monkeypatch, capsys):
+    terminal = on_terminal(monkeypatch)
+    with progress.shown():
+        for n in progress.bar(range(2), desc="runs"):
+            progress.write(f"run {n}: 5,622 records/s")
+    assert capsys.readouterr().out == "run 0: 5,622 records/s\nrun 1: 5,622 records/s\n"
+    assert "runs" in terminal.getvalue()
+    progress.write("outside")
+    assert capsys.readouterr().out == "outside\n"
+
+
+def test_a_tally_counts_work_done_in_steps(monkeypatch):
+    terminal = on_terminal(monkeypatch)
+    with progress.tally(desc="students audited", total=120) as audited:
+        audited.update(50)  # not shown: no command asked for bars
+    assert terminal.getvalue() == ""
+    with progress.shown(), progress.tally(desc="students audited", total=120) as audited:
+        audited.update(50)
+        audited.update(50)
+        assert audited.n == 100  # drawn at most ten times a second, so read the count
+    assert "students audited" in terminal.getvalue() and "/120" in terminal.getvalue()
+
+
 def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch):
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
