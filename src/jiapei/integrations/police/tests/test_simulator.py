@@ -28,6 +28,9 @@ from jiapei.outbox.services import relay_due
 from jiapei.police_sim.state import Code
 from jiapei.testing.waiting import wait_until
 
+# The simulator runs as a separate process, like the other end-to-end tests marked slow.
+pytestmark = pytest.mark.slow
+
 
 def _client(sim: SimProcess) -> HttpPolicePlatform:
     return HttpPolicePlatform(base_url=sim.url, timeout=5)
