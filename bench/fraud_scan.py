@@ -30,13 +30,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiapei.settings")
 
+from jiapei.core import progress  # after sys.path gained src above
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", help="write the figures to this file")
+    progress.add_quiet_argument(parser)
     options = parser.parse_args()
+    with progress.shown(not options.quiet):
+        scan_days(options)
 
+
+def scan_days(options: argparse.Namespace) -> None:
     import django
 
     django.setup()
@@ -53,7 +60,7 @@ def main() -> None:
         sys.exit("no teaching logs in this database: fill it first (see the module docstring)")
     chosen = params.current()
     rows: list[dict[str, Any]] = []
-    for day in days:
+    for day in progress.bar(days, desc="days", unit="day"):
         loads, detects, drafts = [], [], 0
         for _ in range(options.runs):
             started = time.perf_counter()
@@ -81,7 +88,7 @@ def main() -> None:
                 "drafts": drafts,
             }
         )
-        print(json.dumps(rows[-1], ensure_ascii=False))
+        progress.write(json.dumps(rows[-1], ensure_ascii=False))
     seconds = sum(r["load_s"] + r["detect_s"] for r in rows)
     summary = {
         "database": os.environ.get("DATABASE_URL", "sqlite (JIAPEI_DATA_DIR)").split("@")[-1],

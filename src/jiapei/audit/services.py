@@ -27,6 +27,7 @@ from jiapei.audit.loading import other_intervals, sessions_of, student_fact
 from jiapei.audit.models import PartResult, ThresholdSetting
 from jiapei.audit.rules.part import part_progress
 from jiapei.audit.thresholds import ThresholdOverride, Thresholds, resolve
+from jiapei.core import progress
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
@@ -282,7 +283,9 @@ def audit_students(
 ) -> AuditSummary:
     """Audit several students, one transaction each; ``days`` limits some to certain days."""
     summary = AuditSummary()
-    for student in Student.objects.filter(pk__in=list(student_ids)).select_related("institution"):
+    ids = list(student_ids)
+    students = Student.objects.filter(pk__in=ids).select_related("institution")
+    for student in progress.bar(students, desc="students audited", total=len(ids), unit="student"):
         change = audit_student(student=student, actor=actor, days=(days or {}).get(student.pk))
         summary.students += 1
         summary.minutes += change.minutes

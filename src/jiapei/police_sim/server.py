@@ -13,6 +13,8 @@ Interfaces (JSON bodies; replies ``{"errorcode", "message", "data", "simulator":
   path}`` (a few attempts; failures are logged and kept in the state);
 * ``GET /state``, ``GET /students/{idcard}``; ``POST /control`` {"fail": bool, "delay_ms": int}
   makes business endpoints answer 503 or slowly (outage tests). Control is not persisted.
+  ``/state`` also says how many requests ``delay_ms`` is holding right now (``held``), so that a
+  test can act while a request is in flight.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ class SimulatorServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.state = state
         self.settings = settings
+        self.held = 0  # requests being delayed by ``delay_ms`` right now
+        self._held_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -179,14 +183,21 @@ class SimulatorServer(ThreadingHTTPServer):
     def route(self, method: str, path: str, body: dict[str, Any], key: str | None) -> Reply:
         """Answer one request. Control and inspection always work, even during an outage."""
         if (method, path) == ("GET", "/state"):
-            return ok(NAME, {**self.state.snapshot(), "control": dict(self.settings.control)})
+            control = dict(self.settings.control)
+            return ok(NAME, {**self.state.snapshot(), "control": control, "held": self.held})
         if (method, path) == ("POST", "/control"):
             return self._control(body)
         if (method, path) == ("GET", "/"):
             return ok(NAME, {"simulates": "互联网交通安全综合服务管理平台 (12123)"})
         control = self.settings.control
         if control["delay_ms"]:
-            time.sleep(control["delay_ms"] / 1000)
+            with self._held_lock:
+                self.held += 1
+            try:
+                time.sleep(control["delay_ms"] / 1000)
+            finally:
+                with self._held_lock:
+                    self.held -= 1
         if control["fail"]:
             return Reply(503, Code.OUTAGE, "模拟故障：服务不可用 (simulated outage: unavailable)")
         if method == "GET" and path.startswith("/students/"):

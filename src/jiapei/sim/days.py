@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from jiapei.core import progress
 from jiapei.sim import plants
 from jiapei.sim.client import ApiRefused, TimingPlatformClient
 from jiapei.sim.photos import render
@@ -128,7 +129,7 @@ def simulate_days(
     codes = [c for c in CODES if violations is None or c in violations]
     platnum, schools = prepare(client, world)
     report = SimReport()
-    for offset in range(days):
+    for offset in progress.bar(range(days), desc="training days", unit="day"):
         day = start_day + timedelta(days=offset)
         rng = random.Random(f"{seed}:{day}")
         plans = _plan_day(rng, schools, day, violation_share, codes, fast_track, injector)

@@ -36,11 +36,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jiapei.audit.tasks import drain_requests
+from jiapei.core import progress
 from jiapei.core.actors import Actor
 from jiapei.fraud.detectors.base import DETECTORS
 from jiapei.fraud.models import Finding
 from jiapei.sim.days import SimReport, simulate_days
 from jiapei.sim.fraud import PATTERNS, FraudInjector
+from jiapei.training.models import AuditRequest
 
 DEFAULTS: dict[str, Any] = {
     "days": 5,
@@ -148,8 +150,10 @@ def evaluate(options: dict[str, Any]) -> Evaluation:
     timings["play"] = time.monotonic() - began
     actor = Actor.system("evaluation")
     began = time.monotonic()
-    while drain_requests(actor=actor, limit=500):
-        pass
+    queued = AuditRequest.objects.count()
+    with progress.tally(desc="students audited", total=queued, unit="student") as audited:
+        while done := drain_requests(actor=actor, limit=50):
+            audited.update(done)
     timings["audit"] = time.monotonic() - began
     began = time.monotonic()
     scan(first, last, actor)
@@ -214,10 +218,9 @@ def scan(first: date, last: date, actor: Actor) -> None:
     """Every day of the period, then the period (the school-level detectors)."""
     from jiapei.fraud import services
 
-    day = first
-    while day <= last:
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    for day in progress.bar(days, desc="days scanned", unit="day"):
         services.scan_day(day, actor=actor)
-        day += timedelta(days=1)
     services.scan_period(first, last, actor=actor)
 
 

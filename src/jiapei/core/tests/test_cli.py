@@ -1,9 +1,5 @@
-"""The real console commands (``jiapei demo``, ``worker``, ``serve``) in subprocesses.
-
-Each subprocess gets a temporary ``JIAPEI_DATA_DIR`` and its own database: a SQLite file in a
-temporary directory, or, when the suite runs on PostgreSQL (``DATABASE_URL=postgres://…``), a
-freshly created, uniquely named database that is dropped afterwards. A subprocess never sees the
-real database nor pytest-django's test database.
+"""The real console commands (``jiapei demo``, ``worker``, ``serve``) in subprocesses, each in
+a throwaway installation with its own database (see :mod:`jiapei.testing.processes`).
 """
 
 from __future__ import annotations
@@ -11,23 +7,24 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
+from jiapei.testing.processes import (
+    Installation,
+    check_ok,
+    free_port,
+    installation,
+    jiapei_command,
+)
+
 pytestmark = pytest.mark.slow
 
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 DEMO_ARGS = ["demo", "--cities", "1", "--institutions", "1", "--students", "3", "--days", "2"]
 TOTALS = re.compile(
     r"驾校 institutions (?P<institutions>\d+), 教练员 coaches (?P<coaches>\d+), "
@@ -43,82 +40,11 @@ AUDIT = re.compile(
 )
 
 
-def jiapei_command(*args: str) -> list[str]:
-    """The installed console script next to this interpreter, or ``python -m jiapei.cli``."""
-    script = Path(sys.executable).with_name("jiapei")
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-m", "jiapei.cli", *args]
-
-
-@contextmanager
-def fresh_database(tmp: Path) -> Iterator[tuple[str, str]]:
-    """Yield ``(DATABASE_URL, database name)`` for a database nobody else uses."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        path = tmp / "cli.sqlite3"
-        yield f"sqlite:///{path}", str(path)
-        return
-
-    import psycopg
-    from psycopg import sql
-
-    name = f"jiapei_cli_{uuid.uuid4().hex[:16]}"
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}")), name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-@dataclass
-class Installation:
-    """A throwaway installation: its directory, environment and database."""
-
-    root: Path
-    env: dict[str, str]
-    database: str
-
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            jiapei_command(*args), cwd=self.root, env=self.env, capture_output=True,
-            text=True, timeout=timeout, check=False,
-        )  # fmt: skip
-
-
-@contextmanager
-def installation(root: Path) -> Iterator[Installation]:
-    with fresh_database(root) as (url, name):
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("JIAPEI_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(
-            DATABASE_URL=url,
-            JIAPEI_DATA_DIR=str(root / "data"),
-            XDG_RUNTIME_DIR=str(root),  # gunicorn's control socket, not the shared ~/.gunicorn
-            PYTHONUNBUFFERED="1",
-        )
-        yield Installation(root, env, name)
-
-
 def summary(output: str) -> dict[str, int]:
     totals, fences, audit = TOTALS.search(output), FENCES.search(output), AUDIT.search(output)
     assert totals and fences and audit, output
     found = {**totals.groupdict(), **fences.groupdict(), **audit.groupdict()}
     return {k: int(v) for k, v in found.items()}
-
-
-def check_ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -151,12 +77,6 @@ def test_worker_once_exits_0(demo):
     inst, _ = demo
     result = inst.run("worker", "--once", timeout=60)
     check_ok(result)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def read(path: Path) -> str:

@@ -13,13 +13,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from jiapei.core.tests.test_cli import check_ok, free_port, installation, jiapei_command
+from jiapei.testing.processes import check_ok, free_port, installation, jiapei_command
+from jiapei.testing.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +33,14 @@ def outbox(inst) -> dict[str, int]:
         ".values_list('status', flat=True))))"
     )
     return json.loads(check_ok(inst.run("shell", "-c", code)).strip().splitlines()[-1])
+
+
+def police_state(url: str) -> dict[str, Any] | None:
+    """The simulator's ``/state`` data, or None while it does not answer."""
+    try:
+        return httpx.get(f"{url}/state", timeout=1).json()["data"]
+    except httpx.HTTPError:
+        return None
 
 
 def test_pushes_arrive_once_after_an_outage_and_a_killed_worker(tmp_path: Path):
@@ -52,12 +61,7 @@ def test_pushes_arrive_once_after_an_outage_and_a_killed_worker(tmp_path: Path):
     )
     worker = None
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{police_url}/state", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until(lambda: police_state(police_url), timeout=20, what="the police simulator")
         httpx.post(f"{police_url}/control", json={"fail": True})
         with installation(tmp_path) as inst:
             inst.env.update(
@@ -89,9 +93,10 @@ def test_pushes_arrive_once_after_an_outage_and_a_killed_worker(tmp_path: Path):
             waiting = outbox(inst)
             assert waiting.get("pending", 0) >= 1 and "delivered" not in waiting, waiting
 
-            # It comes back but slowly; a worker is killed while a push is in flight.
+            # It comes back but slowly; a worker is killed while a push is in flight. The
+            # worker sends once the backoff has passed; the simulator then holds the request
+            # for 4 s, which is when the worker is killed.
             httpx.post(f"{police_url}/control", json={"fail": False, "delay_ms": 4000})
-            time.sleep(2.5)  # past the backoff
             worker = subprocess.Popen(
                 jiapei_command("worker", "--interval", "0.2"),
                 cwd=inst.root,
@@ -99,21 +104,31 @@ def test_pushes_arrive_once_after_an_outage_and_a_killed_worker(tmp_path: Path):
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(2.0)  # the push has been sent; the reply is 2 s away
+            wait_until(
+                lambda: (police_state(police_url) or {}).get("held", 0) >= 1,
+                timeout=60,
+                what="a push held in flight by the police simulator",
+                describe=lambda: f"outbox {outbox(inst)}",
+            )
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
             worker = None
 
             # A new worker takes over once the dead one's lease has expired.
             httpx.post(f"{police_url}/control", json={"delay_ms": 0})
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+
+            def delivered_after_a_worker_pass() -> dict[str, int] | None:
                 check_ok(inst.run("worker", "--once", timeout=120))
                 counts = outbox(inst)
-                if set(counts) == {"delivered"}:
-                    break
-                time.sleep(1)
-            assert set(counts) == {"delivered"}, counts
+                return counts if set(counts) == {"delivered"} else None
+
+            counts = wait_until(
+                delivered_after_a_worker_pass,
+                timeout=60,
+                interval=1,
+                what="every police message delivered",
+                describe=lambda: f"outbox {outbox(inst)}",
+            )
 
             state = httpx.get(f"{police_url}/state").json()["data"]
             stored = state["counters"].get("stored", 0)

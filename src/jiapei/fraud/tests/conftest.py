@@ -23,7 +23,7 @@ from jiapei.registry.models import TeachingArea
 from jiapei.registry.services import review_area
 from jiapei.testing import factories as f
 from jiapei.testing.fixtures import School
-from jiapei.training.tests.test_audit_pipeline import play_session
+from jiapei.testing.sessions import play_session
 
 # Two days ago: in the past for every check, and recent enough for any upload window.
 DAY = timezone.localdate() - timedelta(days=2)

@@ -6,7 +6,7 @@ import dataclasses
 import random
 
 from jiapei.fraud.detectors import nofix
-from jiapei.fraud.tests.test_detect_driving import NINE, context, session, walk
+from jiapei.testing.fraud_facts import NINE, context, session, walk
 
 
 def _blind(minutes, indices, *, zeros=False):

@@ -11,7 +11,7 @@ from jiapei.fraud.detectors import patterns
 from jiapei.fraud.detectors.base import Draft, ScanContext, SessionData, StageData
 from jiapei.fraud.detectors.patterns import PatternParams
 from jiapei.fraud.params import Params
-from jiapei.fraud.tests.test_detect_driving import DAY, codes, honest_days, make_school, session
+from jiapei.testing.fraud_facts import DAY, codes, honest_days, make_school, session
 
 
 def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:

@@ -12,7 +12,7 @@ import numpy as np
 from jiapei.fraud.detectors import driving
 from jiapei.fraud.detectors.base import SessionData
 from jiapei.fraud.detectors.replay import detect as detect_replays
-from jiapei.fraud.tests.test_detect_driving import (
+from jiapei.testing.fraud_facts import (
     DAY,
     NINE,
     codes,

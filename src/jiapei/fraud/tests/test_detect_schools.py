@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from jiapei.fraud.detectors import schools
 from jiapei.fraud.detectors.base import Draft, ScanContext, SchoolPeriod
 from jiapei.fraud.params import Params
-from jiapei.fraud.tests.test_detect_driving import DAY, honest_days, make_school
+from jiapei.testing.fraud_facts import DAY, honest_days, make_school
 
 FIRST, LAST = DAY, DAY + timedelta(days=13)
 

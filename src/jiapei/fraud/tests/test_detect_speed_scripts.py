@@ -7,7 +7,7 @@ import dataclasses
 import random
 
 from jiapei.fraud.detectors import driving
-from jiapei.fraud.tests.test_detect_driving import NINE, codes, context, session, walk
+from jiapei.testing.fraud_facts import NINE, codes, context, session, walk
 
 
 def _scripted(cycle: list[float], minutes: int, seed: int) -> list:

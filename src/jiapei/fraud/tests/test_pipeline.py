@@ -21,8 +21,8 @@ from jiapei.fraud.tests.conftest import DAY, ZHUZHOU_LUSONG, at, per_session, sc
 from jiapei.registry.models import Institution, TeachingArea
 from jiapei.registry.services import review_area
 from jiapei.testing import factories as f
+from jiapei.testing.sessions import play_session
 from jiapei.training.models import ScanRequest, TeachingLog, TrainingPhoto
-from jiapei.training.tests.test_audit_pipeline import play_session
 
 ACTOR = Actor.system("test")
 

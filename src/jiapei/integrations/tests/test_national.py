@@ -9,7 +9,7 @@ import pytest
 
 from jiapei.integrations.national.client import HttpNationalPlatform, NationalPlatformError
 from jiapei.integrations.national.fake import FakeNationalPlatform
-from jiapei.signing import Signer, digest, load_public_key, public_pem, verify
+from jiapei.signing import Signer, load_public_key, public_pem, verify
 
 
 def _client(handler, key) -> HttpNationalPlatform:
@@ -40,7 +40,9 @@ def test_http_client_sends_a_signed_country_request_and_reads_the_number(platfor
     assert params["user"] == "ABC123"
     public = load_public_key(public_pem(platform_key))
     assert verify(public, seen["body"], int(params["ts"]), params["sign"])
-    assert digest(seen["body"], int(params["ts"]))  # the digest is over the exact bytes sent
+    # What is signed and sent is the record as compact UTF-8 JSON, byte for byte (not the
+    # ASCII-escaped or spaced form another encoder would produce from the same record).
+    assert seen["body"] == '{"name":"王五"}'.encode()
 
 
 @pytest.mark.parametrize(

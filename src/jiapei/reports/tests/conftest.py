@@ -22,8 +22,8 @@ from jiapei.accounts.models import Role, User
 from jiapei.fraud.models import Finding
 from jiapei.registry.models import Institution, Personnel, Student, TimingPlatform
 from jiapei.supervision.models import ManualReview, SampleDraw, WatchlistEntry
+from jiapei.testing.sessions import post_classrecord
 from jiapei.training.models import MinuteRecord, TeachingLog
-from jiapei.training.tests.test_audit_pipeline import post_classrecord
 from jiapei.workorders.models import WorkOrder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -16,7 +16,7 @@ import pytest
 
 from jiapei.audit.services import _syllabus_overrides
 from jiapei.integrations.police.fake import FakePolicePlatform, shared_fake
-from jiapei.training.tests.test_audit_pipeline import ground  # noqa: F401  (a fixture)
+from jiapei.testing.sessions import ground  # noqa: F401  (a fixture)
 
 SHORT_PART_TWO = {
     "overrides": {

@@ -12,16 +12,14 @@ from django.core.management import call_command
 from jiapei.audit.models import PartResult
 from jiapei.audit.tasks import drain_requests
 from jiapei.cli.worker import relay_once
-from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import OutboxMessage
 from jiapei.sim.client import ApiRefused
 from jiapei.stages import services
 from jiapei.stages.models import StageReview
 from jiapei.stages.tasks import assemble_due
-from jiapei.training.tests.test_audit_pipeline import START, play_session
-
-WORKER = Actor.system("worker")
+from jiapei.testing.sessions import START, play_session
+from jiapei.testing.stages import WORKER, police_messages, reply_data, reviewmsgs
 
 
 def complete_part_two(tp: Any, school: Any) -> str:
@@ -52,22 +50,6 @@ def stage_payload(school: Any, rnums: list[str], **fields: Any) -> dict[str, Any
         "recarray": [{"rnum": r} for r in rnums],
         **fields,
     }
-
-
-def reviewmsgs(stunum: str) -> list[dict[str, Any]]:
-    rows = OutboxMessage.objects.filter(path="/reviewmsg", payload__data__stunum=stunum)
-    return [m.payload for m in rows.order_by("id")]
-
-
-def police_messages(path: str = "/hours") -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(destination="police", path=path).order_by("id"))
-
-
-def reply_data(response: Any, status: int = 200) -> Any:
-    body = response.json()
-    assert response.status_code == status, body
-    assert (body["errorcode"] == 0) == (status == 200), body
-    return body["data"]
 
 
 def test_a_clean_complete_part_is_approved_and_pushed(tp, school, ground, api, police):

@@ -14,8 +14,8 @@ from jiapei.audit.tasks import drain_requests
 from jiapei.core.models import AuditLogEntry
 from jiapei.stages.models import LegacyBackfill, StageReview
 from jiapei.stages.tasks import assemble_due
-from jiapei.stages.tests.test_stage_review import WORKER, police_messages, reply_data, reviewmsgs
-from jiapei.training.tests.test_audit_pipeline import START, play_session
+from jiapei.testing.sessions import START, play_session
+from jiapei.testing.stages import WORKER, police_messages, reply_data, reviewmsgs
 
 # The test students enrol on 2026-09-01 (jiapei.testing.factories.StudentPayload).
 LEGACY_CUTOVER = "2027-04-01"

@@ -21,11 +21,11 @@ from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.supervision.models import ManualReview
 from jiapei.testing.fixtures import School
-from jiapei.training.models import TeachingLog
-from jiapei.training.tests.test_audit_pipeline import (
+from jiapei.testing.sessions import (
     ground,  # noqa: F401  (a fixture)
     post_classrecord,
 )
+from jiapei.training.models import TeachingLog
 from jiapei.workorders import services as workorders
 from jiapei.workorders.models import WorkOrder
 

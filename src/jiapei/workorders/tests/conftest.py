@@ -17,7 +17,7 @@ from jiapei.accounts.models import Role, User
 
 # The stage tests' fixtures: a 60-minute part 2 (autouse) and the fake police platform.
 from jiapei.stages.tests.conftest import police, short_part_two  # noqa: F401
-from jiapei.training.tests.test_audit_pipeline import ground  # noqa: F401  (a fixture)
+from jiapei.testing.sessions import ground  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

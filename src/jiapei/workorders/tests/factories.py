@@ -12,8 +12,8 @@ from django.utils import timezone
 from jiapei.audit.tasks import drain_requests
 from jiapei.core.actors import Actor
 from jiapei.fraud.models import Finding
+from jiapei.testing.sessions import START, play_session
 from jiapei.training.models import TeachingLog
-from jiapei.training.tests.test_audit_pipeline import START, play_session
 from jiapei.workorders import services
 from jiapei.workorders.models import WorkOrder
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from jiapei.audit.services import audit_students
+from jiapei.core import progress
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
 from jiapei.training.models import TeachingLog
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         target.add_argument("--student", help="a student's unified number (stunum)")
         target.add_argument("--since", help="students with sessions on or after YYYY-MM-DD")
         target.add_argument("--all", action="store_true", help="every student with sessions")
+        progress.add_quiet_argument(parser)
 
+    @progress.shows_progress
     def handle(self, *args: Any, **options: Any) -> None:
         if options["student"]:
             ids = list(

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jiapei.audit import queries as audit_queries
 from jiapei.audit.reasons import explain
+from jiapei.core import progress
 from jiapei.outbox import queries as outbox_queries
 from jiapei.sim import demo_fraud
 from jiapei.sim import world as sim_world
@@ -48,7 +49,9 @@ class Command(BaseCommand):
             help="share of sessions carrying an injected fraud pattern (0: none)",
         )
         parser.add_argument("--seed", type=int, default=20260901)
+        progress.add_quiet_argument(parser)
 
+    @progress.shows_progress
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         run = play(

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from jiapei.core import progress
 from jiapei.core.actors import Actor
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
@@ -63,12 +64,14 @@ class Command(BaseCommand):
         found.add_argument("--limit", type=int, default=100)
 
         evaluate = actions.add_parser("evaluate", help="measure the detectors on simulated data")
+        progress.add_quiet_argument(evaluate)
         try:
             fraud_eval = _fraud_eval()
         except ImportError:  # the evaluation module ships separately; scan and list still work
             return
         fraud_eval.add_arguments(evaluate)
 
+    @progress.shows_progress
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "scan":

@@ -23,6 +23,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiapei.core import progress
 from jiapei.signing import Signer
 from jiapei.sim import world as sim_world
 from jiapei.sim.client import TimingPlatformClient
@@ -55,7 +56,9 @@ class Command(BaseCommand):
             default=0,
             help="students per school who take the part-1 theory at the daily maximum",
         )
+        progress.add_quiet_argument(parser)
 
+    @progress.shows_progress
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["days"]
         if days < 1:

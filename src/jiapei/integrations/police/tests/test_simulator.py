@@ -6,6 +6,7 @@ Pushes go through the real HTTP client, so client and simulator are tested again
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from jiapei.integrations.police.state import Code
 from jiapei.integrations.police.tests.support import SimProcess, StubJiapei, hours, withdrawal
 from jiapei.outbox.models import Destination, MessageStatus, OutboxMessage
 from jiapei.outbox.services import enqueue_message, relay_due
+from jiapei.testing.waiting import wait_until
+
+# The simulator runs as a separate process, like the other end-to-end tests marked slow.
+pytestmark = pytest.mark.slow
 
 
 def _client(sim: SimProcess) -> HttpPolicePlatform:
@@ -141,6 +146,18 @@ def test_delay_slows_replies_down(healthy: SimProcess) -> None:
     started = time.monotonic()
     _book(healthy, "430102199001010088", "1")
     assert time.monotonic() - started >= 0.3
+
+
+def test_state_counts_the_requests_held_by_the_delay(healthy: SimProcess) -> None:
+    assert healthy.state()["held"] == 0
+    healthy.post("/control", {"delay_ms": 1500})
+    booking = threading.Thread(target=_book, args=(healthy, "430102199001010089", "1"))
+    booking.start()
+    try:
+        wait_until(lambda: healthy.state()["held"] == 1, timeout=5, what="the booking held")
+    finally:
+        booking.join(timeout=10)
+    assert healthy.state()["held"] == 0
 
 
 @pytest.mark.parametrize(
