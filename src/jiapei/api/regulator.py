@@ -16,10 +16,11 @@ from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
 from jiapei.audit import settings_services
 from jiapei.audit.models import ThresholdSetting
+from jiapei.core import wire
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.exams import queries as exam_queries
-from jiapei.registry import queries, services, validation
+from jiapei.registry import queries, services
 from jiapei.registry.models import TimingPlatform
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
@@ -266,8 +267,8 @@ def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
 @router.get("pass-rates", summary="考试合格率 (pass rates per school and subject)")
 def pass_rates(request: HttpRequest, start: str, end: str) -> dict[str, Any]:
     user, _ = _user(request)
-    first = validation.wire_date("start", start)
-    last = validation.wire_date("end", end)
+    first = wire.wire_date("start", start)
+    last = wire.wire_date("end", end)
     if last < first:
         raise FieldError("end", end, "结束日期早于开始日期 (end before start)")
     return ok(exam_queries.pass_rates(user, start=first, end=last))

@@ -13,7 +13,7 @@ from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.registry.validation import wire_date
+from jiapei.core.wire import wire_date
 from jiapei.supervision import queries, sampling, sanctions, services
 from jiapei.supervision.models import SampleDraw
 

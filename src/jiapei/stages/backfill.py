@@ -30,8 +30,8 @@ from jiapei.accounts.queries import scoped
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
 from jiapei.registry.models import Personnel, PersonnelRole, TimingPlatform, UploadedFile
-from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
 from jiapei.registry.services.uploads import IMAGE_TYPES
 from jiapei.stages.models import (
     APPROVED_STATUSES,
@@ -96,13 +96,13 @@ def submit(
     reported at once and nothing is stored unless all are fine. Refused (:class:`Conflict`)
     once the backfill was decided or the part is already approved."""
     f = Fields(data)
-    inscode = f.get("inscode", unified)
+    inscode = f.get("inscode", unified_number)
     student = platform_student(platform, f)
     subject = f.get("subject", one_of("1", "2", "3", "4"))
     minutes = {field: f.get(field, integer, required=False, default=0) for field in MINUTE_FIELDS}
     mileage = f.get("mileage", decimal, required=False, default="0")
     scan = f.get("fileid", _scan(platform))
-    coachnum = f.get("coachnum", unified)
+    coachnum = f.get("coachnum", unified_number)
     confirmed = {}
     for field, (_attr, what) in CONFIRMATIONS.items():
         if data.get(field) in (None, ""):

@@ -23,6 +23,7 @@ from jiapei.accounts.queries import in_scope
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.core.wire import Fields, wire_date
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import enqueue
 from jiapei.registry.models import (
@@ -33,8 +34,6 @@ from jiapei.registry.models import (
     PersonnelRole,
     TrainingCar,
 )
-from jiapei.registry.services.common import Fields
-from jiapei.registry.validation import wire_date
 from jiapei.supervision.models import BanKind, TrainingBan, WatchKind, WatchlistEntry
 from jiapei.supervision.services import regulator, text
 

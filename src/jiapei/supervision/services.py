@@ -25,9 +25,8 @@ from jiapei.accounts.queries import in_scope, region_scope_prefix
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.wire import Fields, wire_date
 from jiapei.fraud.models import FindingStatus
-from jiapei.registry.services.common import Fields
-from jiapei.registry.validation import wire_date
 from jiapei.supervision import sampling
 from jiapei.supervision.models import (
     DrawReason,

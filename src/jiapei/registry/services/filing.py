@@ -14,9 +14,10 @@ from django.db import transaction
 
 from jiapei.accounts.models import Region, RegionLevel
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
 from jiapei.registry.models import (
     Device,
     Filed,
@@ -31,14 +32,9 @@ from jiapei.registry.models import (
 )
 from jiapei.registry.services.bindings import end_bindings
 from jiapei.registry.services.common import (
-    Fields,
-    decimal,
-    integer,
-    one_of,
     resolve_number,
     served_institution,
     today,
-    unified,
     uploaded,
     upsert,
 )
@@ -67,7 +63,7 @@ def file_institution(
 ) -> tuple[Institution, bool]:
     """File (or re-file) a training institution. Natural key: ``licnum``."""
     f = Fields(data)
-    inscode = f.get("inscode", unified, required=False)
+    inscode = f.get("inscode", unified_number, required=False)
     values = {
         "district": f.get("district", _district),
         "name": f.get("name"),
@@ -133,7 +129,7 @@ def file_personnel(
     f = Fields(data)
     now = today()
     institution = served_institution(platform, f.get("inscode"))
-    number = f.get(number_field, unified, required=False)
+    number = f.get(number_field, unified_number, required=False)
     needs_licence = role != PersonnelRole.SECURITYGUARD
     values: dict[str, Any] = {
         "institution": institution,
@@ -257,7 +253,7 @@ def file_student(
     f = Fields(data)
     now = today()
     institution = served_institution(platform, f.get("inscode"))
-    stunum = f.get("stunum", unified, required=False)
+    stunum = f.get("stunum", unified_number, required=False)
     cardtype = f.get("cardtype")
     idcard_parse = (lambda n, x: v.idcard(n, x, today=now)) if cardtype == "1" else None
     values: dict[str, Any] = {
@@ -350,7 +346,7 @@ def transfer_student(
     """
     f = Fields(data)
     target = served_institution(platform, f.get("inscode"))
-    stunum = f.get("stunum", unified)
+    stunum = f.get("stunum", unified_number)
     f.check()
     with transaction.atomic():
         student = Student.objects.select_for_update().filter(stunum=stunum).first()

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
 from jiapei.integrations.national.forward import enqueue_forward
-from jiapei.registry import validation as v
 from jiapei.registry.models import (
     Device,
     Personnel,
@@ -29,7 +30,6 @@ from jiapei.registry.models import (
     TrainingCar,
     UploadedFile,
 )
-from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
 from jiapei.training import wire
 from jiapei.training.models import (
     Graduation,
@@ -44,7 +44,7 @@ PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
 
 
 def platform_student(platform: TimingPlatform, f: Fields) -> Student | None:
-    stunum = f.get("stunum", unified)
+    stunum = f.get("stunum", unified_number)
     if stunum is None:
         return None
     student = (
@@ -296,7 +296,7 @@ def file_graduation(
     f = Fields(data)
     student = platform_student(platform, f)
     values: dict[str, Any] = {
-        "autinscode": f.get("autinscode", unified),
+        "autinscode": f.get("autinscode", unified_number),
         "gracertnum": f.get("gracertnum"),
         "grantdate": f.get("grantdate", v.wire_date),
         "pdf": f.get("pdfid", _file(platform, "epdfimg")),
@@ -332,7 +332,7 @@ def file_video(
     student = platform_student(platform, f)
     video = f.get("fileid", _file(platform, "video"))
     values: dict[str, Any] = {
-        "devnum": f.get("devnum", unified),
+        "devnum": f.get("devnum", unified_number),
         "coachnum": f.get("coachnum", required=False, default=""),
         "subjcode": f.get("subjcode"),
         "recnum": f.get("recnum", _recnum),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, FieldErrors
+from jiapei.core.wire import Fields
 from jiapei.registry.models import (
     DeviceBinding,
     FilingStatus,
@@ -29,7 +30,6 @@ from jiapei.registry.models import (
     Student,
     TimingPlatform,
 )
-from jiapei.registry.services.common import Fields
 from jiapei.supervision.queries import ban_windows, banned
 from jiapei.training import bulk, fences, wire
 from jiapei.training.bulk import NewMinute
