@@ -289,3 +289,32 @@ def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:
             reason=reason,
         )
     return finding
+
+
+def mark_ordered(*, actor: Actor, finding: Finding, order_number: str) -> Finding:
+    """Record that work order ``order_number`` now handles ``finding``: its status becomes
+    "ordered", with one audit-log row (``fraud.order``, the order's number as the reason), in
+    one transaction (the caller's, if any). A finding already ordered is left as it is; a
+    dismissed one is a :class:`Conflict` (a regulator decided it is not fraud)."""
+    with transaction.atomic():
+        row = Finding.objects.select_for_update().get(pk=finding.pk)
+        if row.status == FindingStatus.ORDERED:
+            return row
+        if row.status == FindingStatus.DISMISSED:
+            raise Conflict(
+                f"finding {row.pk}: 已排除，不能转为工单 (dismissed; no work order for it)",
+                field="id",
+                value=row.pk,
+            )
+        before = trail.snapshot(row)
+        row.status = FindingStatus.ORDERED
+        row.save(update_fields=["status", "updated_at"])
+        trail.record(
+            actor=actor,
+            action="fraud.order",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+            reason=order_number,
+        )
+        return row

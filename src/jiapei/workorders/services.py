@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -37,15 +37,15 @@ from jiapei.audit.services import audit_student
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.fraud import services as fraud_services
+from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.registry.models import Institution, Student
 from jiapei.stages import services as stage_services
 from jiapei.stages.models import APPROVED_STATUSES, ReviewSource, StageReview
+from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.training.models import TeachingLog
+from jiapei.training.services import voiding
 from jiapei.workorders.models import Decision, OrderSource, OrderState, WorkOrder
-
-if TYPE_CHECKING:
-    from jiapei.fraud.models import Finding
-    from jiapei.supervision.models import ManualReview
 
 DEFAULT_SEVERITIES = ("high", "medium")
 DEFAULT_DEADLINE_DAYS = 7
@@ -105,8 +105,6 @@ def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
     severity is not in :func:`severities` or it was dismissed. Owned by the finding's region
     (the school's county); the finding's logs are copied and its status becomes "ordered".
     Runs inside the caller's transaction (nested)."""
-    from jiapei.fraud.models import Finding, FindingStatus
-
     with transaction.atomic():
         # The lock makes a second pipeline run wait and then find the order the first opened.
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
@@ -129,25 +127,13 @@ def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
             description="\n\n".join(s for s in (finding.summary, finding.summary_en) if s),
             finding=finding,
         )
-        before = trail.snapshot(finding)
-        finding.status = FindingStatus.ORDERED
-        finding.save(update_fields=["status", "updated_at"])
-        trail.record(
-            actor=actor,
-            action="fraud.order",
-            obj=finding,
-            before=before,
-            after=trail.snapshot(finding),
-            reason=order.number,
-        )
+        fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
         return order
 
 
 def open_for_review(review: ManualReview, *, actor: Actor) -> WorkOrder:
     """Open (or return the existing) work order for a bad manual-audit verdict. Raises
     :class:`Conflict` if the verdict is not "bad". Runs inside the caller's transaction."""
-    from jiapei.supervision.models import ManualReview, Verdict
-
     with transaction.atomic():
         review = ManualReview.objects.select_for_update().select_related("log").get(pk=review.pk)
         existing = WorkOrder.objects.filter(review=review).first()
@@ -386,25 +372,23 @@ def void_logs(
 ) -> dict[str, Any]:
     """Void ``logs`` for ``order`` and undo what they earned, in the caller's transaction.
 
-    Logs already voided (by another order) are left as they are. Each affected student is
-    re-audited for the logs' local days, so the sessions become MANUAL_VOID and the part totals
-    drop now rather than at the worker's next pass. Then every approved stage review of an
-    affected (student, part) whose part the fresh audit no longer finds reviewable
-    (:func:`jiapei.stages.services.reviewable`: complete, or trained in for a transition
-    student) is revoked, which queues the withdrawal to the police platform. Reviews of
+    Training's service voids the logs (:func:`jiapei.training.services.voiding.void_logs`, one
+    audit-log row each); logs already voided (by another order) are left as they are. Each
+    affected student is re-audited for the logs' local days, so the sessions become MANUAL_VOID
+    and the part totals drop now rather than at the worker's next pass. Then every approved
+    stage review of an affected (student, part) whose part the fresh audit no longer finds
+    reviewable (:func:`jiapei.stages.services.reviewable`: complete, or trained in for a
+    transition student) is revoked, which queues the withdrawal to the police platform. Reviews of
     backfilled legacy hours do not rest on teaching logs and are left alone.
 
     Returns what was done: ``{"voided": [rnum…], "revoked": [{"review", "stunum", "part"}…]}``.
     """
     now = timezone.now()
-    void_reason = f"工单{order.number}：{reason}"[:200]
+    void_reason = f"工单{order.number}：{reason}"
     days: dict[int, set[date]] = defaultdict(set)
     parts: dict[int, set[int]] = defaultdict(set)
     voided = []
-    for log in logs:
-        if log.voided_at is not None:
-            continue
-        TeachingLog.objects.filter(pk=log.pk).update(voided_at=now, void_reason=void_reason)
+    for log in voiding.void_logs(actor=actor, logs=logs, reason=void_reason, at=now):
         voided.append(log.rnum)
         days[log.student_id] |= _local_days(log)
         parts[log.student_id].add(log.part)
