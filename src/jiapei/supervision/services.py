@@ -36,8 +36,8 @@ from jiapei.supervision.models import (
     Verdict,
 )
 from jiapei.supervision.queries import city_of, share_in_force
+from jiapei.supervision.signals import bad_verdict
 from jiapei.training.models import TeachingLog
-from jiapei.workorders import services as workorders
 
 
 def regulator(actor: Actor) -> User:
@@ -224,9 +224,10 @@ def _verdict(field: str, value: str) -> str:
 
 
 def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> ManualReview:
-    """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and opens a work order
-    (``workorders.services.open_for_review``) in the same transaction. Recording the verdict
-    already recorded changes nothing (the first note stays); a different one is a Conflict."""
+    """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and sends
+    :data:`~jiapei.supervision.signals.bad_verdict` in the same transaction, on which
+    ``workorders`` opens a work order. Recording the verdict already recorded changes nothing
+    (the first note stays); a different one is a Conflict."""
     user = regulator(actor)
     f = Fields(data)
     verdict = f.get("verdict", _verdict)
@@ -266,5 +267,5 @@ def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> 
             reason=note,
         )
         if verdict == Verdict.BAD:
-            workorders.open_for_review(row, actor=actor)
+            bad_verdict.send(sender=ManualReview, review=row, actor=actor)
         return row

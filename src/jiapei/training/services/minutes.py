@@ -30,8 +30,9 @@ from jiapei.registry.models import (
     Student,
     TimingPlatform,
 )
-from jiapei.supervision.queries import ban_windows, banned
 from jiapei.training import bulk, fences, wire
+from jiapei.training.bans import banned
+from jiapei.training.bans import windows as ban_windows
 from jiapei.training.bulk import NewMinute
 from jiapei.training.models import IngestResult, MinuteRecord, TeachingLog
 from jiapei.training.services.requests import request_audit
