@@ -14,7 +14,7 @@ from jiapei.accounts.queries import region_scope_prefix, region_tree
 from jiapei.api.auth import user_auth
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
-from jiapei.audit import settings_services
+from jiapei.audit import services as audit_services
 from jiapei.audit.models import ThresholdSetting
 from jiapei.core import wire
 from jiapei.core.actors import Actor
@@ -260,7 +260,7 @@ def thresholds(request: HttpRequest) -> dict[str, Any]:
 @router.post("thresholds", summary="设置审核阈值 (set an audit threshold from a date)")
 def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = settings_services.set_threshold(actor=actor, data=payload.dict())
+    row = audit_services.set_threshold(actor=actor, data=payload.dict())
     return ok({"id": row.id, "field": row.field, "value": row.value})
 
 

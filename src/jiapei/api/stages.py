@@ -16,7 +16,7 @@ from jiapei.api.tp_schemas import WireSchema
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.registry import queries as registry_queries
 from jiapei.registry.models import Student
-from jiapei.stages import backfill, queries, services
+from jiapei.stages import queries, services
 from jiapei.stages.models import StageReview
 
 tp_router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
@@ -88,7 +88,7 @@ class BackfillIn(WireSchema):
 def legacybackfill(request: HttpRequest, payload: BackfillIn) -> dict[str, Any]:
     platform, actor = _caller(request)
     data = payload.model_dump(exclude_none=True)
-    row, created = backfill.submit(actor=actor, platform=platform, data=data)
+    row, created = services.submit_backfill(actor=actor, platform=platform, data=data)
     return ok({"id": row.pk, "stunum": row.student.stunum, "subject": str(row.part),
                "status": row.status, "created": created})  # fmt: skip
 
@@ -158,10 +158,10 @@ class BackfillFilter(Page):
 @regulator_router.get("backfills", summary="存量学员补录学时 (legacy backfills in scope)")
 def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str, Any]:
     user, _ = _user(request)
-    qs = backfill.backfills_for(user)
+    qs = queries.backfills_for(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return _page(qs, filters, backfill.backfill_wire)
+    return _page(qs, filters, queries.backfill_wire)
 
 
 @regulator_router.post(
@@ -170,9 +170,11 @@ def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str,
 )
 def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -> dict[str, Any]:
     user, actor = _user(request)
-    backfill.review(backfill_id, payload.decision == "approve", payload.reason, actor=actor)
-    row = backfill.backfills_for(user).get(pk=backfill_id)
-    return ok(backfill.backfill_wire(row))
+    services.review_backfill(
+        backfill_id, payload.decision == "approve", payload.reason, actor=actor
+    )
+    row = queries.backfills_for(user).get(pk=backfill_id)
+    return ok(queries.backfill_wire(row))
 
 
 @regulator_router.get(

@@ -14,7 +14,7 @@ from jiapei.api.envelope import ok
 from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.core.wire import wire_date
-from jiapei.supervision import queries, sampling, sanctions, services
+from jiapei.supervision import queries, sampling, services
 from jiapei.supervision.models import SampleDraw
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
@@ -159,7 +159,7 @@ class WatchIn(Schema):
 @router.post("watchlist", summary="列入重点监管名单 (list a school or coach)")
 def watch(request: HttpRequest, payload: WatchIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row, created = sanctions.add_to_watchlist(actor=actor, data=payload.dict())
+    row, created = services.add_to_watchlist(actor=actor, data=payload.dict())
     return ok({**queries.watch_wire(row), "created": created})
 
 
@@ -171,7 +171,7 @@ class LiftIn(Schema):
 @router.post("watchlist/{entry_id}/lift", summary="移出重点监管名单 (lift an entry)")
 def unwatch(request: HttpRequest, entry_id: int, payload: LiftIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = sanctions.lift_watch(entry_id, actor=actor, data=payload.dict())
+    row = services.lift_watch(entry_id, actor=actor, data=payload.dict())
     return ok(queries.watch_wire(row))
 
 
@@ -213,7 +213,7 @@ class BanIn(Schema):
 )
 def ban(request: HttpRequest, payload: BanIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row, created = sanctions.ban(actor=actor, data=payload.dict())
+    row, created = services.ban(actor=actor, data=payload.dict())
     return ok({**queries.ban_wire(row), "created": created})
 
 
@@ -224,5 +224,5 @@ class BanLiftIn(Schema):
 @router.post("bans/{ban_id}/lift", summary="解除禁训 (lift a ban; banstatus 1 is sent)")
 def lift_ban(request: HttpRequest, ban_id: int, payload: BanLiftIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = sanctions.lift_ban(ban_id, actor=actor, data=payload.dict())
+    row = services.lift_ban(ban_id, actor=actor, data=payload.dict())
     return ok(queries.ban_wire(row))

@@ -42,6 +42,7 @@ from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.registry.models import Institution, Student
 from jiapei.stages import services as stage_services
 from jiapei.stages.models import APPROVED_STATUSES, ReviewSource, StageReview
+from jiapei.stages.services.reviews import reviewable
 from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.training.models import TeachingLog
 from jiapei.training.services import voiding
@@ -377,7 +378,7 @@ def void_logs(
     affected student is re-audited for the logs' local days, so the sessions become MANUAL_VOID
     and the part totals drop now rather than at the worker's next pass. Then every approved
     stage review of an affected (student, part) whose part the fresh audit no longer finds
-    reviewable (:func:`jiapei.stages.services.reviewable`: complete, or trained in for a
+    reviewable (:func:`jiapei.stages.services.reviews.reviewable`: complete, or trained in for a
     transition student) is revoked, which queues the withdrawal to the police platform. Reviews of
     backfilled legacy hours do not rest on teaching logs and are left alone.
 
@@ -404,7 +405,7 @@ def void_logs(
             if review is None:
                 continue
             result = PartResult.objects.filter(student=student, part=part).first()
-            if stage_services.reviewable(student, result):
+            if reviewable(student, result):
                 continue
             stage_services.revoke(review.pk, f"工单{order.number}作废学时：{reason}", actor=actor)
             revoked.append({"review": review.pk, "stunum": student.stunum, "part": part})

@@ -41,7 +41,12 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.stages.outgoing import announce_approval, notify_platform, record_submission, stamp
+from jiapei.stages.services.outgoing import (
+    announce_approval,
+    notify_platform,
+    record_submission,
+    stamp,
+)
 from jiapei.training.models import StageRecord, TeachingLog
 
 AUTO_AUDITOR = "自动审核"

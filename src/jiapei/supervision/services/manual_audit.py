@@ -1,5 +1,5 @@
 """Writes of the sampled manual audit of seed 002 (（三）随机抽查): sampling policies, draws
-and reviewers' verdicts. The key-supervision list and training bans are in ``sanctions``.
+and reviewers' verdicts. The key-supervision list and training bans are in :mod:`.sanctions`.
 
 Each service is one transaction with one audit-log row; repeating a request that was already
 carried out changes nothing and returns what is stored.
@@ -116,11 +116,12 @@ def draw(region_code: str, month: str | date, *, actor: Actor) -> list[SampleDra
 
     For a county: that county's draw, created even when it has no logs. For a city: the draws
     of each district of the city (its counties, and the city itself for schools licensed at
-    city level) that has logs in the month, or was drawn before. See :mod:`.sampling` for which
-    logs are drawn. Drawing again adds logs that gained a finding since, and random logs to
-    reach the share of a month that has grown, never the same log twice; it writes nothing
-    when nothing changed. The share applied is the city's in force on the month's first day,
-    fixed when the draw is first made. Months after the current one are refused.
+    city level) that has logs in the month, or was drawn before. See
+    :mod:`jiapei.supervision.sampling` for which logs are drawn. Drawing again adds logs that
+    gained a finding since, and random logs to reach the share of a month that has grown,
+    never the same log twice; it writes nothing when nothing changed. The share applied is the
+    city's in force on the month's first day, fixed when the draw is first made. Months after
+    the current one are refused.
     """
     user = regulator(actor)
     raw_month = month.isoformat() if isinstance(month, date) else month

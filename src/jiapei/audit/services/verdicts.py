@@ -55,7 +55,7 @@ class AuditSummary:
 
 
 @cache
-def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The province's syllabus adoption dates and data overrides (JIAPEI_SYLLABUS_FILE)."""
     path = getattr(settings, "JIAPEI_SYLLABUS_FILE", "")
     if not path:
@@ -65,7 +65,7 @@ def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
 
 
 def syllabus_for(student: Student) -> syllabus.Syllabus:
-    adopted, overrides = _syllabus_overrides()
+    adopted, overrides = syllabus_overrides()
     version = syllabus.version_for(student.applydate, adopted)
     return syllabus.load(version, overrides.get(version))
 

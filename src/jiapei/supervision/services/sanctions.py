@@ -35,7 +35,7 @@ from jiapei.registry.models import (
     TrainingCar,
 )
 from jiapei.supervision.models import BanKind, TrainingBan, WatchKind, WatchlistEntry
-from jiapei.supervision.services import regulator, text
+from jiapei.supervision.services.manual_audit import regulator, text
 
 BAN_PATH = "/trainingban"
 BAN_STATUS = {True: "2", False: "1"}  # 0x8502 禁训状态: 2 = banned, 1 = enabled
