@@ -85,7 +85,7 @@ class DismissIn(Schema):
 )
 def dismiss(request: HttpRequest, finding_id: int, payload: DismissIn) -> dict[str, Any]:
     user, actor = _user(request)
-    services.dismiss(finding_id, payload.reason, actor=actor)
+    services.dismiss(actor=actor, finding_id=finding_id, reason=payload.reason)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
 
 
@@ -135,9 +135,9 @@ def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
     days, period = _scan_days(payload)
     result = services.ScanResult()
     for day in days:
-        result.extend(services.scan_day_result(day, actor=actor))
+        result.extend(services.scan_day_result(actor=actor, day=day))
     if period is not None:
-        result.extend(services.scan_period_result(*period, actor=actor))
+        result.extend(services.scan_period_result(actor=actor, first=period[0], last=period[1]))
     mine = services.ScanResult(
         findings=[f for f in result.findings if in_scope(user, f.region_id)],
         created=[f for f in result.created if in_scope(user, f.region_id)],

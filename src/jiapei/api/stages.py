@@ -138,7 +138,12 @@ def stage(request: HttpRequest, review_id: int) -> dict[str, Any]:
 )
 def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dict[str, Any]:
     _, actor = _user(request)
-    services.review(review_id, payload.decision == "approve", payload.reason, actor=actor)
+    services.review(
+        actor=actor,
+        review_id=review_id,
+        approve=payload.decision == "approve",
+        reason=payload.reason,
+    )
     return ok(queries.review_wire(_review(request, review_id)))
 
 
@@ -147,7 +152,7 @@ def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dic
 )
 def revoke_stage(request: HttpRequest, review_id: int, payload: RevokeIn) -> dict[str, Any]:
     _, actor = _user(request)
-    services.revoke(review_id, payload.reason, actor=actor)
+    services.revoke(actor=actor, review_id=review_id, reason=payload.reason)
     return ok(queries.review_wire(_review(request, review_id)))
 
 
@@ -171,7 +176,10 @@ def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str,
 def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -> dict[str, Any]:
     user, actor = _user(request)
     services.review_backfill(
-        backfill_id, payload.decision == "approve", payload.reason, actor=actor
+        actor=actor,
+        backfill_id=backfill_id,
+        approve=payload.decision == "approve",
+        reason=payload.reason,
     )
     row = queries.backfills_for(user).get(pk=backfill_id)
     return ok(queries.backfill_wire(row))

@@ -80,7 +80,7 @@ class DrawIn(Schema):
 )
 def make_draw(request: HttpRequest, payload: DrawIn) -> dict[str, Any]:
     _, actor = _user(request)
-    rows = services.draw(payload.region or "", payload.month or "", actor=actor)
+    rows = services.draw(actor=actor, region_code=payload.region or "", month=payload.month or "")
     return ok([queries.draw_wire(r) for r in rows])
 
 
@@ -122,7 +122,7 @@ class VerdictIn(Schema):
 )
 def verdict(request: HttpRequest, review_id: int, payload: VerdictIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = services.record_verdict(review_id, actor=actor, data=payload.dict())
+    row = services.record_verdict(actor=actor, review_id=review_id, data=payload.dict())
     row = queries.reviews_of(row.draw).get(pk=row.pk)
     return ok(queries.review_wire(row))
 
@@ -171,7 +171,7 @@ class LiftIn(Schema):
 @router.post("watchlist/{entry_id}/lift", summary="移出重点监管名单 (lift an entry)")
 def unwatch(request: HttpRequest, entry_id: int, payload: LiftIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = services.lift_watch(entry_id, actor=actor, data=payload.dict())
+    row = services.lift_watch(actor=actor, entry_id=entry_id, data=payload.dict())
     return ok(queries.watch_wire(row))
 
 
@@ -224,5 +224,5 @@ class BanLiftIn(Schema):
 @router.post("bans/{ban_id}/lift", summary="解除禁训 (lift a ban; banstatus 1 is sent)")
 def lift_ban(request: HttpRequest, ban_id: int, payload: BanLiftIn) -> dict[str, Any]:
     _, actor = _user(request)
-    row = services.lift_ban(ban_id, actor=actor, data=payload.dict())
+    row = services.lift_ban(actor=actor, ban_id=ban_id, data=payload.dict())
     return ok(queries.ban_wire(row))

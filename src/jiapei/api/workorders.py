@@ -137,7 +137,7 @@ def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
 @router.post("workorders/{order_id}/start", summary="开始处置 (take the order)")
 def start(request: HttpRequest, order_id: int) -> dict[str, Any]:
     _, actor = _user(request)
-    services.start(order_id, actor=actor)
+    services.start(actor=actor, order_id=order_id)
     return ok(queries.order_detail(_order(request, order_id)))
 
 
@@ -155,7 +155,13 @@ class ResolveIn(Schema):
 )
 def resolve(request: HttpRequest, order_id: int, payload: ResolveIn) -> dict[str, Any]:
     _, actor = _user(request)
-    services.resolve(order_id, payload.decision, payload.reason, payload.rnums, actor=actor)
+    services.resolve(
+        actor=actor,
+        order_id=order_id,
+        decision=payload.decision,
+        reason=payload.reason,
+        rnums=payload.rnums,
+    )
     return ok(queries.order_detail(_order(request, order_id)))
 
 
@@ -166,5 +172,5 @@ class EscalateIn(Schema):
 @router.post("workorders/{order_id}/escalate", summary="上报上级 (hand to the region above)")
 def escalate(request: HttpRequest, order_id: int, payload: EscalateIn) -> dict[str, Any]:
     _, actor = _user(request)
-    services.escalate(order_id, payload.reason, actor=actor)
+    services.escalate(actor=actor, order_id=order_id, reason=payload.reason)
     return ok(queries.order_detail(_order(request, order_id)))

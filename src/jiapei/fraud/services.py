@@ -57,21 +57,21 @@ class ScanResult:
 
 
 def scan_day(
-    day: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, day: date, detectors: Sequence[Detector] | None = None
 ) -> list[Finding]:
     """Run every day detector over the sessions of local ``day``; store and return findings."""
-    return scan_day_result(day, actor=actor, detectors=detectors).findings
+    return scan_day_result(actor=actor, day=day, detectors=detectors).findings
 
 
 def scan_period(
-    first: date, last: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, first: date, last: date, detectors: Sequence[Detector] | None = None
 ) -> list[Finding]:
     """Run the school-level detectors over [first, last]; store and return findings."""
-    return scan_period_result(first, last, actor=actor, detectors=detectors).findings
+    return scan_period_result(actor=actor, first=first, last=last, detectors=detectors).findings
 
 
 def scan_day_result(
-    day: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, day: date, detectors: Sequence[Detector] | None = None
 ) -> ScanResult:
     """:func:`scan_day` with the split between new and updated findings.
 
@@ -93,7 +93,7 @@ def scan_day_result(
 
 
 def scan_period_result(
-    first: date, last: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, first: date, last: date, detectors: Sequence[Detector] | None = None
 ) -> ScanResult:
     """:func:`scan_period` with the split between new and updated findings."""
     if last < first:
@@ -242,7 +242,7 @@ def _store(drafts: list[tuple[Draft, str]], *, actor: Actor, period_end: date | 
         result.findings.append(finding)
         if created:
             result.created.append(finding)
-            order = workorders.open_for_finding(finding, actor=actor)
+            order = workorders.open_for_finding(actor=actor, finding=finding)
             if order is not None and finding.status == FindingStatus.OPEN:
                 finding.status = FindingStatus.ORDERED
                 finding.save(update_fields=["status", "updated_at"])
@@ -256,7 +256,7 @@ def require_regulator(actor: Actor) -> User:
     return actor.user
 
 
-def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:
+def dismiss(*, actor: Actor, finding_id: int, reason: str) -> Finding:
     """A regulator whose region covers the finding's school dismisses it as not fraud, with a
     reason (kept in the audit log). A finding outside the region is not admitted to exist; one
     already dismissed, or handed to a work order (decided there), is refused with Conflict."""

@@ -231,9 +231,9 @@ def scan(first: date, last: date, actor: Actor) -> None:
 
     day = first
     while day <= last:
-        services.scan_day(day, actor=actor)
+        services.scan_day(actor=actor, day=day)
         day += timedelta(days=1)
-    services.scan_period(first, last, actor=actor)
+    services.scan_period(actor=actor, first=first, last=last)
 
 
 def flagged_by_detector(rnums: set[str]) -> dict[str, set[str]]:

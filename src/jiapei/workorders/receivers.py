@@ -11,4 +11,4 @@ from jiapei.workorders import services
 
 def open_for_bad_verdict(sender: Any, *, review: ManualReview, actor: Actor, **_: Any) -> None:
     """A bad manual-audit verdict opens a work order, in the verdict's transaction."""
-    services.open_for_review(review, actor=actor)
+    services.open_for_review(actor=actor, review=review)

@@ -101,7 +101,7 @@ def _create(
     return order
 
 
-def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
+def open_for_finding(*, actor: Actor, finding: Finding) -> WorkOrder | None:
     """Open (or return the existing) work order for a finding; ``None`` if the finding's
     severity is not in :func:`severities` or it was dismissed. Owned by the finding's region
     (the school's county); the finding's logs are copied and its status becomes "ordered".
@@ -132,7 +132,7 @@ def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
         return order
 
 
-def open_for_review(review: ManualReview, *, actor: Actor) -> WorkOrder:
+def open_for_review(*, actor: Actor, review: ManualReview) -> WorkOrder:
     """Open (or return the existing) work order for a bad manual-audit verdict. Raises
     :class:`Conflict` if the verdict is not "bad". Runs inside the caller's transaction."""
     with transaction.atomic():
@@ -241,7 +241,7 @@ def _illegal(order: WorkOrder, verb: str) -> Conflict:
     )
 
 
-def start(order_id: int, *, actor: Actor) -> WorkOrder:
+def start(*, actor: Actor, order_id: int) -> WorkOrder:
     """Take an open (or escalated) order: state in_progress, assignee the caller. Starting an
     order one already holds is a no-op; one held by someone else is a :class:`Conflict`."""
     user = require_regulator(actor)
@@ -266,7 +266,7 @@ def start(order_id: int, *, actor: Actor) -> WorkOrder:
         return order
 
 
-def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
+def escalate(*, actor: Actor, order_id: int, reason: str) -> WorkOrder:
     """Hand an unresolved order to the region above (county → city → province). A reason is
     required; the province has nobody above it (:class:`Conflict`)."""
     user = require_regulator(actor)
@@ -275,10 +275,10 @@ def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
         raise FieldError("reason", reason, "上报须说明原因 (a reason is required to escalate)")
     with transaction.atomic():
         order = _locked(order_id, user)
-        return escalate_locked(order, reason, actor=actor)
+        return escalate_locked(actor=actor, order=order, reason=reason)
 
 
-def escalate_locked(order: WorkOrder, reason: str, *, actor: Actor) -> WorkOrder:
+def escalate_locked(*, actor: Actor, order: WorkOrder, reason: str) -> WorkOrder:
     """Move a locked order to its region's parent, with one audit-log row."""
     if order.state not in ACTIVE_STATES:
         raise _illegal(order, "上报 (escalate)")
@@ -308,12 +308,12 @@ def escalate_locked(order: WorkOrder, reason: str, *, actor: Actor) -> WorkOrder
 
 
 def resolve(
+    *,
+    actor: Actor,
     order_id: int,
     decision: str,
     reason: str,
     rnums: list[str] | None = None,
-    *,
-    actor: Actor,
 ) -> WorkOrder:
     """Decide an order: "voided" (the named logs, or all of the order's, are void; see
     :func:`void_logs`) or "upheld" (the hours stand; nothing else changes). A reason is
@@ -350,7 +350,7 @@ def resolve(
         after = trail.snapshot(order)
         assert after is not None
         if decision == Decision.VOIDED:
-            after.update(void_logs(order, logs, reason, actor=actor))
+            after.update(void_logs(actor=actor, order=order, logs=logs, reason=reason))
         trail.record(
             actor=actor,
             action="workorders.resolve",
@@ -369,7 +369,7 @@ def _local_days(log: TeachingLog) -> set[date]:
 
 
 def void_logs(
-    order: WorkOrder, logs: list[TeachingLog], reason: str, *, actor: Actor
+    *, actor: Actor, order: WorkOrder, logs: list[TeachingLog], reason: str
 ) -> dict[str, Any]:
     """Void ``logs`` for ``order`` and undo what they earned, in the caller's transaction.
 
@@ -407,6 +407,8 @@ def void_logs(
             result = PartResult.objects.filter(student=student, part=part).first()
             if reviewable(student, result):
                 continue
-            stage_services.revoke(review.pk, f"工单{order.number}作废学时：{reason}", actor=actor)
+            stage_services.revoke(
+                actor=actor, review_id=review.pk, reason=f"工单{order.number}作废学时：{reason}"
+            )
             revoked.append({"review": review.pk, "stunum": student.stunum, "part": part})
     return {"voided": voided, "revoked": revoked}

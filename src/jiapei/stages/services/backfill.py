@@ -178,7 +178,7 @@ def _not_legacy(student: Any) -> str:
 
 
 def review_backfill(
-    backfill_id: int, approve: bool, reason: str = "", *, actor: Actor
+    *, actor: Actor, backfill_id: int, approve: bool, reason: str = ""
 ) -> LegacyBackfill:
     """A regulator of the student's school's region approves or rejects a submitted backfill.
     Rejecting requires a reason. Approving makes the part's stage review approved (a transition

@@ -147,7 +147,7 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
     return content, result, stage
 
 
-def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
+def assemble(*, actor: Actor, student: Student, part: int) -> StageReview:
     """Build or refresh the review of ``student``'s ``part`` and decide it if it may be decided
     automatically. Idempotent: with nothing new in the audit or the stage record it writes
     nothing and returns the stored review.
@@ -261,7 +261,7 @@ def _locked(review_id: int, user: User) -> StageReview:
     return row
 
 
-def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> StageReview:
+def review(*, actor: Actor, review_id: int, approve: bool, reason: str = "") -> StageReview:
     """A regulator of the student's school's region approves or rejects a review waiting for a
     person. Rejecting requires a reason. A decided review is refused (:class:`Conflict`), so
     approving twice changes nothing. The timing platform is told either way; an approval also
@@ -306,7 +306,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
         return row
 
 
-def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
+def revoke(*, actor: Actor, review_id: int, reason: str) -> StageReview:
     """Revoke an approved review (fraud found later): the police platform is told to withdraw
     the hours, so the subject can no longer be booked, and the timing platform is told."""
     user = require_regulator(actor)
@@ -345,5 +345,5 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
                 "updatetime": stamp(now),
             }
         )
-        record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
+        record_submission(row, action=PoliceAction.WITHDRAW, key=message.idempotency_key)
         return row

@@ -111,7 +111,7 @@ def _district(field: str, value: str) -> Region:
     return region
 
 
-def draw(region_code: str, month: str | date, *, actor: Actor) -> list[SampleDraw]:
+def draw(*, actor: Actor, region_code: str, month: str | date) -> list[SampleDraw]:
     """Draw (or top up) the teaching logs of ``month`` for manual audit in ``region_code``.
 
     For a county: that county's draw, created even when it has no logs. For a city: the draws
@@ -224,7 +224,7 @@ def _verdict(field: str, value: str) -> str:
     return value
 
 
-def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> ManualReview:
+def record_verdict(*, actor: Actor, review_id: int, data: Mapping[str, Any]) -> ManualReview:
     """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and sends
     :data:`~jiapei.supervision.signals.bad_verdict` in the same transaction, on which
     ``workorders`` opens a work order. Recording the verdict already recorded changes nothing

@@ -112,7 +112,7 @@ def add_to_watchlist(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Watchlis
         return row, True
 
 
-def lift_watch(entry_id: int, *, actor: Actor, data: Mapping[str, Any]) -> WatchlistEntry:
+def lift_watch(*, actor: Actor, entry_id: int, data: Mapping[str, Any]) -> WatchlistEntry:
     """Take an entry off the list from ``lifted_on`` (default today; not before it was listed).
     Lifting again with the same date and reason changes nothing; otherwise a Conflict."""
     user = regulator(actor)
@@ -239,7 +239,7 @@ def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:
         return row, True
 
 
-def lift_ban(ban_id: int, *, actor: Actor, data: Mapping[str, Any]) -> TrainingBan:
+def lift_ban(*, actor: Actor, ban_id: int, data: Mapping[str, Any]) -> TrainingBan:
     """Lift a ban from now on and tell the platform (banstatus 1). Minutes recorded from then
     on are accepted again. Lifting a lifted ban changes nothing."""
     user = regulator(actor)

@@ -168,7 +168,11 @@ def file_classrecord(
             before=before,
             after=trail.snapshot(row),
         )
-        request_audit(student.pk, _local_days(row.starttime, row.endtime), "classrecord")
+        request_audit(
+            student_id=student.pk,
+            days=_local_days(row.starttime, row.endtime),
+            reason="classrecord",
+        )
         return row, created
 
 

@@ -345,4 +345,4 @@ def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) ->
         if row.student_id in closed:
             days[row.student_id].add(timezone.localtime(row.at).date())
     for student_id, student_days in days.items():
-        request_audit(student_id, student_days, "backfill")
+        request_audit(student_id=student_id, days=student_days, reason="backfill")

@@ -8,7 +8,7 @@ from datetime import date
 from jiapei.training.models import AuditRequest
 
 
-def request_audit(student_id: int, days: Iterable[date], reason: str) -> None:
+def request_audit(*, student_id: int, days: Iterable[date], reason: str) -> None:
     """Ask for the student's ``days`` to be audited. Call inside the caller's transaction."""
     wanted = {d.isoformat() for d in days}
     request = AuditRequest.objects.select_for_update().filter(student_id=student_id).first()
