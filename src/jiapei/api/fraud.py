@@ -16,8 +16,8 @@ from ninja import Query, Router, Schema
 from jiapei.accounts.models import Role
 from jiapei.accounts.queries import in_scope
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, Forbidden
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
@@ -52,7 +52,7 @@ def _day(field: str, value: str | None) -> date | None:
     "`since`/`until` (YYYY-MM-DD, the finding's day), `inscode`, `stunum`, `rnum`.",
 )
 def findings(request: HttpRequest, filters: Query[FindingFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     if filters.detector and filters.detector not in DETECTORS:
         raise FieldError("detector", filters.detector, "未知的检测规则 (unknown detector)")
     qs = queries.filtered(
@@ -66,12 +66,12 @@ def findings(request: HttpRequest, filters: Query[FindingFilter]) -> dict[str, A
         stunum=filters.stunum,
         rnum=filters.rnum,
     )
-    return _page(qs, filters, queries.finding_wire)
+    return paged(qs, filters, queries.finding_wire)
 
 
 @router.get("findings/{finding_id}", summary="线索详情 (one finding with its evidence)")
 def finding(request: HttpRequest, finding_id: int) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
 
 
@@ -84,7 +84,7 @@ class DismissIn(Schema):
     summary="排除线索 (dismiss an open finding as not fraud; a reason is required)",
 )
 def dismiss(request: HttpRequest, finding_id: int, payload: DismissIn) -> dict[str, Any]:
-    user, actor = _user(request)
+    user, actor = regulator_of(request)
     services.dismiss(actor=actor, finding_id=finding_id, reason=payload.reason)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
 
@@ -129,7 +129,7 @@ def _scan_days(payload: ScanIn) -> tuple[list[date], tuple[date, date] | None]:
     "scan covers the whole province; the reply counts only findings in the caller's region.",
 )
 def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
-    user, actor = _user(request)
+    user, actor = regulator_of(request)
     if user.role not in (Role.PROVINCE_REGULATOR, Role.CITY_REGULATOR):
         raise Forbidden("只有省、市级监管部门可以发起扫描 (province or city regulators only)")
     days, period = _scan_days(payload)
@@ -155,7 +155,7 @@ def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
 
 @router.get("fraud/detectors", summary="检测规则 (the fraud detectors)")
 def detectors(request: HttpRequest) -> dict[str, Any]:
-    _user(request)
+    regulator_of(request)
     # School-level detectors judge a period of a school's figures; the others a scanned day.
     return ok(
         [

@@ -18,8 +18,8 @@ from ninja import Query, Router, Schema
 from jiapei.accounts.models import Role, User
 from jiapei.accounts.queries import in_scope
 from jiapei.api.auth import user_auth
+from jiapei.api.common import regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import _user
 from jiapei.core.errors import Forbidden
 from jiapei.reports import ranking, services, xlsx
 from jiapei.reports.monthly import Report, monthly_report, report_json, report_region
@@ -47,7 +47,7 @@ class MonthQuery(Schema):
     "regulator's figures count its own schools only.",
 )
 def platform_ranking(request: HttpRequest, query: Query[MonthQuery]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     _province_or_city(user)
     month = parse_month(query.month)
     assert user.region is not None
@@ -63,7 +63,7 @@ class ReportQuery(Schema):
 
 
 def _report(request: HttpRequest, query: ReportQuery) -> Report:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     _province_or_city(user)
     region = report_region(query.region)
     if not in_scope(user, region.code):
@@ -115,7 +115,7 @@ class InputsIn(Schema):
     "fields are refused.",
 )
 def enter_inputs(request: HttpRequest, payload: InputsIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row, changed = services.enter_inputs(
         actor=actor, region=payload.region, month=payload.month, values=payload.values
     )

@@ -15,8 +15,8 @@ from ninja import Field, Query, Router, Schema
 
 from jiapei.accounts.queries import get_region, in_scope
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.workorders import queries, services
 from jiapei.workorders.models import WorkOrder
@@ -36,7 +36,7 @@ class OrderFilter(Page):
 
 @router.get("workorders", summary="工单列表 (work orders about schools in scope)")
 def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.orders_for(user)
     for name in ("state", "decision", "source"):
         if getattr(filters, name):
@@ -50,7 +50,7 @@ def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, A
     if filters.overdue is not None:
         late = queries.overdue(qs).values("pk")
         qs = qs.filter(pk__in=late) if filters.overdue else qs.exclude(pk__in=late)
-    return _page(qs, filters, queries.order_wire)
+    return paged(qs, filters, queries.order_wire)
 
 
 class ClearanceFilter(Schema):
@@ -66,7 +66,7 @@ class ClearanceFilter(Schema):
     "past their deadline.",
 )
 def clearance(request: HttpRequest, filters: Query[ClearanceFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     try:
         month = date.fromisoformat(filters.month + "-01")
     except ValueError:
@@ -95,7 +95,7 @@ def clearance(request: HttpRequest, filters: Query[ClearanceFilter]) -> dict[str
 
 
 def _order(request: HttpRequest, order_id: int) -> WorkOrder:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     row = queries.orders_for(user).filter(pk=order_id).first()
     if row is None:
         raise NotFound(
@@ -123,7 +123,7 @@ class OpenIn(Schema):
     "`created` false.",
 )
 def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     order, created = services.open_manual(
         actor=actor,
         inscode=payload.inscode,
@@ -136,7 +136,7 @@ def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
 
 @router.post("workorders/{order_id}/start", summary="开始处置 (take the order)")
 def start(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     services.start(actor=actor, order_id=order_id)
     return ok(queries.order_detail(_order(request, order_id)))
 
@@ -154,7 +154,7 @@ class ResolveIn(Schema):
     "Repeating the same decision changes nothing.",
 )
 def resolve(request: HttpRequest, order_id: int, payload: ResolveIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     services.resolve(
         actor=actor,
         order_id=order_id,
@@ -171,6 +171,6 @@ class EscalateIn(Schema):
 
 @router.post("workorders/{order_id}/escalate", summary="上报上级 (hand to the region above)")
 def escalate(request: HttpRequest, order_id: int, payload: EscalateIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     services.escalate(actor=actor, order_id=order_id, reason=payload.reason)
     return ok(queries.order_detail(_order(request, order_id)))
