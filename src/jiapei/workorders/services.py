@@ -45,6 +45,7 @@ from jiapei.stages.models import APPROVED_STATUSES, ReviewSource, StageReview
 from jiapei.stages.services.reviews import reviewable
 from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.training.models import TeachingLog
+from jiapei.training.queries import local_days
 from jiapei.training.services import voiding
 from jiapei.workorders.models import Decision, OrderSource, OrderState, WorkOrder
 
@@ -362,12 +363,6 @@ def resolve(
         return order
 
 
-def _local_days(log: TeachingLog) -> set[date]:
-    first = timezone.localtime(log.starttime).date()
-    last = timezone.localtime(log.endtime).date()
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
-
-
 def void_logs(
     *, actor: Actor, order: WorkOrder, logs: list[TeachingLog], reason: str
 ) -> dict[str, Any]:
@@ -391,7 +386,7 @@ def void_logs(
     voided = []
     for log in voiding.void_logs(actor=actor, logs=logs, reason=void_reason, at=now):
         voided.append(log.rnum)
-        days[log.student_id] |= _local_days(log)
+        days[log.student_id] |= local_days(log.starttime, log.endtime)
         parts[log.student_id].add(log.part)
     revoked = []
     for student in Student.objects.filter(pk__in=list(days)).select_related("institution"):

@@ -42,7 +42,7 @@ from jiapei.stages.models import (
 from jiapei.stages.queries import backfills_for
 from jiapei.stages.services.outgoing import announce_approval, stamp
 from jiapei.stages.services.reviews import is_transition, require_regulator
-from jiapei.training.models import TeachingLog
+from jiapei.training.queries import credited_rnums
 from jiapei.training.services.logs import platform_student
 from jiapei.training.wire import stamp as wire_stamp
 
@@ -242,11 +242,7 @@ def _approve_part(row: LegacyBackfill, user: User, now: Any, *, actor: Actor) ->
     review.required = {}  # no syllabus minimums for a legacy student (seed 000 §三(四))
     review.credited = {mode: m for mode, m in row.minutes.items() if m}
     review.mileage_required, review.mileage = 0.0, row.mileage
-    review.rnums = list(
-        TeachingLog.objects.filter(student=row.student, part=row.part, credited_minutes__gt=0)
-        .order_by("starttime", "rnum")
-        .values_list("rnum", flat=True)
-    )
+    review.rnums = credited_rnums(row.student, row.part)
     review.checks = [
         {
             "check": "three_party_form",

@@ -48,6 +48,7 @@ from jiapei.stages.services.outgoing import (
     stamp,
 )
 from jiapei.training.models import StageRecord, TeachingLog
+from jiapei.training.queries import credited_rnums
 
 AUTO_AUDITOR = "自动审核"
 DEFAULT_MANUAL_SHARE = 0.1
@@ -97,14 +98,8 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
     result = PartResult.objects.filter(student=student, part=part).first()
     stage = StageRecord.objects.filter(student=student, subject=part).first()
     credited = dict(result.credited) if result else {}
-    if stage is not None:
-        rnums = [str(r) for r in stage.recarray]
-    else:
-        rnums = list(
-            TeachingLog.objects.filter(student=student, part=part, credited_minutes__gt=0)
-            .order_by("starttime", "rnum")
-            .values_list("rnum", flat=True)
-        )
+    # The platform's stage record names its logs; without one, the audit's credited logs count.
+    rnums = [str(r) for r in stage.recarray] if stage is not None else credited_rnums(student, part)
     logs = {
         rnum: c.LogFact(rnum, stunum, log_part, status)
         for rnum, stunum, log_part, status in TeachingLog.objects.filter(

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core import wire as v
@@ -38,6 +36,7 @@ from jiapei.training.models import (
     TrainingPhoto,
     VideoRecord,
 )
+from jiapei.training.queries import local_days
 from jiapei.training.services.requests import request_audit
 
 PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
@@ -170,15 +169,10 @@ def file_classrecord(
         )
         request_audit(
             student_id=student.pk,
-            days=_local_days(row.starttime, row.endtime),
+            days=local_days(row.starttime, row.endtime),
             reason="classrecord",
         )
         return row, created
-
-
-def _local_days(start: datetime, end: datetime) -> set[date]:
-    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
 
 def fingerprint(content: bytes) -> str:

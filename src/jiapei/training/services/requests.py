@@ -1,9 +1,12 @@
-"""Queueing students for audit (the worker drains the queue)."""
+"""The audit queue: students whose days must be (re)audited. Ingest fills it inside its
+transactions; the worker (``jiapei.audit.tasks``) claims and closes requests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+
+from django.db import connection
 
 from jiapei.training.models import AuditRequest
 
@@ -19,3 +22,20 @@ def request_audit(*, student_id: int, days: Iterable[date], reason: str) -> None
         request.days = sorted(set(request.days) | wanted)
     request.reason = reason
     request.save(update_fields=["days", "reason", "requested_at"])
+
+
+def claim_audit_request() -> AuditRequest | None:
+    """The oldest pending request, locked until the caller's transaction ends, or None.
+
+    On PostgreSQL rows other workers hold are skipped (``SKIP LOCKED``), so several workers
+    share the queue without auditing one student twice at once. Call inside a transaction and
+    close the request with :func:`close_audit_request` in the same one."""
+    pending = AuditRequest.objects.order_by("requested_at")
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True)
+    return pending.first()
+
+
+def close_audit_request(*, request: AuditRequest) -> None:
+    """Take a claimed request off the queue, in the transaction that claimed it."""
+    request.delete()
