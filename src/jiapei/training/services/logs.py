@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -103,6 +104,41 @@ def file_classrecord(
         name: f.get(name, photo_parse, required=name != "photo2")
         for name in ("photo1", "photo2", "photo3")
     }
+    _check_classrecord(
+        f, data, platform=platform, student=student, course=course, span=(start, end)
+    )
+    f.check()
+    assert student is not None and course is not None
+    values.update(
+        student=student,
+        institution=student.institution,
+        platform=platform,
+        **_filed_links(coachnum=coachnum, carnum=carnum, devnum=devnum),
+        recnum=recnum,
+        subjcode=str(data["subjcode"]),
+        mode=course.mode,
+        part=course.part,
+        starttime=start,
+        endtime=end,
+        photos={k: p.pk for k, p in photos.items() if p is not None},
+        reported={k: data[k] for k in ("total", "part1", "part2", "part3", "part4") if k in data},
+    )
+    return _store_classrecord(
+        actor=actor, student=student, rnum=student.stunum + recnum, values=values
+    )
+
+
+def _check_classrecord(
+    f: Fields,
+    data: Mapping[str, Any],
+    *,
+    platform: TimingPlatform,
+    student: Student | None,
+    course: wire.Course | None,
+    span: tuple[datetime | None, datetime | None],
+) -> None:
+    """Rules across the log's fields: the caller's own platform number, a session that ends
+    after it starts, and a course of the student's class."""
     platnum = f.get("platnum")
     if platnum is not None and platnum != platform.platnum:
         f.add(
@@ -110,6 +146,7 @@ def file_classrecord(
                 "platnum", platnum, f"与调用方平台编号 {platform.platnum} 不符 (not the caller)"
             )
         )
+    start, end = span
     if start and end and end <= start:
         f.add(
             FieldError("endtime", data.get("endtime"), "签退时间应晚于签到时间 (end before start)")
@@ -124,8 +161,10 @@ def file_classrecord(
                 "subjcode", data.get("subjcode"), f"课程车型与学员培训车型 {student.traintype} 不符"
             )
         )
-    f.check()
-    assert student is not None and course is not None
+
+
+def _filed_links(*, coachnum: str | None, carnum: str | None, devnum: str | None) -> dict[str, Any]:
+    """The coach, car and terminal the log names, as filed; None where unnamed or not filed."""
     coach = (
         Personnel.objects.filter(number=coachnum, role=PersonnelRole.COACH).first()
         if coachnum
@@ -133,23 +172,13 @@ def file_classrecord(
     )
     car = TrainingCar.objects.filter(carnum=carnum).first() if carnum else None
     device = Device.objects.filter(devnum=devnum).first() if devnum else None
-    values.update(
-        student=student,
-        institution=student.institution,
-        platform=platform,
-        coach=coach,
-        car=car,
-        device=device,
-        recnum=recnum,
-        subjcode=str(data["subjcode"]),
-        mode=course.mode,
-        part=course.part,
-        starttime=start,
-        endtime=end,
-        photos={k: p.pk for k, p in photos.items() if p is not None},
-        reported={k: data[k] for k in ("total", "part1", "part2", "part3", "part4") if k in data},
-    )
-    rnum = student.stunum + recnum
+    return {"coach": coach, "car": car, "device": device}
+
+
+def _store_classrecord(
+    *, actor: Actor, student: Student, rnum: str, values: dict[str, Any]
+) -> tuple[TeachingLog, bool]:
+    """Create or update the log ``rnum`` and queue its days for audit, in one transaction."""
     with transaction.atomic():
         row = TeachingLog.objects.select_for_update().filter(rnum=rnum).first()
         created = row is None
