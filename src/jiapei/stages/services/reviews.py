@@ -170,24 +170,14 @@ def assemble(*, actor: Actor, student: Student, part: int) -> StageReview:
                 field="part",
                 value=part,
             )
-        reopen = (
-            row is not None
-            and row.status == ReviewStatus.REJECTED
-            and stage_seen is not None
-            and (row.stage_seen_at is None or stage_seen > row.stage_seen_at)
-        )
+        reopen = _reopened(row, stage_seen)
         if row is not None and row.status not in OPEN_STATUSES and not reopen:
             # Decided: only remember what was seen, so the worker does not come back for it.
             _remember(row, audit_seen, stage_seen)
             return row
         before = trail.snapshot(row)
         if row is None:
-            row = StageReview(
-                student=student,
-                part=part,
-                source=ReviewSource.PLATFORM if stage else ReviewSource.AUDIT,
-                manual_required=c.drawn_for_manual(student.stunum, part, manual_share(student)),
-            )
+            row = _new_review(student, part, from_platform=stage is not None)
         elif reopen:
             row.manual_required = True
             row.reviewer, row.reason, row.decided_at = None, "", None
@@ -226,6 +216,27 @@ def assemble(*, actor: Actor, student: Student, part: int) -> StageReview:
                 at=now,
             )
         return row
+
+
+def _reopened(row: StageReview | None, stage_seen: Any) -> bool:
+    """Does a newer stage record reopen a rejected review (for a person to decide again)?"""
+    return (
+        row is not None
+        and row.status == ReviewStatus.REJECTED
+        and stage_seen is not None
+        and (row.stage_seen_at is None or stage_seen > row.stage_seen_at)
+    )
+
+
+def _new_review(student: Student, part: int, *, from_platform: bool) -> StageReview:
+    """A first review of the part; whether it is drawn for manual review is fixed by the student
+    and the part."""
+    return StageReview(
+        student=student,
+        part=part,
+        source=ReviewSource.PLATFORM if from_platform else ReviewSource.AUDIT,
+        manual_required=c.drawn_for_manual(student.stunum, part, manual_share(student)),
+    )
 
 
 def _remember(row: StageReview, audit_seen: Any, stage_seen: Any) -> None:
