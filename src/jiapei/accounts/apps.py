@@ -19,4 +19,4 @@ def _load_regions(sender: object, **kwargs: object) -> None:
 
     using = kwargs.get("using", "default")
     if using == "default":
-        sync_regions(settings.JIAPEI_PROVINCE)
+        sync_regions(province_code=settings.JIAPEI_PROVINCE)

@@ -13,10 +13,12 @@ from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError
 
 
-def sync_regions(province_code: str) -> int:
+def sync_regions(*, province_code: str) -> int:
     """Load the shipped divisions of a province; existing rows are updated. Returns the count.
 
     Idempotent and run after every ``migrate``, so a database always has its province's regions.
+    Reference data shipped with the code, loaded like a data migration: no actor and no
+    audit-log row.
     """
     rows = province_data(province_code)["regions"]
     with transaction.atomic():

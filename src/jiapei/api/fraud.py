@@ -15,8 +15,8 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
@@ -51,7 +51,7 @@ def _day(field: str, value: str | None) -> date | None:
     "`since`/`until` (YYYY-MM-DD, the finding's day), `inscode`, `stunum`, `rnum`.",
 )
 def findings(request: HttpRequest, filters: Query[FindingFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     if filters.detector and filters.detector not in DETECTORS:
         raise FieldError("detector", filters.detector, "未知的检测规则 (unknown detector)")
     qs = queries.filtered(
@@ -65,12 +65,12 @@ def findings(request: HttpRequest, filters: Query[FindingFilter]) -> dict[str, A
         stunum=filters.stunum,
         rnum=filters.rnum,
     )
-    return _page(qs, filters, queries.finding_wire)
+    return paged(qs, filters, queries.finding_wire)
 
 
 @router.get("findings/{finding_id}", summary="线索详情 (one finding with its evidence)")
 def finding(request: HttpRequest, finding_id: int) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
 
 
@@ -83,8 +83,8 @@ class DismissIn(Schema):
     summary="排除线索 (dismiss an open finding as not fraud; a reason is required)",
 )
 def dismiss(request: HttpRequest, finding_id: int, payload: DismissIn) -> dict[str, Any]:
-    user, actor = _user(request)
-    services.dismiss(finding_id, payload.reason, actor=actor)
+    user, actor = regulator_of(request)
+    services.dismiss(actor=actor, finding_id=finding_id, reason=payload.reason)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
 
 
@@ -128,14 +128,14 @@ def _scan_days(payload: ScanIn) -> tuple[list[date], tuple[date, date] | None]:
     "scan covers the whole province; the reply counts only findings in the caller's region.",
 )
 def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
-    user, actor = _user(request)
+    user, actor = regulator_of(request)
     access.require(user, access.Action.SCAN_FRAUD)
     days, period = _scan_days(payload)
     result = services.ScanResult()
     for day in days:
-        result.extend(services.scan_day_result(day, actor=actor))
+        result.extend(services.scan_day_result(actor=actor, day=day))
     if period is not None:
-        result.extend(services.scan_period_result(*period, actor=actor))
+        result.extend(services.scan_period_result(actor=actor, first=period[0], last=period[1]))
     mine = services.ScanResult(
         findings=[f for f in result.findings if access.covers(user, f.region_id)],
         created=[f for f in result.created if access.covers(user, f.region_id)],
@@ -153,7 +153,7 @@ def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
 
 @router.get("fraud/detectors", summary="检测规则 (the fraud detectors)")
 def detectors(request: HttpRequest) -> dict[str, Any]:
-    _user(request)
+    regulator_of(request)
     # School-level detectors judge a period of a school's figures; the others a scanned day.
     return ok(
         [

@@ -7,42 +7,26 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
-from jiapei.accounts.models import User
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
-from jiapei.audit import settings_services
-from jiapei.core.actors import Actor
+from jiapei.audit import services as audit_services
+from jiapei.core import wire
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.exams import queries as exam_queries
-from jiapei.registry import queries, services, validation
+from jiapei.registry import queries, services
 from jiapei.registry.models import TimingPlatform
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
 
 
-def _user(request: HttpRequest) -> tuple[User, Actor]:
-    user = access.regulator(request.auth)  # type: ignore[attr-defined]
-    return user, Actor.for_user(user)
-
-
-class Page(Schema):
-    limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
-
-
-def _page(qs: Any, page: Page, view: Any) -> dict[str, Any]:
-    total = qs.count()
-    rows = [view(r) for r in qs[page.offset : page.offset + page.limit]]
-    return ok({"total": total, "items": rows})
-
-
 @router.get("regions", summary="辖区行政区划 (regions in scope)")
 def regions(request: HttpRequest) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     rows = access.visible_regions(user)
     return ok(
         [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id} for r in rows]
@@ -64,7 +48,7 @@ class StatusIn(Schema):
 
 @router.get("platforms", summary="计时平台列表 (timing platforms)")
 def platforms(request: HttpRequest) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     rows = [queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")]
     if not access.allowed(user, access.Action.READ_PLATFORM_CREDENTIALS):
         # Certificates and callback addresses are the province's business only.
@@ -74,14 +58,14 @@ def platforms(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("platforms", summary="登记计时平台 (register a timing platform; province only)")
 def register_platform(request: HttpRequest, payload: PlatformIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     platform, created = services.register_platform(actor=actor, **payload.dict())
     return ok({**queries.platform_wire(platform), "created": created})
 
 
 @router.post("platforms/{platnum}/status", summary="暂停/吊销/恢复计时平台 (province only)")
 def platform_status(request: HttpRequest, platnum: str, payload: StatusIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     platform = services.set_platform_status(
         actor=actor, platnum=platnum, status=payload.status, reason=payload.reason
     )
@@ -94,16 +78,16 @@ class AreaFilter(Page):
 
 @router.get("areas", summary="教学区域 (teaching areas in scope)")
 def areas(request: HttpRequest, filters: Query[AreaFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.areas_for(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return _page(qs, filters, queries.area_wire)
+    return paged(qs, filters, queries.area_wire)
 
 
 @router.get("areas/{area_id}", summary="教学区域详情 (one teaching area)")
 def area(request: HttpRequest, area_id: int) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     row = queries.areas_for(user).filter(pk=area_id).first()
     if row is None:
         raise NotFound(f"area {area_id}: 教学区域不存在 (no such area)", field="id", value=area_id)
@@ -117,7 +101,7 @@ class ReviewIn(Schema):
 
 @router.post("areas/{area_id}/review", summary="审核教学区域 (approve or reject)")
 def review_area(request: HttpRequest, area_id: int, payload: ReviewIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row = services.review_area(
         actor=actor, area_id=area_id, approve=payload.decision == "approve", reason=payload.reason
     )
@@ -143,7 +127,7 @@ class RouteIn(Schema):
 
 @router.post("routes", summary="录入公安指定道路训练路线 (enter a police-designated route)")
 def enter_route(request: HttpRequest, payload: RouteIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row, created = services.enter_police_route(actor=actor, data=payload.dict(exclude_none=True))
     return ok({**queries.area_wire(row), "created": created})
 
@@ -159,7 +143,7 @@ FilingKind = Literal["coach", "examiner", "securityguard", "trainingcar"]
 def revoke(
     request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
 ) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row = services.set_filing_revoked(
         actor=actor, kind=kind, number=number, revoked=True, reason=payload.reason
     )
@@ -170,7 +154,7 @@ def revoke(
 def restore(
     request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
 ) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row = services.set_filing_revoked(
         actor=actor, kind=kind, number=number, revoked=False, reason=payload.reason
     )
@@ -179,8 +163,8 @@ def restore(
 
 @router.get("institutions", summary="培训机构 (institutions in scope)")
 def institutions(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    user, _ = _user(request)
-    return _page(queries.institutions_for(user), page, queries.institution_wire)
+    user, _ = regulator_of(request)
+    return paged(queries.institutions_for(user), page, queries.institution_wire)
 
 
 class PersonnelFilter(Page):
@@ -189,31 +173,31 @@ class PersonnelFilter(Page):
 
 @router.get("personnel", summary="从业人员 (coaches, examiners, safety officers in scope)")
 def personnel(request: HttpRequest, filters: Query[PersonnelFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
-    return _page(queries.personnel_for(user, filters.role), filters, queries.personnel_wire)
+    user, _ = regulator_of(request)
+    return paged(queries.personnel_for(user, filters.role), filters, queries.personnel_wire)
 
 
 @router.get("cars", summary="教练车 (training cars in scope)")
 def cars(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    user, _ = _user(request)
-    return _page(queries.cars_for(user), page, queries.car_wire)
+    user, _ = regulator_of(request)
+    return paged(queries.cars_for(user), page, queries.car_wire)
 
 
 @router.get("devices", summary="计时终端 (terminals in scope)")
 def devices(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    user, _ = _user(request)
-    return _page(queries.devices_for(user), page, queries.device_wire)
+    user, _ = regulator_of(request)
+    return paged(queries.devices_for(user), page, queries.device_wire)
 
 
 @router.get("students", summary="学员 (students in scope)")
 def students(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    user, _ = _user(request)
-    return _page(queries.students_for(user), page, queries.student_wire)
+    user, _ = regulator_of(request)
+    return paged(queries.students_for(user), page, queries.student_wire)
 
 
 @router.get("students/{stunum}/progress", summary="学员学时进度 (a student's audited progress)")
 def student_progress(request: HttpRequest, stunum: str, lang: str = "zh-hans") -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     student = queries.students_for(user).filter(stunum=stunum).first()
     if student is None:
         raise NotFound(
@@ -234,7 +218,7 @@ class ThresholdIn(Schema):
 
 @router.get("thresholds", summary="审核阈值设置 (audit threshold settings)")
 def thresholds(request: HttpRequest) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     rows = audit_queries.thresholds_for(user)
     return ok(
         [
@@ -255,16 +239,16 @@ def thresholds(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("thresholds", summary="设置审核阈值 (set an audit threshold from a date)")
 def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row = settings_services.set_threshold(actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row = audit_services.set_threshold(actor=actor, data=payload.dict())
     return ok({"id": row.id, "field": row.field, "value": row.value})
 
 
 @router.get("pass-rates", summary="考试合格率 (pass rates per school and subject)")
 def pass_rates(request: HttpRequest, start: str, end: str) -> dict[str, Any]:
-    user, _ = _user(request)
-    first = validation.wire_date("start", start)
-    last = validation.wire_date("end", end)
+    user, _ = regulator_of(request)
+    first = wire.wire_date("start", start)
+    last = wire.wire_date("end", end)
     if last < first:
         raise FieldError("end", end, "结束日期早于开始日期 (end before start)")
     return ok(exam_queries.pass_rates(user, start=first, end=last))

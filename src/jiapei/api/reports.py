@@ -17,8 +17,8 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
+from jiapei.api.common import regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import _user
 from jiapei.reports import ranking, services, xlsx
 from jiapei.reports.monthly import Report, monthly_report, report_json, report_region
 from jiapei.reports.periods import parse_month
@@ -40,7 +40,7 @@ class MonthQuery(Schema):
     "regulator's figures count its own schools only.",
 )
 def platform_ranking(request: HttpRequest, query: Query[MonthQuery]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     access.require(user, access.Action.READ_REPORTS)
     month = parse_month(query.month)
     assert user.region is not None
@@ -55,7 +55,7 @@ class ReportQuery(Schema):
 
 
 def _report(request: HttpRequest, query: ReportQuery) -> Report:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     access.require(user, access.Action.READ_REPORTS)
     region = report_region(query.region)
     access.require(user, access.Action.READ_REPORTS, region=region.code)
@@ -102,7 +102,7 @@ class InputsIn(Schema):
     "fields are refused.",
 )
 def enter_inputs(request: HttpRequest, payload: InputsIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row, changed = services.enter_inputs(
         actor=actor, region=payload.region, month=payload.month, values=payload.values
     )

@@ -9,14 +9,14 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from jiapei.api.auth import SignedPlatform, user_auth
+from jiapei.api.common import ENVELOPE, Page, paged, platform_of, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, ReviewIn, RevokeIn, _page, _user
-from jiapei.api.tp_registry import ENVELOPE, _caller
+from jiapei.api.regulator import ReviewIn, RevokeIn
 from jiapei.api.tp_schemas import WireSchema
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.registry import queries as registry_queries
 from jiapei.registry.models import Student
-from jiapei.stages import backfill, queries, services
+from jiapei.stages import queries, services
 from jiapei.stages.models import StageReview
 
 tp_router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
@@ -37,7 +37,7 @@ class StageKeyIn(WireSchema):
     "each check as {check, ok, detail}.",
 )
 def stage_review_get(request: HttpRequest, payload: StageKeyIn) -> dict[str, Any]:
-    platform, _ = _caller(request)
+    platform, _ = platform_of(request)
     if payload.subject not in ("1", "2", "3", "4"):
         raise FieldError("subject", payload.subject, "应为 1-4 (part 1 to 4)")
     student = Student.objects.filter(stunum=payload.stunum, platform=platform).first()
@@ -86,9 +86,9 @@ class BackfillIn(WireSchema):
     "Submitting again before the review updates the backfill; after it, 409.",
 )
 def legacybackfill(request: HttpRequest, payload: BackfillIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
+    platform, actor = platform_of(request)
     data = payload.model_dump(exclude_none=True)
-    row, created = backfill.submit(actor=actor, platform=platform, data=data)
+    row, created = services.submit_backfill(actor=actor, platform=platform, data=data)
     return ok({"id": row.pk, "stunum": row.student.stunum, "subject": str(row.part),
                "status": row.status, "created": created})  # fmt: skip
 
@@ -106,7 +106,7 @@ class StageFilter(Page):
 
 @regulator_router.get("stages", summary="阶段培训记录审核 (stage reviews in scope)")
 def stages(request: HttpRequest, filters: Query[StageFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.reviews_for(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -114,11 +114,11 @@ def stages(request: HttpRequest, filters: Query[StageFilter]) -> dict[str, Any]:
         qs = qs.filter(student__stunum=filters.stunum)
     if filters.part:
         qs = qs.filter(part=filters.part)
-    return _page(qs, filters, queries.review_wire)
+    return paged(qs, filters, queries.review_wire)
 
 
 def _review(request: HttpRequest, review_id: int) -> StageReview:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     row = queries.reviews_for(user).filter(pk=review_id).first()
     if row is None:
         raise NotFound(
@@ -137,8 +137,13 @@ def stage(request: HttpRequest, review_id: int) -> dict[str, Any]:
     summary="审核阶段培训记录 (approve or reject; reject needs a reason)",
 )
 def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    services.review(review_id, payload.decision == "approve", payload.reason, actor=actor)
+    _, actor = regulator_of(request)
+    services.review(
+        actor=actor,
+        review_id=review_id,
+        approve=payload.decision == "approve",
+        reason=payload.reason,
+    )
     return ok(queries.review_wire(_review(request, review_id)))
 
 
@@ -146,8 +151,8 @@ def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dic
     "stages/{review_id}/revoke", summary="撤销阶段审核 (revoke an approval; withdraws the hours)"
 )
 def revoke_stage(request: HttpRequest, review_id: int, payload: RevokeIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    services.revoke(review_id, payload.reason, actor=actor)
+    _, actor = regulator_of(request)
+    services.revoke(actor=actor, review_id=review_id, reason=payload.reason)
     return ok(queries.review_wire(_review(request, review_id)))
 
 
@@ -157,11 +162,11 @@ class BackfillFilter(Page):
 
 @regulator_router.get("backfills", summary="存量学员补录学时 (legacy backfills in scope)")
 def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
-    qs = backfill.backfills_for(user)
+    user, _ = regulator_of(request)
+    qs = queries.backfills_for(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return _page(qs, filters, backfill.backfill_wire)
+    return paged(qs, filters, queries.backfill_wire)
 
 
 @regulator_router.post(
@@ -169,17 +174,22 @@ def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str,
     summary="审核补录学时 (approve: the part is approved and pushed; reject needs a reason)",
 )
 def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -> dict[str, Any]:
-    user, actor = _user(request)
-    backfill.review(backfill_id, payload.decision == "approve", payload.reason, actor=actor)
-    row = backfill.backfills_for(user).get(pk=backfill_id)
-    return ok(backfill.backfill_wire(row))
+    user, actor = regulator_of(request)
+    services.review_backfill(
+        actor=actor,
+        backfill_id=backfill_id,
+        approve=payload.decision == "approve",
+        reason=payload.reason,
+    )
+    row = queries.backfills_for(user).get(pk=backfill_id)
+    return ok(queries.backfill_wire(row))
 
 
 @regulator_router.get(
     "students/{stunum}/police", summary="推送公安平台状态 (per-subject police submissions)"
 )
 def student_police(request: HttpRequest, stunum: str) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     student = registry_queries.students_for(user).filter(stunum=stunum).first()
     if student is None:
         raise NotFound(

@@ -10,11 +10,11 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts.models import Region
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.registry.validation import wire_date
-from jiapei.supervision import queries, sampling, sanctions, services
+from jiapei.core.wire import wire_date
+from jiapei.supervision import queries, sampling, services
 from jiapei.supervision.models import SampleDraw
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
@@ -32,16 +32,16 @@ class PolicyIn(Schema):
 
 @router.get("sampling/policies", summary="人工审核抽查比例 (manual-audit shares by city)")
 def policies(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.policies_for(user).order_by("region_id", "-effective_from")
-    reply = _page(qs, page, queries.policy_wire)
+    reply = paged(qs, page, queries.policy_wire)
     reply["data"]["default_share"] = str(queries.default_share())
     return reply
 
 
 @router.post("sampling/policies", summary="设置人工审核抽查比例 (set a city's share from a date)")
 def set_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     row, changed = services.set_policy(actor=actor, data=payload.dict())
     return ok({**queries.policy_wire(row), "changed": changed})
 
@@ -53,7 +53,7 @@ class DrawFilter(Page):
 
 @router.get("sampling/draws", summary="抽查批次 (sample draws in scope)")
 def draws(request: HttpRequest, filters: Query[DrawFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.draws_for(user)
     if filters.region:
         region = Region.objects.filter(code=filters.region).first()
@@ -62,7 +62,7 @@ def draws(request: HttpRequest, filters: Query[DrawFilter]) -> dict[str, Any]:
         qs = qs.filter(region__code__startswith=region.scope_prefix)
     if filters.month:
         qs = qs.filter(month=sampling.parse_month("month", filters.month))
-    return _page(qs, filters, queries.draw_wire)
+    return paged(qs, filters, queries.draw_wire)
 
 
 class DrawIn(Schema):
@@ -79,13 +79,13 @@ class DrawIn(Schema):
     "Repeating the call tops the draw up and never draws a log twice.",
 )
 def make_draw(request: HttpRequest, payload: DrawIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    rows = services.draw(payload.region or "", payload.month or "", actor=actor)
+    _, actor = regulator_of(request)
+    rows = services.draw(actor=actor, region_code=payload.region or "", month=payload.month or "")
     return ok([queries.draw_wire(r) for r in rows])
 
 
 def _draw(request: HttpRequest, draw_id: int) -> SampleDraw:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     row = queries.draws_for(user).filter(pk=draw_id).first()
     if row is None:
         raise NotFound(f"draw {draw_id}: 抽查批次不存在 (no such draw)", field="id", value=draw_id)
@@ -105,7 +105,7 @@ def draw_detail(request: HttpRequest, draw_id: int, filters: Query[ReviewFilter]
     if filters.verdict:
         reviews = reviews.filter(verdict=filters.verdict)
     data = queries.draw_wire(row)
-    data["reviews"] = _page(reviews, filters, queries.review_wire)["data"]
+    data["reviews"] = paged(reviews, filters, queries.review_wire)["data"]
     return ok(data)
 
 
@@ -121,8 +121,8 @@ class VerdictIn(Schema):
     "nothing; changing a recorded verdict is refused (409).",
 )
 def verdict(request: HttpRequest, review_id: int, payload: VerdictIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row = services.record_verdict(review_id, actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row = services.record_verdict(actor=actor, review_id=review_id, data=payload.dict())
     row = queries.reviews_of(row.draw).get(pk=row.pk)
     return ok(queries.review_wire(row))
 
@@ -138,7 +138,7 @@ class WatchFilter(Page):
 
 @router.get("watchlist", summary="重点监管名单 (key-supervision list in scope)")
 def watchlist(request: HttpRequest, filters: Query[WatchFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.watchlist_for(user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -146,7 +146,7 @@ def watchlist(request: HttpRequest, filters: Query[WatchFilter]) -> dict[str, An
         qs = queries.active_on(qs, wire_date("on", filters.on))
     if filters.active is not None:
         qs = qs.filter(lifted_on__isnull=filters.active)
-    return _page(qs, filters, queries.watch_wire)
+    return paged(qs, filters, queries.watch_wire)
 
 
 class WatchIn(Schema):
@@ -158,8 +158,8 @@ class WatchIn(Schema):
 
 @router.post("watchlist", summary="列入重点监管名单 (list a school or coach)")
 def watch(request: HttpRequest, payload: WatchIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row, created = sanctions.add_to_watchlist(actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row, created = services.add_to_watchlist(actor=actor, data=payload.dict())
     return ok({**queries.watch_wire(row), "created": created})
 
 
@@ -170,8 +170,8 @@ class LiftIn(Schema):
 
 @router.post("watchlist/{entry_id}/lift", summary="移出重点监管名单 (lift an entry)")
 def unwatch(request: HttpRequest, entry_id: int, payload: LiftIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row = sanctions.lift_watch(entry_id, actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row = services.lift_watch(actor=actor, entry_id=entry_id, data=payload.dict())
     return ok(queries.watch_wire(row))
 
 
@@ -186,7 +186,7 @@ class BanFilter(Page):
 
 @router.get("bans", summary="禁训名单 (training bans in scope)")
 def bans(request: HttpRequest, filters: Query[BanFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.bans_for(user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -194,7 +194,7 @@ def bans(request: HttpRequest, filters: Query[BanFilter]) -> dict[str, Any]:
         qs = qs.filter(number=filters.number)
     if filters.active is not None:
         qs = qs.filter(lifted_at__isnull=filters.active)
-    return _page(qs, filters, queries.ban_wire)
+    return paged(qs, filters, queries.ban_wire)
 
 
 class BanIn(Schema):
@@ -212,8 +212,8 @@ class BanIn(Schema):
     "and minute records of the subject are rejected with TRAINING_BAN until it is lifted.",
 )
 def ban(request: HttpRequest, payload: BanIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row, created = sanctions.ban(actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row, created = services.ban(actor=actor, data=payload.dict())
     return ok({**queries.ban_wire(row), "created": created})
 
 
@@ -223,6 +223,6 @@ class BanLiftIn(Schema):
 
 @router.post("bans/{ban_id}/lift", summary="解除禁训 (lift a ban; banstatus 1 is sent)")
 def lift_ban(request: HttpRequest, ban_id: int, payload: BanLiftIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    row = sanctions.lift_ban(ban_id, actor=actor, data=payload.dict())
+    _, actor = regulator_of(request)
+    row = services.lift_ban(actor=actor, ban_id=ban_id, data=payload.dict())
     return ok(queries.ban_wire(row))

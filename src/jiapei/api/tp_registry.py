@@ -14,48 +14,28 @@ from ninja.files import UploadedFile as NinjaFile
 
 from jiapei.api import tp_schemas as s
 from jiapei.api.auth import SignedPlatform
+from jiapei.api.common import ENVELOPE, data_of, platform_of
 from jiapei.api.envelope import ok
-from jiapei.core.actors import Actor
 from jiapei.registry import queries, services
-from jiapei.registry.models import TimingPlatform
 
 router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
 upload_router = Router(
     auth=SignedPlatform(file_field="file"), tags=["计时平台接口 / timing-platform interface"]
 )
 
-ENVELOPE = {
-    200: s.Envelope,
-    400: s.Envelope,
-    401: s.Envelope,
-    403: s.Envelope,
-    404: s.Envelope,
-    409: s.Envelope,
-    502: s.Envelope,
-}
-
-
-def _caller(request: HttpRequest) -> tuple[TimingPlatform, Actor]:
-    platform: TimingPlatform = request.auth  # type: ignore[attr-defined]
-    return platform, Actor.for_platform(platform)
-
-
-def _body(payload: Any) -> dict[str, Any]:
-    return payload.model_dump(exclude_none=True)
-
 
 @router.post("institution", response=ENVELOPE, summary="培训机构备案 (file an institution)")
 def institution(request: HttpRequest, payload: s.InstitutionIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_institution(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_institution(actor=actor, platform=platform, data=data_of(payload))
     return ok({"inscode": row.inscode, "created": created})
 
 
 def _person_endpoint(role: str, schema: type[s.PersonIn], number_field: str) -> None:
     def handler(request: HttpRequest, payload: Any) -> dict[str, Any]:
-        platform, actor = _caller(request)
+        platform, actor = platform_of(request)
         row, created = services.file_personnel(
-            actor=actor, platform=platform, role=role, data=_body(payload)
+            actor=actor, platform=platform, role=role, data=data_of(payload)
         )
         return ok({number_field: row.number, "created": created})
 
@@ -71,50 +51,50 @@ _person_endpoint("securityguard", s.SecurityGuardIn, "secunum")
 
 @router.post("trainingcar", response=ENVELOPE, summary="教练车备案 (file a training car)")
 def trainingcar(request: HttpRequest, payload: s.TrainingCarIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_trainingcar(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_trainingcar(actor=actor, platform=platform, data=data_of(payload))
     return ok({"carnum": row.carnum, "created": created})
 
 
 @router.post("device", response=ENVELOPE, summary="计时终端备案 (file a timing terminal)")
 def device(request: HttpRequest, payload: s.DeviceIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_device(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_device(actor=actor, platform=platform, data=data_of(payload))
     return ok({"devnum": row.devnum, "created": created})
 
 
 @router.post("devassign", response=ENVELOPE, summary="终端绑定教练车 (bind terminal to car)")
 def devassign(request: HttpRequest, payload: s.BindingIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    binding, created = services.bind_device(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    binding, created = services.bind_device(actor=actor, platform=platform, data=data_of(payload))
     return ok({"devnum": binding.device.devnum, "carnum": binding.car.carnum, "created": created})
 
 
 @router.post("devrembinding", response=ENVELOPE, summary="终端解绑 (unbind terminal)")
 def devrembinding(request: HttpRequest, payload: s.BindingIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    binding = services.unbind_device(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    binding = services.unbind_device(actor=actor, platform=platform, data=data_of(payload))
     return ok({"devnum": payload.devnum, "carnum": payload.carnum, "unbound": binding is not None})
 
 
 @router.post("student", response=ENVELOPE, summary="学员备案 (file a student)")
 def student(request: HttpRequest, payload: s.StudentIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_student(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_student(actor=actor, platform=platform, data=data_of(payload))
     return ok({"stunum": row.stunum, "created": created})
 
 
 @router.post("transfer", response=ENVELOPE, summary="学员转校 (transfer a student)")
 def transfer(request: HttpRequest, payload: s.TransferIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, moved = services.transfer_student(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, moved = services.transfer_student(actor=actor, platform=platform, data=data_of(payload))
     return ok({"stunum": row.stunum, "inscode": row.institution.inscode, "moved": moved})
 
 
 @router.post("region", response=ENVELOPE, summary="教学区域备案 (file a teaching area / fence)")
 def region(request: HttpRequest, payload: s.AreaIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_area(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_area(actor=actor, platform=platform, data=data_of(payload))
     return ok(
         {"inscode": payload.inscode, "seq": row.seq, "status": row.status, "created": created}
     )
@@ -122,21 +102,21 @@ def region(request: HttpRequest, payload: s.AreaIn) -> dict[str, Any]:
 
 @router.post("region/delete", response=ENVELOPE, summary="教学区域注销 (withdraw a teaching area)")
 def region_delete(request: HttpRequest, payload: s.AreaKeyIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row = services.delete_area(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row = services.delete_area(actor=actor, platform=platform, data=data_of(payload))
     return ok({"inscode": payload.inscode, "seq": row.seq, "status": row.status})
 
 
 @router.post("regionreview/get", response=ENVELOPE, summary="教学区域审核结果 (area review result)")
 def regionreview_get(request: HttpRequest, payload: s.AreaKeyIn) -> dict[str, Any]:
-    platform, _actor = _caller(request)
+    platform, _actor = platform_of(request)
     return ok(queries.area_review(platform, payload.inscode, payload.seq))
 
 
 @router.post("charstandard", response=ENVELOPE, summary="收费标准备案 (file a fee standard)")
 def charstandard(request: HttpRequest, payload: s.FeeIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = services.file_fee_standard(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = services.file_fee_standard(actor=actor, platform=platform, data=data_of(payload))
     return ok({"inscode": payload.inscode, "seq": row.seq, "created": created})
 
 
@@ -144,8 +124,8 @@ def charstandard(request: HttpRequest, payload: s.FeeIn) -> dict[str, Any]:
     "charstandard/delete", response=ENVELOPE, summary="收费标准注销 (withdraw a fee standard)"
 )
 def charstandard_delete(request: HttpRequest, payload: s.AreaKeyIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row = services.delete_fee_standard(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row = services.delete_fee_standard(actor=actor, platform=platform, data=data_of(payload))
     return ok({"inscode": payload.inscode, "seq": row.seq, "status": row.filing_status})
 
 
@@ -160,7 +140,7 @@ _KEYS: list[tuple[str, type[s.WireSchema], str]] = [
 
 def _delete_endpoint(kind: str, schema: type[s.WireSchema], field: str) -> None:
     def handler(request: HttpRequest, payload: Any) -> dict[str, Any]:
-        platform, actor = _caller(request)
+        platform, actor = platform_of(request)
         number = getattr(payload, field)
         row = services.delete_filing(actor=actor, platform=platform, kind=kind, number=number)
         return ok({field: number, "filingstatus": row.filing_status})
@@ -172,7 +152,7 @@ def _delete_endpoint(kind: str, schema: type[s.WireSchema], field: str) -> None:
 
 def _get_endpoint(kind: str, schema: type[s.WireSchema], field: str) -> None:
     def handler(request: HttpRequest, payload: Any) -> dict[str, Any]:
-        platform, _actor = _caller(request)
+        platform, _actor = platform_of(request)
         return ok(queries.get_for_platform(platform, kind, getattr(payload, field)))
 
     handler.__annotations__["payload"] = schema
@@ -191,13 +171,13 @@ _get_endpoint("student", s.StudentKeyIn, "stunum")
 
 @router.post("stuinfoquery/get", response=ENVELOPE, summary="学员信息查询 (query a student)")
 def stuinfoquery_get(request: HttpRequest, payload: s.StudentKeyIn) -> dict[str, Any]:
-    platform, _actor = _caller(request)
+    platform, _actor = platform_of(request)
     return ok(queries.get_for_platform(platform, "student", payload.stunum))
 
 
 @upload_router.post("imageup/{kind}", response=ENVELOPE, summary="上传文件 (upload a file)")
 def imageup(request: HttpRequest, kind: str, file: NinjaFile = File(...)) -> dict[str, Any]:  # noqa: B008
-    platform, actor = _caller(request)
+    platform, actor = platform_of(request)
     row, created = services.store_upload(
         actor=actor, platform=platform, kind=kind, content=file.read()
     )

@@ -11,8 +11,8 @@ from ninja import Router, Schema
 from pydantic import ConfigDict
 
 from jiapei.api.auth import SignedPlatform
+from jiapei.api.common import ENVELOPE, data_of, platform_of
 from jiapei.api.envelope import ok
-from jiapei.api.tp_registry import ENVELOPE, _body, _caller
 from jiapei.api.tp_schemas import StudentKeyIn, WireSchema
 from jiapei.audit import queries as audit_queries
 from jiapei.core.errors import NotFound
@@ -124,8 +124,8 @@ class MinuteIn(Schema):
 
 @router.post("classrecord", response=ENVELOPE, summary="电子教学日志 (teaching log of a session)")
 def classrecord(request: HttpRequest, payload: ClassRecordIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = logs.file_classrecord(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = logs.file_classrecord(actor=actor, platform=platform, data=data_of(payload))
     return ok({"rnum": row.rnum, "created": created})
 
 
@@ -136,7 +136,7 @@ def classrecord(request: HttpRequest, payload: ClassRecordIn) -> dict[str, Any]:
     description=MINUTE_FIELDS,
 )
 def minuterecord(request: HttpRequest, payload: MinuteIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
+    platform, actor = platform_of(request)
     result = minutes.ingest(actor=actor, platform=platform, items=[json.loads(request.body)])[0]
     return ok(result.wire())
 
@@ -149,7 +149,7 @@ def minuterecord(request: HttpRequest, payload: MinuteIn) -> dict[str, Any]:
     "`data.results` has one entry per item, in order.",
 )
 def minuterecords(request: HttpRequest, payload: list[Any]) -> dict[str, Any]:
-    platform, actor = _caller(request)
+    platform, actor = platform_of(request)
     results = minutes.ingest(actor=actor, platform=platform, items=payload)
     counts = {k: sum(r.result == k for r in results) for k in ("accepted", "rejected", "refused")}
     return ok({**counts, "results": [r.wire() for r in results]})
@@ -157,35 +157,35 @@ def minuterecords(request: HttpRequest, payload: list[Any]) -> dict[str, Any]:
 
 @router.post("trainimginfo", response=ENVELOPE, summary="培训过程照片 (training photo)")
 def trainimginfo(request: HttpRequest, payload: PhotoIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = logs.file_photo(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = logs.file_photo(actor=actor, platform=platform, data=data_of(payload))
     return ok({"id": row.pk, "created": created})
 
 
 @router.post("stagetrainningtime", response=ENVELOPE, summary="阶段培训记录 (stage record)")
 def stagetrainningtime(request: HttpRequest, payload: StageIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = logs.file_stage(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = logs.file_stage(actor=actor, platform=platform, data=data_of(payload))
     return ok({"stunum": payload.stunum, "subject": row.subject, "created": created})
 
 
 @router.post("graduation", response=ENVELOPE, summary="结业 (course completion)")
 def graduation(request: HttpRequest, payload: GraduationIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = logs.file_graduation(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = logs.file_graduation(actor=actor, platform=platform, data=data_of(payload))
     return ok({"stunum": payload.stunum, "gracertnum": row.gracertnum, "created": created})
 
 
 @router.post("videorecord", response=ENVELOPE, summary="培训视频 (training video)")
 def videorecord(request: HttpRequest, payload: VideoIn) -> dict[str, Any]:
-    platform, actor = _caller(request)
-    row, created = logs.file_video(actor=actor, platform=platform, data=_body(payload))
+    platform, actor = platform_of(request)
+    row, created = logs.file_video(actor=actor, platform=platform, data=data_of(payload))
     return ok({"id": row.pk, "created": created})
 
 
 @router.post("traininfo/get", response=ENVELOPE, summary="学员学时进度 (audited progress)")
 def traininfo_get(request: HttpRequest, payload: StudentKeyIn) -> dict[str, Any]:
-    platform, _ = _caller(request)
+    platform, _ = platform_of(request)
     student = Student.objects.filter(stunum=payload.stunum, platform=platform).first()
     if student is None:
         raise NotFound(

@@ -16,8 +16,8 @@ from ninja import Field, Query, Router, Schema
 from jiapei.accounts import access
 from jiapei.accounts.queries import get_region
 from jiapei.api.auth import user_auth
+from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
-from jiapei.api.regulator import Page, _page, _user
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.workorders import queries, services
 from jiapei.workorders.models import WorkOrder
@@ -37,7 +37,7 @@ class OrderFilter(Page):
 
 @router.get("workorders", summary="工单列表 (work orders about schools in scope)")
 def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     qs = queries.orders_for(user)
     for name in ("state", "decision", "source"):
         if getattr(filters, name):
@@ -51,7 +51,7 @@ def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, A
     if filters.overdue is not None:
         late = queries.overdue(qs).values("pk")
         qs = qs.filter(pk__in=late) if filters.overdue else qs.exclude(pk__in=late)
-    return _page(qs, filters, queries.order_wire)
+    return paged(qs, filters, queries.order_wire)
 
 
 class ClearanceFilter(Schema):
@@ -67,7 +67,7 @@ class ClearanceFilter(Schema):
     "past their deadline.",
 )
 def clearance(request: HttpRequest, filters: Query[ClearanceFilter]) -> dict[str, Any]:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     try:
         month = date.fromisoformat(filters.month + "-01")
     except ValueError:
@@ -96,7 +96,7 @@ def clearance(request: HttpRequest, filters: Query[ClearanceFilter]) -> dict[str
 
 
 def _order(request: HttpRequest, order_id: int) -> WorkOrder:
-    user, _ = _user(request)
+    user, _ = regulator_of(request)
     row = queries.orders_for(user).filter(pk=order_id).first()
     if row is None:
         raise NotFound(
@@ -124,7 +124,7 @@ class OpenIn(Schema):
     "`created` false.",
 )
 def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
-    _, actor = _user(request)
+    _, actor = regulator_of(request)
     order, created = services.open_manual(
         actor=actor,
         inscode=payload.inscode,
@@ -137,8 +137,8 @@ def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
 
 @router.post("workorders/{order_id}/start", summary="开始处置 (take the order)")
 def start(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    _, actor = _user(request)
-    services.start(order_id, actor=actor)
+    _, actor = regulator_of(request)
+    services.start(actor=actor, order_id=order_id)
     return ok(queries.order_detail(_order(request, order_id)))
 
 
@@ -155,8 +155,14 @@ class ResolveIn(Schema):
     "Repeating the same decision changes nothing.",
 )
 def resolve(request: HttpRequest, order_id: int, payload: ResolveIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    services.resolve(order_id, payload.decision, payload.reason, payload.rnums, actor=actor)
+    _, actor = regulator_of(request)
+    services.resolve(
+        actor=actor,
+        order_id=order_id,
+        decision=payload.decision,
+        reason=payload.reason,
+        rnums=payload.rnums,
+    )
     return ok(queries.order_detail(_order(request, order_id)))
 
 
@@ -166,6 +172,6 @@ class EscalateIn(Schema):
 
 @router.post("workorders/{order_id}/escalate", summary="上报上级 (hand to the region above)")
 def escalate(request: HttpRequest, order_id: int, payload: EscalateIn) -> dict[str, Any]:
-    _, actor = _user(request)
-    services.escalate(order_id, payload.reason, actor=actor)
+    _, actor = regulator_of(request)
+    services.escalate(actor=actor, order_id=order_id, reason=payload.reason)
     return ok(queries.order_detail(_order(request, order_id)))

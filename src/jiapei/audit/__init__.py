@@ -4,6 +4,5 @@ The core here is pure: ``facts`` holds the plain data, ``rules/`` one module per
 ``thresholds`` the configurable numbers and their scoped resolver, ``syllabus/`` the versioned
 syllabus data, ``engine`` the composition that returns verdicts with stable reason codes, and
 ``reasons`` the plain-language explanation of every code. Nothing here touches the ORM, the
-settings, the clock or the network; ``services`` (written elsewhere) loads facts and stores
-verdicts.
+settings, the clock or the network; ``services`` loads facts and stores verdicts.
 """

@@ -20,6 +20,7 @@ identical verdicts in the same order. The stages are:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from jiapei.audit.facts import (
     Interval,
@@ -134,74 +135,113 @@ def audit_student(
     """
     ordered_sessions = _session_order(sessions)
     _check_unique_minutes(ordered_sessions)
+    # Stage 1: minute codes, ingest rejections first. ``final`` gains DAILY_CAP in stage 3.
     rule_codes = minute_rule_codes(student, ordered_sessions, thresholds=thresholds, others=others)
     final: dict[int, list[str]] = {
         m.id: _with_ingest(m.ingest_rejected, rule_codes[m.id])
         for s in ordered_sessions
         for m in s.minutes
     }
+    judged = _judge_sessions(ordered_sessions, final, thresholds)
+    credited_ids = _apply_daily_cap(judged.candidates, final, thresholds)
+    tally = _tally(ordered_sessions, final, judged, credited_ids)
+    plan = syllabus.plan(student.vehicle_class)
+    parts = [] if plan is None else part_progress(plan, tally.part_minutes, tally.part_mileage)
+    return StudentAudit(
+        student=student.stunum,
+        rule_version=rule_version(thresholds, syllabus),
+        minutes=tally.minutes,
+        sessions=tally.sessions,
+        parts=parts,
+    )
 
-    # Stage 2: session codes and status, before the daily cap.
-    codes_of: dict[int, list[str]] = {}
-    valid_of: dict[int, int] = {}
-    candidates: list[CapCandidate] = []
+
+@dataclass
+class _Judged:
+    """Stage 2: each session's codes and valid-minute count (by session id), and the minutes
+    that would be credited before the daily cap."""
+
+    codes: dict[int, list[str]] = field(default_factory=dict)
+    valid: dict[int, int] = field(default_factory=dict)
+    candidates: list[CapCandidate] = field(default_factory=list)
+
+
+def _judge_sessions(
+    ordered_sessions: list[SessionFact], final: dict[int, list[str]], thresholds: Thresholds
+) -> _Judged:
+    """Stage 2: session codes and status, before the daily cap."""
+    judged = _Judged()
     for index, session in enumerate(ordered_sessions):
         valid_ids = [m.id for m in in_time_order(session.minutes) if not final[m.id]]
-        codes_of[session.id] = session_codes(session, valid=len(valid_ids), thresholds=thresholds)
-        valid_of[session.id] = len(valid_ids)
-        if not any(code in VOIDING for code in codes_of[session.id]):
-            candidates += [
+        judged.codes[session.id] = session_codes(
+            session, valid=len(valid_ids), thresholds=thresholds
+        )
+        judged.valid[session.id] = len(valid_ids)
+        if not any(code in VOIDING for code in judged.codes[session.id]):
+            judged.candidates += [
                 CapCandidate(m.id, m.at, session.mode, index)
                 for m in session.minutes
                 if not final[m.id]
             ]
+    return judged
 
-    # Stage 3: the daily cap over what would be credited.
+
+def _apply_daily_cap(
+    candidates: list[CapCandidate], final: dict[int, list[str]], thresholds: Thresholds
+) -> set[int]:
+    """Stage 3: the daily cap over what would be credited. Marks the capped minutes DAILY_CAP
+    in ``final`` and returns the ids of the minutes credited."""
     capped = set(daily_cap(candidates, thresholds))
     for minute_id in sorted(capped):
         final[minute_id].append("DAILY_CAP")
-    credited_ids = {c.minute_id for c in candidates} - capped
+    return {c.minute_id for c in candidates} - capped
 
-    # Stage 4: verdicts and part progress.
-    minute_verdicts: list[MinuteVerdict] = []
-    session_verdicts: list[SessionVerdict] = []
-    part_minutes: dict[tuple[int, int], int] = {}
-    part_mileage: dict[int, float] = {}
+
+@dataclass
+class _Tally:
+    """Stage 4: the verdicts, and the credited minutes (by part and mode) and practical
+    mileage (by part) that part progress is measured from."""
+
+    minutes: list[MinuteVerdict] = field(default_factory=list)
+    sessions: list[SessionVerdict] = field(default_factory=list)
+    part_minutes: dict[tuple[int, int], int] = field(default_factory=dict)
+    part_mileage: dict[int, float] = field(default_factory=dict)
+
+
+def _tally(
+    ordered_sessions: list[SessionFact],
+    final: dict[int, list[str]],
+    judged: _Judged,
+    credited_ids: set[int],
+) -> _Tally:
+    """Stage 4: minute and session verdicts, and the totals of part progress."""
+    tally = _Tally()
     for session in ordered_sessions:
         minutes = in_time_order(session.minutes)
-        minute_verdicts += [
+        tally.minutes += [
             MinuteVerdict(id=m.id, valid=not final[m.id], codes=list(final[m.id])) for m in minutes
         ]
         credited = [m for m in minutes if m.id in credited_ids]
         mileage = round(sum(m.mileage for m in credited if m.mode == Mode.PRACTICAL), 3)
-        codes = codes_of[session.id]
+        codes = judged.codes[session.id]
         if any(code in VOIDING for code in codes):
             status = "invalid"
-        elif valid_of[session.id] == len(minutes):
+        elif judged.valid[session.id] == len(minutes):
             status = "valid"
         else:
             status = "partial"
-        session_verdicts.append(
+        tally.sessions.append(
             SessionVerdict(
                 id=session.id,
                 status=status,
                 total_minutes=len(minutes),
-                valid_minutes=valid_of[session.id],
+                valid_minutes=judged.valid[session.id],
                 credited_minutes=len(credited),
                 mileage=mileage,
                 codes=list(codes),
             )
         )
         key = (session.part, session.mode)
-        part_minutes[key] = part_minutes.get(key, 0) + len(credited)
-        part_mileage[session.part] = part_mileage.get(session.part, 0.0) + mileage
-
-    plan = syllabus.plan(student.vehicle_class)
-    parts = [] if plan is None else part_progress(plan, part_minutes, part_mileage)
-    return StudentAudit(
-        student=student.stunum,
-        rule_version=rule_version(thresholds, syllabus),
-        minutes=minute_verdicts,
-        sessions=session_verdicts,
-        parts=parts,
-    )
+        tally.part_minutes[key] = tally.part_minutes.get(key, 0) + len(credited)
+        tally.part_mileage[session.part] = tally.part_mileage.get(session.part, 0.0) + mileage
+    return tally

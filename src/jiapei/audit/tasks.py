@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection, transaction
-from django.utils.timezone import localtime
+from django.db import transaction
 
 from jiapei.audit.services import audit_student
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
-from jiapei.training.models import AuditRequest, TeachingLog
-from jiapei.training.services.requests import request_scans
+from jiapei.training.queries import session_days
+from jiapei.training.services.requests import (
+    claim_audit_request,
+    close_audit_request,
+    request_scans,
+)
 
 
 def drain_requests(*, actor: Actor, limit: int = 50) -> int:
@@ -29,21 +32,15 @@ def drain_requests(*, actor: Actor, limit: int = 50) -> int:
     done = 0
     while done < limit:
         with transaction.atomic():
-            pending = AuditRequest.objects.order_by("requested_at")
-            if connection.features.has_select_for_update_skip_locked:
-                pending = pending.select_for_update(skip_locked=True)
-            request = pending.first()
+            request = claim_audit_request()
             if request is None:
                 break
             days = {date.fromisoformat(d) for d in request.days} if request.days else None
             student = Student.objects.select_related("institution").get(pk=request.student_id)
             audit_student(student=student, actor=actor, days=days)
             if days is None:
-                starts = TeachingLog.objects.filter(student=student).values_list(
-                    "starttime", flat=True
-                )
-                days = {localtime(at).date() for at in starts}
+                days = session_days(student)
             request_scans(days)
-            request.delete()
+            close_audit_request(request=request)
         done += 1
     return done

@@ -18,7 +18,7 @@ from jiapei.workorders import services as workorders
 def open_work_order(finding: Finding, *, actor: Actor) -> Any:
     """The work order for a new finding, or None if it warrants none. ``open_for_finding`` is
     looked up at call time, so a test may replace it."""
-    return workorders.open_for_finding(finding, actor=actor)
+    return workorders.open_for_finding(actor=actor, finding=finding)
 
 
 def connect() -> None:

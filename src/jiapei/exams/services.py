@@ -8,12 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError
+from jiapei.core.wire import Fields, one_of
 from jiapei.exams.models import ExamResult
-from jiapei.registry import validation as v
 from jiapei.registry.models import Student
-from jiapei.registry.services.common import Fields, one_of
 
 
 def _passed(field: str, value: Any) -> bool:

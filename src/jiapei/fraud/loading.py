@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.timezone import localtime
 
@@ -195,24 +195,7 @@ def load_sessions(
         rows = MinuteRecord.objects.filter(at__gte=lo, at__lte=hi, student_id__in=involved)
         if practical_minutes_only or tracks_only:
             rows = rows.filter(mode=1)
-        starts = {sid: [log.starttime for log in own] for sid, own in by_student.items()}
-        if tracks_only:
-            rows = rows.filter(lng__isnull=False, lat__isnull=False).exclude(lng=0, lat=0)
-            columns: tuple[str, ...] = ("student_id", "at", "classid", "subjcode", "lng", "lat")
-        else:
-            columns = MINUTE_COLUMNS
-        query = rows.order_by("at", "id").values_list(*columns, named=True)
-        for row in query.iterator(chunk_size=5000):
-            if row.student_id not in students:
-                continue
-            owner = owning_log(by_student[row.student_id], starts[row.student_id], row)
-            if owner is None:
-                continue
-            if tracks_only:
-                seconds = _naive_local(row.at).replace(tzinfo=UTC).timestamp()
-                tracks[owner.id].append((row.lng, row.lat, seconds))
-            else:
-                owned[owner.id].append(_minute(row))
+        _own_minutes(rows, by_student, tracks_only=tracks_only, owned=owned, tracks=tracks)
 
     attached: dict[int, list[PhotoData]] = defaultdict(list)
     if photos:
@@ -226,30 +209,66 @@ def load_sessions(
             if p.student_id in students
         ]
         _attach_photos(logs, photo_rows, attached)
+    return [_session(log, owned, attached, tracks) for log in logs]
 
-    return [
-        SessionData(
-            log_id=log.id,
-            rnum=log.rnum,
-            stunum=log.student__stunum,
-            inscode=log.institution__inscode,
-            platnum=log.platform__platnum,
-            coach=log.coach__number,
-            car=log.car__carnum,
-            devnum=log.device__devnum,
-            mode=log.mode,
-            part=log.part,
-            start=_naive_local(log.starttime),
-            end=_naive_local(log.endtime),
-            minutes=tuple(owned[log.id]),
-            photos=tuple(attached[log.id]),
-            audit_status=log.audit_status,
-            credited_minutes=log.credited_minutes,
-            reported_mileage=float(log.mileage),
-            track=np.array(tracks[log.id], dtype=np.float64) if log.id in tracks else None,
-        )
-        for log in logs
-    ]
+
+def _own_minutes(
+    rows: QuerySet[MinuteRecord],
+    by_student: dict[int, list[Any]],
+    *,
+    tracks_only: bool,
+    owned: dict[int, list[MinuteData]],
+    tracks: dict[int, list[tuple[float, float, float]]],
+) -> None:
+    """Give each minute of ``rows`` to the log it belongs to (:func:`owning_log`): into
+    ``owned`` as :class:`MinuteData`, or with ``tracks_only`` into ``tracks`` as its position
+    and time. Minutes of other students, or of no log, are skipped."""
+    starts = {sid: [log.starttime for log in own] for sid, own in by_student.items()}
+    if tracks_only:
+        rows = rows.filter(lng__isnull=False, lat__isnull=False).exclude(lng=0, lat=0)
+        columns: tuple[str, ...] = ("student_id", "at", "classid", "subjcode", "lng", "lat")
+    else:
+        columns = MINUTE_COLUMNS
+    query = rows.order_by("at", "id").values_list(*columns, named=True)
+    for row in query.iterator(chunk_size=5000):
+        if row.student_id not in by_student:
+            continue
+        owner = owning_log(by_student[row.student_id], starts[row.student_id], row)
+        if owner is None:
+            continue
+        if tracks_only:
+            seconds = _naive_local(row.at).replace(tzinfo=UTC).timestamp()
+            tracks[owner.id].append((row.lng, row.lat, seconds))
+        else:
+            owned[owner.id].append(_minute(row))
+
+
+def _session(
+    log: Any,
+    owned: dict[int, list[MinuteData]],
+    attached: dict[int, list[PhotoData]],
+    tracks: dict[int, list[tuple[float, float, float]]],
+) -> SessionData:
+    return SessionData(
+        log_id=log.id,
+        rnum=log.rnum,
+        stunum=log.student__stunum,
+        inscode=log.institution__inscode,
+        platnum=log.platform__platnum,
+        coach=log.coach__number,
+        car=log.car__carnum,
+        devnum=log.device__devnum,
+        mode=log.mode,
+        part=log.part,
+        start=_naive_local(log.starttime),
+        end=_naive_local(log.endtime),
+        minutes=tuple(owned[log.id]),
+        photos=tuple(attached[log.id]),
+        audit_status=log.audit_status,
+        credited_minutes=log.credited_minutes,
+        reported_mileage=float(log.mileage),
+        track=np.array(tracks[log.id], dtype=np.float64) if log.id in tracks else None,
+    )
 
 
 def _minute(row: Any) -> MinuteData:

@@ -70,21 +70,21 @@ class ScanResult:
 
 
 def scan_day(
-    day: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, day: date, detectors: Sequence[Detector] | None = None
 ) -> list[Finding]:
     """Run every day detector over the sessions of local ``day``; store and return findings."""
-    return scan_day_result(day, actor=actor, detectors=detectors).findings
+    return scan_day_result(actor=actor, day=day, detectors=detectors).findings
 
 
 def scan_period(
-    first: date, last: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, first: date, last: date, detectors: Sequence[Detector] | None = None
 ) -> list[Finding]:
     """Run the school-level detectors over [first, last]; store and return findings."""
-    return scan_period_result(first, last, actor=actor, detectors=detectors).findings
+    return scan_period_result(actor=actor, first=first, last=last, detectors=detectors).findings
 
 
 def scan_day_result(
-    day: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, day: date, detectors: Sequence[Detector] | None = None
 ) -> ScanResult:
     """:func:`scan_day` with the split between new and updated findings.
 
@@ -106,7 +106,7 @@ def scan_day_result(
 
 
 def scan_period_result(
-    first: date, last: date, *, actor: Actor, detectors: Sequence[Detector] | None = None
+    *, actor: Actor, first: date, last: date, detectors: Sequence[Detector] | None = None
 ) -> ScanResult:
     """:func:`scan_period` with the split between new and updated findings."""
     if last < first:
@@ -268,7 +268,7 @@ def _hand_on(finding: Finding, actor: Actor) -> None:
             finding.save(update_fields=["status", "updated_at"])
 
 
-def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:
+def dismiss(*, actor: Actor, finding_id: int, reason: str) -> Finding:
     """A regulator whose region covers the finding's school dismisses it as not fraud, with a
     reason (kept in the audit log). A finding outside the region is not admitted to exist; one
     already dismissed, or handed to a work order (decided there), is refused with Conflict."""
@@ -301,3 +301,32 @@ def dismiss(finding_id: int, reason: str, *, actor: Actor) -> Finding:
             reason=reason,
         )
     return finding
+
+
+def mark_ordered(*, actor: Actor, finding: Finding, order_number: str) -> Finding:
+    """Record that work order ``order_number`` now handles ``finding``: its status becomes
+    "ordered", with one audit-log row (``fraud.order``, the order's number as the reason), in
+    one transaction (the caller's, if any). A finding already ordered is left as it is; a
+    dismissed one is a :class:`Conflict` (a regulator decided it is not fraud)."""
+    with transaction.atomic():
+        row = Finding.objects.select_for_update().get(pk=finding.pk)
+        if row.status == FindingStatus.ORDERED:
+            return row
+        if row.status == FindingStatus.DISMISSED:
+            raise Conflict(
+                f"finding {row.pk}: 已排除，不能转为工单 (dismissed; no work order for it)",
+                field="id",
+                value=row.pk,
+            )
+        before = trail.snapshot(row)
+        row.status = FindingStatus.ORDERED
+        row.save(update_fields=["status", "updated_at"])
+        trail.record(
+            actor=actor,
+            action="fraud.order",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+            reason=order_number,
+        )
+        return row

@@ -42,11 +42,11 @@ def scan_due(*, actor: Actor, limit: int = 5) -> int:
             request = pending.first()
             if request is None:
                 break
-            services.scan_day(request.day, actor=actor)
+            services.scan_day(actor=actor, day=request.day)
             months.setdefault((request.day.year, request.day.month), request.day)
             request.delete()
         done += 1
     for day in months.values():
         first, last = month_to_date(day)
-        services.scan_period(first, last, actor=actor)
+        services.scan_period(actor=actor, first=first, last=last)
     return done

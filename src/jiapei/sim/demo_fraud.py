@@ -75,16 +75,18 @@ def follow_up(users: dict[str, User], report: SimReport, last_day: date) -> Foll
         regulator = _regulator_of(users, order.region_id)
         if regulator is not None:
             actor = Actor.for_user(regulator)
-            workorders.start(order.pk, actor=actor)
+            workorders.start(actor=actor, order_id=order.pk)
             out.decided = workorders.resolve(
-                order.pk,
-                "voided",
-                "演示：核查确认学时造假，相关学时作废 (demo: fraud confirmed, hours voided)",
                 actor=actor,
+                order_id=order.pk,
+                decision="voided",
+                reason="演示：核查确认学时造假，相关学时作废 (demo: fraud confirmed, hours voided)",
             )
             out.voided_status = dict(out.decided.logs.values_list("rnum", "audit_status"))
     month = Month.of(last_day)
-    draws = supervision.draw("430100", month.first, actor=Actor.for_user(users["city4301"]))
+    draws = supervision.draw(
+        actor=Actor.for_user(users["city4301"]), region_code="430100", month=month.first
+    )
     for row in draws:
         out.drawn += row.drawn_with_findings + row.drawn_at_random
         out.drawn_with_findings += row.drawn_with_findings

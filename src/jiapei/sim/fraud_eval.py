@@ -220,8 +220,8 @@ def scan(first: date, last: date, actor: Actor) -> None:
 
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     for day in progress.bar(days, desc="days scanned", unit="day"):
-        services.scan_day(day, actor=actor)
-    services.scan_period(first, last, actor=actor)
+        services.scan_day(actor=actor, day=day)
+    services.scan_period(actor=actor, first=first, last=last)
 
 
 def flagged_by_detector(rnums: set[str]) -> dict[str, set[str]]:

@@ -22,7 +22,8 @@ def fits_window(school: School, day: date, mode: int, part: int, start: datetime
     if start.date() != day:
         return False
     return any(
-        low <= first and first + n <= high for low, high in plants._windows(school, day, mode, part)
+        low <= first and first + n <= high
+        for low, high in plants.session_windows(school, day, mode, part)
     )
 
 

@@ -98,7 +98,7 @@ class Calendar:
 # --- placing sessions --------------------------------------------------------------------------
 
 
-def _windows(school: School, day: date, mode: int, part: int) -> list[tuple[int, int]]:
+def session_windows(school: School, day: date, mode: int, part: int) -> list[tuple[int, int]]:
     """Allowed [start, end) of a session as minutes of the day: part 3 in the route's hours."""
     if mode == 1 and part == 3:
         return [
@@ -114,7 +114,8 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _subjcode(mode: int, part: int, klass: str) -> str:
+def subject_code(mode: int, part: int, klass: str) -> str:
+    """The course code (``subjcode``, standards.md §1.5) of a session of ``mode`` in ``part``."""
     if mode == 1:
         return f"1{ {'C1': '21', 'C2': '22'}.get(klass, '21') }{part}{11 if part == 2 else 21}0000"
     # Theory: part 1 item 01 (laws and signals), part 4 item 41 (safe driving); no vehicle.
@@ -175,13 +176,13 @@ def honest(
     else:
         coaches, cars = [school.teacher], [None]
         device = school.classroom_dev if mode == 2 else school.remote_dev
-    placed = _place(rng, cal, day, _windows(school, day, mode, part), minutes, keys, coaches,
+    placed = _place(rng, cal, day, session_windows(school, day, mode, part), minutes, keys, coaches,
                     cars, practical=mode == 1)  # fmt: skip
     if placed is None:
         return []
     start, coach, car = placed
     devnum = car.devnum if car else str(device)
-    subjcode = _subjcode(mode, part, student.klass)
+    subjcode = subject_code(mode, part, student.klass)
     return [Plan(school, student, start, minutes, subjcode, coach, car, devnum, planted)]
 
 
@@ -204,7 +205,7 @@ def plant(
         # such plants of one student never meet.
         when = student.applydate - timedelta(days=1 + (day - EPOCH).days % 30)
         start = datetime.combine(when, time(9, 0))
-        subjcode = _subjcode(2, 1, student.klass)
+        subjcode = subject_code(2, 1, student.klass)
         return [Plan(school, student, start, 60, subjcode, school.teacher, None,
                      school.classroom_dev, code)]  # fmt: skip
     if code == "COACH_NOT_FILED" and mode != 1:
@@ -213,7 +214,7 @@ def plant(
     part = 2 if code in PART2_PLANTS else (part if mode == 1 else 2)
     coaches, cars = _practical_resources(school, student)
     keys = [("stu", student.stunum)]
-    windows = _windows(school, day, 1, part)
+    windows = session_windows(school, day, 1, part)
     exact = False
     devnum = None
     if code == "TIME_WINDOW":
@@ -253,7 +254,7 @@ def _drive(
     start, coach, car = placed
     if car is None:
         return None
-    subjcode = _subjcode(1, part, student.klass)
+    subjcode = subject_code(1, part, student.klass)
     return Plan(school, student, start, minutes, subjcode, coach, car, devnum or car.devnum,
                 planted)  # fmt: skip
 
@@ -281,7 +282,7 @@ def _overlap(
 ) -> list[Plan]:  # fmt: skip
     """The student in two cars at once, or (when a classmate is free) one coach in two cars."""
     coaches, cars = _practical_resources(school, student)
-    windows = _windows(school, day, 1, part)
+    windows = session_windows(school, day, 1, part)
     one = _drive(rng, cal, school, student, day, windows, minutes, part, coaches, cars,
                  planted="OVERLAP")  # fmt: skip
     if one is None:

@@ -108,7 +108,7 @@ class LegacyBackfill(models.Model):
     """存量学员补录学时: a legacy student's hours in one part, backfilled by the school on a
     "三方确认培训学时补录单" (seed 001 一(三)3). The three confirmations are kept apart, not as
     one flag, so a regulator can see who confirmed what and when. Written only by
-    :mod:`jiapei.stages.backfill`; an approval becomes the part's :class:`StageReview`."""
+    :mod:`jiapei.stages.services.backfill`; an approval becomes the part's :class:`StageReview`."""
 
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="legacy_backfills"

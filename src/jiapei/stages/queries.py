@@ -23,6 +23,7 @@ from jiapei.outbox.models import MessageStatus, OutboxMessage
 from jiapei.registry.models import Student
 from jiapei.stages.models import (
     APPROVED_STATUSES,
+    LegacyBackfill,
     PoliceAction,
     PoliceStatus,
     PoliceSubmission,
@@ -149,3 +150,33 @@ def police_status(student: Student) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def backfills_for(user: User) -> QuerySet[LegacyBackfill]:
+    """Backfills of students whose school lies in the user's region (raises for non-regulators)."""
+    return access.scope(
+        user,
+        LegacyBackfill.objects.select_related("student__institution", "reviewer"),
+        region_field="student__institution__district__code",
+    )
+
+
+def backfill_wire(row: LegacyBackfill) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "stunum": row.student.stunum,
+        "name": row.student.name,
+        "inscode": row.student.institution.inscode,
+        "part": row.part,
+        "minutes": row.minutes,
+        "mileage": row.mileage,
+        "fileid": str(row.scan_id),
+        "student_confirmed_at": _time(row.student_confirmed_at),
+        "coachnum": row.coachnum,
+        "coach_confirmed_at": _time(row.coach_confirmed_at),
+        "school_sealed_at": _time(row.school_sealed_at),
+        "status": row.status,
+        "reviewer": row.reviewer.get_username() if row.reviewer else None,
+        "reason": row.reason,
+        "decided_at": _time(row.decided_at),
+    }

@@ -103,7 +103,7 @@ def assemble_due(*, actor: Actor, limit: int = 100) -> int:
     students = Student.objects.select_related("institution").in_bulk([s for s, _ in pairs])
     for student_id, part in pairs:
         try:
-            assemble(students[student_id], part, actor=actor)
+            assemble(actor=actor, student=students[student_id], part=part)
         except DomainError as exc:
             logger.warning("stage review of student %s part %s: %s", student_id, part, exc)
         count += 1

@@ -22,6 +22,7 @@ from jiapei.supervision.models import (
     WatchlistEntry,
 )
 from jiapei.supervision.sampling import METHOD, target
+from jiapei.training.bans import Window
 
 
 def default_share() -> Decimal:
@@ -223,14 +224,12 @@ def ban_wire(row: TrainingBan) -> dict[str, Any]:
     }
 
 
-Window = tuple[datetime, datetime | None]
-
-
 def ban_windows(
     subjects: Iterable[tuple[str, str]], start: datetime, end: datetime
 ) -> dict[tuple[str, str], list[Window]]:
     """The bans of the given (kind, number) subjects that overlap [start, end], as windows
-    ``(banned_from, lifted_at or None)``; one query. Ingest calls it once per batch."""
+    ``(banned_from, lifted_at or None)``; one query. Ingest calls it once per batch, through
+    :func:`jiapei.training.bans.windows` (registered in :class:`SupervisionConfig.ready`)."""
     by_kind: dict[str, set[str]] = defaultdict(set)
     for kind, number in subjects:
         if number:
@@ -249,9 +248,3 @@ def ban_windows(
     for kind, number, banned_from, lifted_at in rows:
         windows[(kind, number)].append((banned_from, lifted_at))
     return dict(windows)
-
-
-def banned(windows: list[Window] | None, at: datetime) -> bool:
-    """Does a ban of these windows cover the instant ``at``? (From ``banned_from`` inclusive to
-    ``lifted_at`` exclusive.)"""
-    return any(start <= at and (until is None or at < until) for start, until in windows or ())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -37,15 +37,17 @@ from jiapei.audit.services import audit_student
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.fraud import services as fraud_services
+from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.registry.models import Institution, Student
 from jiapei.stages import services as stage_services
 from jiapei.stages.models import APPROVED_STATUSES, ReviewSource, StageReview
+from jiapei.stages.services.reviews import reviewable
+from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.training.models import TeachingLog
+from jiapei.training.queries import local_days
+from jiapei.training.services import voiding
 from jiapei.workorders.models import Decision, OrderSource, OrderState, WorkOrder
-
-if TYPE_CHECKING:
-    from jiapei.fraud.models import Finding
-    from jiapei.supervision.models import ManualReview
 
 # States from which an order may still be worked on (started, escalated, resolved).
 ACTIVE_STATES = (OrderState.OPEN, OrderState.IN_PROGRESS, OrderState.ESCALATED)
@@ -98,13 +100,11 @@ def _create(
     return order
 
 
-def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
+def open_for_finding(*, actor: Actor, finding: Finding) -> WorkOrder | None:
     """Open (or return the existing) work order for a finding; ``None`` if the finding's
     severity is not in :func:`severities` or it was dismissed. Owned by the finding's region
     (the school's county); the finding's logs are copied and its status becomes "ordered".
     Runs inside the caller's transaction (nested)."""
-    from jiapei.fraud.models import Finding, FindingStatus
-
     with transaction.atomic():
         # The lock makes a second pipeline run wait and then find the order the first opened.
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
@@ -127,25 +127,13 @@ def open_for_finding(finding: Finding, *, actor: Actor) -> WorkOrder | None:
             description="\n\n".join(s for s in (finding.summary, finding.summary_en) if s),
             finding=finding,
         )
-        before = trail.snapshot(finding)
-        finding.status = FindingStatus.ORDERED
-        finding.save(update_fields=["status", "updated_at"])
-        trail.record(
-            actor=actor,
-            action="fraud.order",
-            obj=finding,
-            before=before,
-            after=trail.snapshot(finding),
-            reason=order.number,
-        )
+        fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
         return order
 
 
-def open_for_review(review: ManualReview, *, actor: Actor) -> WorkOrder:
+def open_for_review(*, actor: Actor, review: ManualReview) -> WorkOrder:
     """Open (or return the existing) work order for a bad manual-audit verdict. Raises
     :class:`Conflict` if the verdict is not "bad". Runs inside the caller's transaction."""
-    from jiapei.supervision.models import ManualReview, Verdict
-
     with transaction.atomic():
         review = ManualReview.objects.select_for_update().select_related("log").get(pk=review.pk)
         existing = WorkOrder.objects.filter(review=review).first()
@@ -244,7 +232,7 @@ def _illegal(order: WorkOrder, verb: str) -> Conflict:
     )
 
 
-def start(order_id: int, *, actor: Actor) -> WorkOrder:
+def start(*, actor: Actor, order_id: int) -> WorkOrder:
     """Take an open (or escalated) order: state in_progress, assignee the caller. Starting an
     order one already holds is a no-op; one held by someone else is a :class:`Conflict`."""
     user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
@@ -269,7 +257,7 @@ def start(order_id: int, *, actor: Actor) -> WorkOrder:
         return order
 
 
-def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
+def escalate(*, actor: Actor, order_id: int, reason: str) -> WorkOrder:
     """Hand an unresolved order to the region above (county → city → province). A reason is
     required; the province has nobody above it (:class:`Conflict`)."""
     user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
@@ -278,10 +266,10 @@ def escalate(order_id: int, reason: str, *, actor: Actor) -> WorkOrder:
         raise FieldError("reason", reason, "上报须说明原因 (a reason is required to escalate)")
     with transaction.atomic():
         order = _locked(order_id, user)
-        return escalate_locked(order, reason, actor=actor)
+        return escalate_locked(actor=actor, order=order, reason=reason)
 
 
-def escalate_locked(order: WorkOrder, reason: str, *, actor: Actor) -> WorkOrder:
+def escalate_locked(*, actor: Actor, order: WorkOrder, reason: str) -> WorkOrder:
     """Move a locked order to its region's parent, with one audit-log row."""
     if order.state not in ACTIVE_STATES:
         raise _illegal(order, "上报 (escalate)")
@@ -311,12 +299,12 @@ def escalate_locked(order: WorkOrder, reason: str, *, actor: Actor) -> WorkOrder
 
 
 def resolve(
+    *,
+    actor: Actor,
     order_id: int,
     decision: str,
     reason: str,
     rnums: list[str] | None = None,
-    *,
-    actor: Actor,
 ) -> WorkOrder:
     """Decide an order: "voided" (the named logs, or all of the order's, are void; see
     :func:`void_logs`) or "upheld" (the hours stand; nothing else changes). A reason is
@@ -353,7 +341,7 @@ def resolve(
         after = trail.snapshot(order)
         assert after is not None
         if decision == Decision.VOIDED:
-            after.update(void_logs(order, logs, reason, actor=actor))
+            after.update(void_logs(actor=actor, order=order, logs=logs, reason=reason))
         trail.record(
             actor=actor,
             action="workorders.resolve",
@@ -365,38 +353,30 @@ def resolve(
         return order
 
 
-def _local_days(log: TeachingLog) -> set[date]:
-    first = timezone.localtime(log.starttime).date()
-    last = timezone.localtime(log.endtime).date()
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
-
-
 def void_logs(
-    order: WorkOrder, logs: list[TeachingLog], reason: str, *, actor: Actor
+    *, actor: Actor, order: WorkOrder, logs: list[TeachingLog], reason: str
 ) -> dict[str, Any]:
     """Void ``logs`` for ``order`` and undo what they earned, in the caller's transaction.
 
-    Logs already voided (by another order) are left as they are. Each affected student is
-    re-audited for the logs' local days, so the sessions become MANUAL_VOID and the part totals
-    drop now rather than at the worker's next pass. Then every approved stage review of an
-    affected (student, part) whose part the fresh audit no longer finds reviewable
-    (:func:`jiapei.stages.services.reviewable`: complete, or trained in for a transition
-    student) is revoked, which queues the withdrawal to the police platform. Reviews of
+    Training's service voids the logs (:func:`jiapei.training.services.voiding.void_logs`, one
+    audit-log row each); logs already voided (by another order) are left as they are. Each
+    affected student is re-audited for the logs' local days, so the sessions become MANUAL_VOID
+    and the part totals drop now rather than at the worker's next pass. Then every approved
+    stage review of an affected (student, part) whose part the fresh audit no longer finds
+    reviewable (:func:`jiapei.stages.services.reviews.reviewable`: complete, or trained in for a
+    transition student) is revoked, which queues the withdrawal to the police platform. Reviews of
     backfilled legacy hours do not rest on teaching logs and are left alone.
 
     Returns what was done: ``{"voided": [rnum…], "revoked": [{"review", "stunum", "part"}…]}``.
     """
     now = timezone.now()
-    void_reason = f"工单{order.number}：{reason}"[:200]
+    void_reason = f"工单{order.number}：{reason}"
     days: dict[int, set[date]] = defaultdict(set)
     parts: dict[int, set[int]] = defaultdict(set)
     voided = []
-    for log in logs:
-        if log.voided_at is not None:
-            continue
-        TeachingLog.objects.filter(pk=log.pk).update(voided_at=now, void_reason=void_reason)
+    for log in voiding.void_logs(actor=actor, logs=logs, reason=void_reason, at=now):
         voided.append(log.rnum)
-        days[log.student_id] |= _local_days(log)
+        days[log.student_id] |= local_days(log.starttime, log.endtime)
         parts[log.student_id].add(log.part)
     revoked = []
     for student in Student.objects.filter(pk__in=list(days)).select_related("institution"):
@@ -410,8 +390,10 @@ def void_logs(
             if review is None:
                 continue
             result = PartResult.objects.filter(student=student, part=part).first()
-            if stage_services.reviewable(student, result):
+            if reviewable(student, result):
                 continue
-            stage_services.revoke(review.pk, f"工单{order.number}作废学时：{reason}", actor=actor)
+            stage_services.revoke(
+                actor=actor, review_id=review.pk, reason=f"工单{order.number}作废学时：{reason}"
+            )
             revoked.append({"review": review.pk, "stunum": student.stunum, "part": part})
     return {"voided": voided, "revoked": revoked}

@@ -38,6 +38,6 @@ def escalate_overdue(*, actor: Actor) -> int:
             )
             if order is None:  # resolved or escalated meanwhile
                 continue
-            escalate_locked(order, OVERDUE_REASON, actor=actor)
+            escalate_locked(actor=actor, order=order, reason=OVERDUE_REASON)
             count += 1
     return count

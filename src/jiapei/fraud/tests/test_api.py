@@ -44,7 +44,7 @@ def two_cities(session, school, zhuzhou_school, fake, orders):
         return [*per_session()(context), school_draft(zhuzhou_school.inscode, DAY)]
 
     fake.day = detect
-    services.scan_day(DAY, actor=ACTOR)
+    services.scan_day(actor=ACTOR, day=DAY)
     return {
         "changsha": Finding.objects.get(region_id="430104"),
         "zhuzhou": Finding.objects.get(region_id=ZHUZHOU_LUSONG),

@@ -79,9 +79,9 @@ def test_the_day_context_reads_a_fixed_number_of_queries(session, django_assert_
 def test_a_rescan_updates_the_finding_and_never_duplicates_it(session, school, fake, orders):
     rnum = session(DAY)
     fake.day = per_session(severity="medium")
-    [first] = services.scan_day(DAY, actor=ACTOR)
+    [first] = services.scan_day(actor=ACTOR, day=DAY)
     fake.day = per_session(severity="high")
-    [again] = services.scan_day(DAY, actor=ACTOR)
+    [again] = services.scan_day(actor=ACTOR, day=DAY)
 
     assert again.pk == first.pk and Finding.objects.count() == 1
     row = Finding.objects.get()
@@ -105,10 +105,12 @@ def test_a_rescan_updates_the_finding_and_never_duplicates_it(session, school, f
 def test_a_rescan_keeps_the_regulators_decision(session, fake, orders, changsha_regulator):
     session(DAY)
     fake.day = per_session(severity="low")
-    [finding] = services.scan_day(DAY, actor=ACTOR)
-    services.dismiss(finding.pk, "教练员已说明情况", actor=Actor.for_user(changsha_regulator))
+    [finding] = services.scan_day(actor=ACTOR, day=DAY)
+    services.dismiss(
+        actor=Actor.for_user(changsha_regulator), finding_id=finding.pk, reason="教练员已说明情况"
+    )
     fake.day = per_session(severity="high")
-    services.scan_day(DAY, actor=ACTOR)
+    services.scan_day(actor=ACTOR, day=DAY)
     finding.refresh_from_db()
     assert (finding.status, finding.severity) == ("dismissed", "high")
     assert len(orders) == 1
@@ -117,10 +119,12 @@ def test_a_rescan_keeps_the_regulators_decision(session, fake, orders, changsha_
 def test_a_work_order_opened_for_a_new_finding_marks_it_ordered(session, fake, monkeypatch):
     from jiapei.workorders import services as workorders
 
-    monkeypatch.setattr(workorders, "open_for_finding", lambda f, actor: SimpleNamespace(pk=1))
+    monkeypatch.setattr(
+        workorders, "open_for_finding", lambda *, actor, finding: SimpleNamespace(pk=1)
+    )
     session(DAY)
     fake.day = per_session()
-    [finding] = services.scan_day(DAY, actor=ACTOR)
+    [finding] = services.scan_day(actor=ACTOR, day=DAY)
     assert Finding.objects.get(pk=finding.pk).status == FindingStatus.ORDERED
 
 
@@ -130,7 +134,7 @@ def test_drafts_about_no_known_school_are_skipped(session, school, fake, orders)
         school_draft("NO-SUCH-SCHOOL", DAY),
         school_draft(school.inscode, DAY),
     ]
-    result = services.scan_day_result(DAY, actor=ACTOR)
+    result = services.scan_day_result(actor=ACTOR, day=DAY)
     assert result.skipped == 1
     [row] = result.findings
     assert row.institution.inscode == school.inscode and row.logs.count() == 0
@@ -143,7 +147,7 @@ def test_the_period_scan_sees_each_schools_figures(session, school, fake, orders
     call_command("worker", once=True)
     fake.period = lambda context: [school_draft(s.inscode, context.day) for s in context.schools]
     first = DAY.replace(day=1)
-    [finding] = services.scan_period(first, DAY, actor=ACTOR)
+    [finding] = services.scan_period(actor=ACTOR, first=first, last=DAY)
     [figures] = fake.seen[-1].schools
     assert fake.seen[-1].period == (first, DAY)
     assert (figures.inscode, figures.sessions, figures.minutes) == (school.inscode, 2, 20)
@@ -208,7 +212,7 @@ def test_the_scan_command_prints_findings_by_detector(session, fake, orders, cap
 def test_the_findings_command_lists_by_region(session, school, fake, orders, capsys):
     session(DAY)
     fake.day = per_session()
-    services.scan_day(DAY, actor=ACTOR)
+    services.scan_day(actor=ACTOR, day=DAY)
     call_command("fraud", "findings", "--region", "4301", "--since", DAY.isoformat())
     out = capsys.readouterr().out
     assert "PHOTO_FROZEN" in out and school.stunum in out and "1 of 1 findings" in out
@@ -287,7 +291,7 @@ def test_counts_by_detector_for_a_region_and_period(session, fake, orders):
     session(DAY)
     session(DAY, hour=14)
     fake.day = per_session()
-    services.scan_day(DAY, actor=ACTOR)
+    services.scan_day(actor=ACTOR, day=DAY)
     changsha = Region.objects.get(code="430100")
     counts = queries.counts_by_detector(changsha, DAY, DAY)
     assert counts["PHOTO_FROZEN"] == 2 and sum(counts.values()) == 2
@@ -302,9 +306,9 @@ def test_counts_by_detector_for_a_region_and_period(session, fake, orders):
 
 def test_detectors_can_be_passed_to_a_scan(session, orders):
     rnum = session(DAY)
-    [finding] = services.scan_day(DAY, actor=ACTOR, detectors=[per_session("NIGHT_IDLE_CAR")])
+    [finding] = services.scan_day(actor=ACTOR, day=DAY, detectors=[per_session("NIGHT_IDLE_CAR")])
     assert finding.key == f"NIGHT_IDLE_CAR:{rnum}"
-    assert services.scan_period(DAY, DAY, actor=ACTOR, detectors=[]) == []
+    assert services.scan_period(actor=ACTOR, first=DAY, last=DAY, detectors=[]) == []
 
 
 def test_one_image_file_sent_for_every_photo_is_a_frozen_session(tp, school, ground):
@@ -344,7 +348,7 @@ def test_a_day_is_scanned_city_by_city_and_a_picture_shared_across_cities_is_fou
     assert [s.rnum for s in changsha.earlier] == [later]  # the copy, photos only
     assert changsha.earlier[0].minutes == () and changsha.earlier[0].track is None
 
-    services.scan_day(DAY, actor=ACTOR)
+    services.scan_day(actor=ACTOR, day=DAY)
     shared = Finding.objects.get(detector="FACE_SHARED")
     assert shared.key == "FACE_SHARED:{}:{}".format(*sorted([first, later]))
     assert list(shared.logs.values_list("rnum", flat=True)) == [later]

@@ -16,13 +16,14 @@ from jiapei.accounts.models import RegionLevel
 from jiapei.accounts.queries import get_region
 from jiapei.accounts.regions import boundary
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, Forbidden, NotFound
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, decimal, integer, one_of
 from jiapei.registry.geo import gcj02_to_wgs84_ring
 from jiapei.registry.models import AreaStatus, AreaType, TeachingArea, TimingPlatform
 from jiapei.registry.services.callbacks import notify_review
-from jiapei.registry.services.common import Fields, decimal, integer, one_of, served_institution
+from jiapei.registry.services.common import served_institution
 
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -1,8 +1,9 @@
-"""Helpers shared by the filing services: field collection, unified numbers and upserts."""
+"""Helpers shared by the filing services: the registry's own field rules (a served school, an
+uploaded file), unified numbers and upserts. The generic field kit is :mod:`jiapei.core.wire`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
@@ -10,9 +11,8 @@ from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
+from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
 from jiapei.integrations import national
-from jiapei.registry import validation as v
 from jiapei.registry.models import (
     Filed,
     FilingStatus,
@@ -21,78 +21,7 @@ from jiapei.registry.models import (
     UploadedFile,
 )
 
-T = TypeVar("T")
 M = TypeVar("M", bound=Filed)
-
-
-class Fields:
-    """Reads wire fields one by one, collecting every error so a caller sees all at once."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = data
-        self.errors: list[FieldError] = []
-
-    def get(
-        self,
-        name: str,
-        parse: Callable[[str, str], T] | None = None,
-        *,
-        required: bool = True,
-        default: Any = None,
-    ) -> Any:
-        raw = self.data.get(name)
-        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            if required:
-                self.errors.append(FieldError(name, raw, "必填字段不能为空 (required)"))
-            return default
-        text = str(raw).strip() if not isinstance(raw, list | dict) else raw
-        if parse is None:
-            return text
-        try:
-            return parse(name, text)  # type: ignore[arg-type]
-        except FieldError as exc:
-            self.errors.append(exc)
-            return default
-
-    def add(self, error: FieldError) -> None:
-        self.errors.append(error)
-
-    def check(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise FieldErrors(self.errors)
-
-
-def integer(field: str, value: str) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise FieldError(field, value, "应为整数 (must be an integer)") from None
-    if number < 0:
-        raise FieldError(field, value, "不能为负数 (must not be negative)")
-    return number
-
-
-def decimal(field: str, value: str) -> str:
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise FieldError(field, value, "应为数字 (must be a number)") from None
-    if number < 0:
-        raise FieldError(field, value, "不能为负数 (must not be negative)")
-    return str(value)
-
-
-def one_of(*choices: str) -> Callable[[str, str], str]:
-    def parse(field: str, value: str) -> str:
-        if value not in choices:
-            raise FieldError(
-                field, value, f"取值应为 {'/'.join(choices)} (one of {', '.join(choices)})"
-            )
-        return value
-
-    return parse
 
 
 def today() -> Any:
@@ -145,10 +74,6 @@ def uploaded(platform: TimingPlatform, kind: str) -> Callable[[str, str], Upload
         return row
 
     return parse
-
-
-def unified(field: str, value: str) -> str:
-    return v.unified_number(field, value)
 
 
 def resolve_number(

@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, decimal
 from jiapei.registry.models import FeeStandard, FilingStatus, TimingPlatform
-from jiapei.registry.services.common import Fields, decimal, served_institution, upsert
+from jiapei.registry.services.common import served_institution, upsert
 
 
 def file_fee_standard(

@@ -8,15 +8,17 @@ creates or updates the row in one transaction. Filing the same record again upda
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 
 from jiapei.accounts.models import Region, RegionLevel
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
 from jiapei.registry.models import (
     Device,
     Filed,
@@ -31,14 +33,9 @@ from jiapei.registry.models import (
 )
 from jiapei.registry.services.bindings import end_bindings
 from jiapei.registry.services.common import (
-    Fields,
-    decimal,
-    integer,
-    one_of,
     resolve_number,
     served_institution,
     today,
-    unified,
     uploaded,
     upsert,
 )
@@ -67,7 +64,7 @@ def file_institution(
 ) -> tuple[Institution, bool]:
     """File (or re-file) a training institution. Natural key: ``licnum``."""
     f = Fields(data)
-    inscode = f.get("inscode", unified, required=False)
+    inscode = f.get("inscode", unified_number, required=False)
     values = {
         "district": f.get("district", _district),
         "name": f.get("name"),
@@ -133,9 +130,33 @@ def file_personnel(
     f = Fields(data)
     now = today()
     institution = served_institution(platform, f.get("inscode"))
-    number = f.get(number_field, unified, required=False)
+    number = f.get(number_field, unified_number, required=False)
+    values = _person_values(f, platform=platform, institution=institution, role=role, now=now)
+    _check_person_dates(f, data, values, now)
+    _check_teaching_classes(f, data, values, institution)
+    f.check()
+    values["dripermitted"] = ",".join(values["dripermitted"])
+    values["teachpermitted"] = ",".join(values["teachpermitted"])
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+    existing = _filed_person(role, number_field, number, values["idcard"], platform)
+    resolved = resolve_number(role, number, existing, "number", dict(data))
+    return upsert(
+        Personnel,
+        actor=actor,
+        action=f"{role}.file",
+        lookup={"number": resolved},
+        values={**values, "role": role},
+        existing=existing,
+    )
+
+
+def _person_values(
+    f: Fields, *, platform: TimingPlatform, institution: Institution, role: str, now: date
+) -> dict[str, Any]:
+    """The person's fields as read from the wire (errors collected in ``f``)."""
     needs_licence = role != PersonnelRole.SECURITYGUARD
-    values: dict[str, Any] = {
+    return {
         "institution": institution,
         "name": f.get("name"),
         "sex": f.get("sex", one_of("1", "2")),
@@ -162,7 +183,12 @@ def file_personnel(
         "hiredate": f.get("hiredate", v.wire_date),
         "leavedate": f.get("leavedate", v.wire_date, required=False),
     }
-    _check_person_dates(f, data, values, now)
+
+
+def _check_teaching_classes(
+    f: Fields, data: Mapping[str, Any], values: dict[str, Any], institution: Institution
+) -> None:
+    """A coach may teach only classes within the school's business scope."""
     if values["teachpermitted"]:
         try:
             v.within(
@@ -174,13 +200,15 @@ def file_personnel(
             )
         except FieldError as exc:
             f.add(exc)
-    f.check()
-    values["dripermitted"] = ",".join(values["dripermitted"])
-    values["teachpermitted"] = ",".join(values["teachpermitted"])
-    values["platform"] = platform
-    values["filing_status"] = FilingStatus.ACTIVE
 
-    by_id = Personnel.objects.filter(role=role, idcard=values["idcard"]).first()
+
+def _filed_person(
+    role: str, number_field: str, number: str | None, idcard: str, platform: TimingPlatform
+) -> Personnel | None:
+    """The filing this request updates (by number, else by ID number), or None for a new one.
+    :class:`Conflict` when the number and the ID number name different people, or the person
+    works at a school of another platform."""
+    by_id = Personnel.objects.filter(role=role, idcard=idcard).first()
     existing = Personnel.objects.filter(number=number).first() if number else by_id
     if existing is not None and existing.role != role:
         raise Conflict(
@@ -191,12 +219,12 @@ def file_personnel(
         )
     if by_id is not None and (existing is None or by_id.pk != existing.pk):
         raise Conflict(
-            f"idcard={values['idcard']!r}: 该身份证号已备案为 {by_id.number} (already filed "
+            f"idcard={idcard!r}: 该身份证号已备案为 {by_id.number} (already filed "
             "under another number)",
             field="idcard",
-            value=values["idcard"],
+            value=idcard,
         )
-    if existing is not None and existing.idcard != values["idcard"]:
+    if existing is not None and existing.idcard != idcard:
         raise Conflict(
             f"{number_field}={number!r}: 该编号属于另一人 {existing.name} (number belongs to "
             "another person; a person's ID number cannot change)",
@@ -209,20 +237,12 @@ def file_personnel(
         and existing.institution.platform_id != platform.pk
     ):
         raise Conflict(
-            f"idcard={values['idcard']!r}: 该人员在其他计时平台的机构供职 (employed at an "
+            f"idcard={idcard!r}: 该人员在其他计时平台的机构供职 (employed at an "
             "institution of another platform)",
             field="idcard",
-            value=values["idcard"],
+            value=idcard,
         )
-    resolved = resolve_number(role, number, existing, "number", dict(data))
-    return upsert(
-        Personnel,
-        actor=actor,
-        action=f"{role}.file",
-        lookup={"number": resolved},
-        values={**values, "role": role},
-        existing=existing,
-    )
+    return existing
 
 
 def _check_person_dates(f: Fields, data: Mapping[str, Any], values: dict, now: Any) -> None:
@@ -257,10 +277,40 @@ def file_student(
     f = Fields(data)
     now = today()
     institution = served_institution(platform, f.get("inscode"))
-    stunum = f.get("stunum", unified, required=False)
+    stunum = f.get("stunum", unified_number, required=False)
     cardtype = f.get("cardtype")
+    values = _student_values(
+        f, platform=platform, institution=institution, cardtype=cardtype, now=now
+    )
+    _check_enrolment(f, data, values, institution, now)
+    f.check()
+    values["perdritype"] = ",".join(values["perdritype"])
+    values["platform"] = platform
+    values["filing_status"] = FilingStatus.ACTIVE
+    existing = _filed_student(stunum, values, institution)
+    number = resolve_number("student", stunum, existing, "stunum", dict(data))
+    return upsert(
+        Student,
+        actor=actor,
+        action="student.file",
+        lookup={"stunum": number},
+        values=values,
+        existing=existing,
+    )
+
+
+def _student_values(
+    f: Fields,
+    *,
+    platform: TimingPlatform,
+    institution: Institution,
+    cardtype: str | None,
+    now: date,
+) -> dict[str, Any]:
+    """The enrolment's fields as read from the wire (errors collected in ``f``). Only a
+    resident ID card (cardtype 1) is checked as a GB 11643 number."""
     idcard_parse = (lambda n, x: v.idcard(n, x, today=now)) if cardtype == "1" else None
-    values: dict[str, Any] = {
+    return {
         "institution": institution,
         "cardtype": cardtype,
         "idcard": f.get("idcard", idcard_parse),
@@ -278,6 +328,13 @@ def file_student(
         "traintype": f.get("traintype", v.licence_class),
         "applydate": f.get("applydate", v.wire_date),
     }
+
+
+def _check_enrolment(
+    f: Fields, data: Mapping[str, Any], values: dict[str, Any], institution: Institution, now: date
+) -> None:
+    """Rules across the enrolment's fields: applied by today, for a class the school may
+    teach, and a 增驾 (added class) student names the licence held."""
     if values["applydate"] and values["applydate"] > now:
         f.add(
             FieldError("applydate", data.get("applydate"), "报名日期不能晚于今天 (in the future)")
@@ -299,12 +356,19 @@ def file_student(
                 "drilicnum", data.get("drilicnum"), "增驾学员须填写驾驶证号 (required for 增驾)"
             )
         )
-    f.check()
-    values["perdritype"] = ",".join(values["perdritype"])
-    values["platform"] = platform
-    values["filing_status"] = FilingStatus.ACTIVE
 
-    key = {"cardtype": cardtype, "idcard": values["idcard"], "traintype": values["traintype"]}
+
+def _filed_student(
+    stunum: str | None, values: dict[str, Any], institution: Institution
+) -> Student | None:
+    """The enrolment this request updates (by number, else by identity and class), or None for
+    a new one. :class:`Conflict` when the number and the identity name different enrolments,
+    or the student belongs to another school (a transfer is its own request)."""
+    key = {
+        "cardtype": values["cardtype"],
+        "idcard": values["idcard"],
+        "traintype": values["traintype"],
+    }
     by_identity = Student.objects.filter(**key).first()
     existing = Student.objects.filter(stunum=stunum).first() if stunum else by_identity
     if by_identity is not None and (existing is None or by_identity.pk != existing.pk):
@@ -330,15 +394,7 @@ def file_student(
             field="stunum",
             value=existing.stunum,
         )
-    number = resolve_number("student", stunum, existing, "stunum", dict(data))
-    return upsert(
-        Student,
-        actor=actor,
-        action="student.file",
-        lookup={"stunum": number},
-        values=values,
-        existing=existing,
-    )
+    return existing
 
 
 def transfer_student(
@@ -350,7 +406,7 @@ def transfer_student(
     """
     f = Fields(data)
     target = served_institution(platform, f.get("inscode"))
-    stunum = f.get("stunum", unified)
+    stunum = f.get("stunum", unified_number)
     f.check()
     with transaction.atomic():
         student = Student.objects.select_for_update().filter(stunum=stunum).first()

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, unified_number
 from jiapei.registry.models import (
     Device,
     DeviceBinding,
@@ -20,11 +21,9 @@ from jiapei.registry.models import (
     TrainingCar,
 )
 from jiapei.registry.services.common import (
-    Fields,
     resolve_number,
     served_institution,
     today,
-    unified,
     uploaded,
     upsert,
 )
@@ -36,7 +35,7 @@ def file_trainingcar(
     """File a training car. Natural key: its plate (``licnum``)."""
     f = Fields(data)
     institution = served_institution(platform, f.get("inscode"))
-    carnum = f.get("carnum", unified, required=False)
+    carnum = f.get("carnum", unified_number, required=False)
     values: dict[str, Any] = {
         "institution": institution,
         "franum": f.get("franum", required=False, default=""),
@@ -97,7 +96,7 @@ def file_device(
 ) -> tuple[Device, bool]:
     """File a timing terminal. Natural key: (vender, sn)."""
     f = Fields(data)
-    devnum = f.get("devnum", unified, required=False)
+    devnum = f.get("devnum", unified_number, required=False)
     inscode = f.get("inscode", required=False)
     values: dict[str, Any] = {
         "institution": served_institution(platform, inscode) if inscode else None,
@@ -144,8 +143,8 @@ def file_device(
 
 
 def _device_and_car(platform: TimingPlatform, f: Fields) -> tuple[Device, TrainingCar]:
-    devnum = f.get("devnum", unified)
-    carnum = f.get("carnum", unified)
+    devnum = f.get("devnum", unified_number)
+    carnum = f.get("carnum", unified_number)
     f.check()
     device = Device.objects.filter(devnum=devnum, platform=platform).first()
     if device is None or not device.is_active:

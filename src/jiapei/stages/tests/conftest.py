@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from jiapei.audit.services import _syllabus_overrides
+from jiapei.audit.services.verdicts import syllabus_overrides
 from jiapei.integrations.police.fake import FakePolicePlatform, shared_fake
 from jiapei.testing.sessions import ground  # noqa: F401  (a fixture)
 
@@ -36,9 +36,9 @@ def short_part_two(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.JIAPEI_SYLLABUS_FILE = str(path)
     settings.JIAPEI_STAGE_MANUAL_SHARE = 0.0
     settings.JIAPEI_STAGE_MANUAL_SHARE_BY_CITY = {}
-    _syllabus_overrides.cache_clear()  # the overrides are read once per process
+    syllabus_overrides.cache_clear()  # the overrides are read once per process
     yield
-    _syllabus_overrides.cache_clear()
+    syllabus_overrides.cache_clear()
 
 
 @pytest.fixture

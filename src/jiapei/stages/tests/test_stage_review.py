@@ -200,7 +200,7 @@ def test_assembling_again_changes_nothing(tp, school, ground, settings):
     outbox = OutboxMessage.objects.count()
 
     assert assemble_due(actor=WORKER) == 0
-    services.assemble(review.student, 2, actor=WORKER)
+    services.assemble(actor=WORKER, student=review.student, part=2)
     # A re-audit makes the open review due again; its figures are unchanged, so is the review.
     call_command("audit", student=school.stunum)
     assert assemble_due(actor=WORKER) == 1
@@ -210,7 +210,7 @@ def test_assembling_again_changes_nothing(tp, school, ground, settings):
     assert OutboxMessage.objects.count() == outbox
     # Share changes do not re-draw an existing review.
     settings.JIAPEI_STAGE_MANUAL_SHARE = 0.0
-    services.assemble(review.student, 2, actor=WORKER)
+    services.assemble(actor=WORKER, student=review.student, part=2)
     review.refresh_from_db()
     assert review.status == "pending_manual"
 

@@ -109,9 +109,9 @@ def work_orders(monkeypatch: pytest.MonkeyPatch) -> list[ManualReview]:
     real = workorders.open_for_review
     calls: list[ManualReview] = []
 
-    def open_for_review(review: ManualReview, *, actor: Any) -> WorkOrder:
+    def open_for_review(*, actor: Any, review: ManualReview) -> WorkOrder:
         calls.append(review)
-        return real(review, actor=actor)
+        return real(actor=actor, review=review)
 
     monkeypatch.setattr(workorders, "open_for_review", open_for_review)
     return calls

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number, wire_date
 from jiapei.integrations.national import messages as national
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import enqueue_message
-from jiapei.registry import validation as v
 from jiapei.registry.models import (
     Device,
     Personnel,
@@ -31,7 +30,6 @@ from jiapei.registry.models import (
     TrainingCar,
     UploadedFile,
 )
-from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
 from jiapei.training import wire
 from jiapei.training.models import (
     Graduation,
@@ -40,13 +38,14 @@ from jiapei.training.models import (
     TrainingPhoto,
     VideoRecord,
 )
+from jiapei.training.queries import local_days
 from jiapei.training.services.requests import request_audit
 
 PHOTO_KINDS = ("classroom", "simulation", "onlineimg", "stuimg", "coachimg")
 
 
 def platform_student(platform: TimingPlatform, f: Fields) -> Student | None:
-    stunum = f.get("stunum", unified)
+    stunum = f.get("stunum", unified_number)
     if stunum is None:
         return None
     student = (
@@ -106,6 +105,41 @@ def file_classrecord(
         name: f.get(name, photo_parse, required=name != "photo2")
         for name in ("photo1", "photo2", "photo3")
     }
+    _check_classrecord(
+        f, data, platform=platform, student=student, course=course, span=(start, end)
+    )
+    f.check()
+    assert student is not None and course is not None
+    values.update(
+        student=student,
+        institution=student.institution,
+        platform=platform,
+        **_filed_links(coachnum=coachnum, carnum=carnum, devnum=devnum),
+        recnum=recnum,
+        subjcode=str(data["subjcode"]),
+        mode=course.mode,
+        part=course.part,
+        starttime=start,
+        endtime=end,
+        photos={k: p.pk for k, p in photos.items() if p is not None},
+        reported={k: data[k] for k in ("total", "part1", "part2", "part3", "part4") if k in data},
+    )
+    return _store_classrecord(
+        actor=actor, student=student, rnum=student.stunum + recnum, values=values
+    )
+
+
+def _check_classrecord(
+    f: Fields,
+    data: Mapping[str, Any],
+    *,
+    platform: TimingPlatform,
+    student: Student | None,
+    course: wire.Course | None,
+    span: tuple[datetime | None, datetime | None],
+) -> None:
+    """Rules across the log's fields: the caller's own platform number, a session that ends
+    after it starts, and a course of the student's class."""
     platnum = f.get("platnum")
     if platnum is not None and platnum != platform.platnum:
         f.add(
@@ -113,6 +147,7 @@ def file_classrecord(
                 "platnum", platnum, f"与调用方平台编号 {platform.platnum} 不符 (not the caller)"
             )
         )
+    start, end = span
     if start and end and end <= start:
         f.add(
             FieldError("endtime", data.get("endtime"), "签退时间应晚于签到时间 (end before start)")
@@ -127,8 +162,10 @@ def file_classrecord(
                 "subjcode", data.get("subjcode"), f"课程车型与学员培训车型 {student.traintype} 不符"
             )
         )
-    f.check()
-    assert student is not None and course is not None
+
+
+def _filed_links(*, coachnum: str | None, carnum: str | None, devnum: str | None) -> dict[str, Any]:
+    """The coach, car and terminal the log names, as filed; None where unnamed or not filed."""
     coach = (
         Personnel.objects.filter(number=coachnum, role=PersonnelRole.COACH).first()
         if coachnum
@@ -136,23 +173,13 @@ def file_classrecord(
     )
     car = TrainingCar.objects.filter(carnum=carnum).first() if carnum else None
     device = Device.objects.filter(devnum=devnum).first() if devnum else None
-    values.update(
-        student=student,
-        institution=student.institution,
-        platform=platform,
-        coach=coach,
-        car=car,
-        device=device,
-        recnum=recnum,
-        subjcode=str(data["subjcode"]),
-        mode=course.mode,
-        part=course.part,
-        starttime=start,
-        endtime=end,
-        photos={k: p.pk for k, p in photos.items() if p is not None},
-        reported={k: data[k] for k in ("total", "part1", "part2", "part3", "part4") if k in data},
-    )
-    rnum = student.stunum + recnum
+    return {"coach": coach, "car": car, "device": device}
+
+
+def _store_classrecord(
+    *, actor: Actor, student: Student, rnum: str, values: dict[str, Any]
+) -> tuple[TeachingLog, bool]:
+    """Create or update the log ``rnum`` and queue its days for audit, in one transaction."""
     with transaction.atomic():
         row = TeachingLog.objects.select_for_update().filter(rnum=rnum).first()
         created = row is None
@@ -170,13 +197,12 @@ def file_classrecord(
             before=before,
             after=trail.snapshot(row),
         )
-        request_audit(student.pk, _local_days(row.starttime, row.endtime), "classrecord")
+        request_audit(
+            student_id=student.pk,
+            days=local_days(row.starttime, row.endtime),
+            reason="classrecord",
+        )
         return row, created
-
-
-def _local_days(start: datetime, end: datetime) -> set[date]:
-    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
 
 def fingerprint(content: bytes) -> str:
@@ -298,9 +324,9 @@ def file_graduation(
     f = Fields(data)
     student = platform_student(platform, f)
     values: dict[str, Any] = {
-        "autinscode": f.get("autinscode", unified),
+        "autinscode": f.get("autinscode", unified_number),
         "gracertnum": f.get("gracertnum"),
-        "grantdate": f.get("grantdate", v.wire_date),
+        "grantdate": f.get("grantdate", wire_date),
         "pdf": f.get("pdfid", _file(platform, "epdfimg")),
         "esignature": f.get("esignature"),
     }
@@ -332,7 +358,7 @@ def file_video(
     student = platform_student(platform, f)
     video = f.get("fileid", _file(platform, "video"))
     values: dict[str, Any] = {
-        "devnum": f.get("devnum", unified),
+        "devnum": f.get("devnum", unified_number),
         "coachnum": f.get("coachnum", required=False, default=""),
         "subjcode": f.get("subjcode"),
         "recnum": f.get("recnum", _recnum),

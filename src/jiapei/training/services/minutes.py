@@ -21,6 +21,7 @@ from django.utils import timezone
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, FieldErrors
+from jiapei.core.wire import Fields
 from jiapei.registry.models import (
     DeviceBinding,
     FilingStatus,
@@ -28,11 +29,13 @@ from jiapei.registry.models import (
     PersonnelRole,
     Student,
     TimingPlatform,
+    TrainingCar,
 )
-from jiapei.registry.services.common import Fields
-from jiapei.supervision.queries import ban_windows, banned
 from jiapei.training import bulk, fences, wire
+from jiapei.training.bans import Window, banned
+from jiapei.training.bans import windows as ban_windows
 from jiapei.training.bulk import NewMinute
+from jiapei.training.fences import SchoolFences
 from jiapei.training.models import IngestResult, MinuteRecord, TeachingLog
 from jiapei.training.services.requests import request_audit
 
@@ -230,6 +233,37 @@ def _resolve(
     platform: TimingPlatform, fresh: list[tuple[int, dict[str, Any]]]
 ) -> list[tuple[int, NewMinute]]:
     """Resolve terminals, cars, coaches and fences for new items, and build their rows."""
+    known = _known(platform, fresh)
+    rows: list[tuple[int, NewMinute]] = []
+    practical: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, values in fresh:
+        course = values["course"]
+        student = values["student"]
+        binding = known.bindings.get(values["devnum"])
+        car = binding.car if binding else None
+        coach = known.coaches.get(values["coachnum"]) if values["coachnum"] else None
+        row = _new_minute(platform, values, car=car, coach=coach)
+        row.reject_codes = _reject_codes(values, binding=binding, coach=coach, bans=known.bans)
+        rows.append((index, row))
+        if course.mode == 1:
+            practical[(student.institution_id, course.part)].append(len(rows) - 1)
+    _check_fences(rows, practical, known.fences)
+    for _, row in rows:
+        row.result = IngestResult.REJECTED if row.reject_codes else IngestResult.ACCEPTED
+    return rows
+
+
+@dataclass
+class _Known:
+    """What the batch's items refer to, loaded in a few queries for the whole batch."""
+
+    bindings: dict[str, DeviceBinding]  # by devnum: the terminal's current binding to a car
+    coaches: dict[str, Personnel]  # by coachnum
+    fences: dict[int, SchoolFences]  # by institution id: its approved fences
+    bans: dict[tuple[str, str], list[Window]]  # by (kind, number): training-ban windows
+
+
+def _known(platform: TimingPlatform, fresh: list[tuple[int, dict[str, Any]]]) -> _Known:
     devnums = {values["devnum"] for _, values in fresh}
     coachnums = {values["coachnum"] for _, values in fresh if values["coachnum"]}
     bindings = {
@@ -249,60 +283,82 @@ def _resolve(
         (v["student"].institution_id, v["student"].institution.district_id[:4] + "00")
         for _, v in fresh
     }
-    fence_sets = fences.load(schools)
-    bans = _bans(fresh, bindings)
-    rows: list[tuple[int, NewMinute]] = []
-    practical: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for index, values in fresh:
-        course = values["course"]
-        student = values["student"]
-        codes: list[str] = []
-        binding = bindings.get(values["devnum"])
-        car = binding.car if binding else None
-        coach = coaches.get(values["coachnum"]) if values["coachnum"] else None
-        # Remote (online) teaching has no coach; every other mode must name a filed one.
-        coach_needed = course.mode != 4 or bool(values["coachnum"])
-        if coach_needed and (
-            coach is None or not coach.is_active or coach.institution_id != student.institution_id
-        ):
-            codes.append("COACH_NOT_FILED")
-        if course.mode == 1:
-            if binding is None:
-                codes.append("DEVICE_UNBOUND")
-            elif car is None or not car.is_active:
-                codes.append("CAR_NOT_FILED")
-        at = values["at"]
-        if bans and (
-            banned(bans.get(("coach", values["coachnum"])), at)
-            or banned(bans.get(("device", values["devnum"])), at)
-            or (car is not None and banned(bans.get(("car", car.carnum)), at))
-        ):
-            codes.append("TRAINING_BAN")
-        row = NewMinute(
-            recordnum=values["recordnum"],
-            platform_id=platform.pk,
-            student_id=student.pk,
-            institution_id=student.institution_id,
-            devnum=values["devnum"],
-            coachnum=values["coachnum"],
-            carnum=car.carnum if car else "",
-            classid=str(values["classid"]),
-            at=values["at"],
-            subjcode=values["subjcode"],
-            mode=course.mode,
-            part=course.part,
-            max_speed=values["max_speed"],
-            mileage=values["mileage"],
-            lng=values["lng"],
-            lat=values["lat"],
-            engine_rpm=values["engine_rpm"],
-            coach_classes=coach.teachpermitted if coach else "",
-            car_class=car.perdritype if car else "",
-            reject_codes=codes,
-        )
-        rows.append((index, row))
-        if course.mode == 1:
-            practical[(student.institution_id, course.part)].append(len(rows) - 1)
+    return _Known(bindings, coaches, fences.load(schools), _bans(fresh, bindings))
+
+
+def _reject_codes(
+    values: dict[str, Any],
+    *,
+    binding: DeviceBinding | None,
+    coach: Personnel | None,
+    bans: dict[tuple[str, str], list[Window]],
+) -> list[str]:
+    """Why a well-formed minute is not credited, fences aside (seed 000): its coach, its
+    terminal's binding or its car is not filed, or one of them is under a training ban."""
+    course = values["course"]
+    student = values["student"]
+    codes: list[str] = []
+    car = binding.car if binding else None
+    # Remote (online) teaching has no coach; every other mode must name a filed one.
+    coach_needed = course.mode != 4 or bool(values["coachnum"])
+    if coach_needed and (
+        coach is None or not coach.is_active or coach.institution_id != student.institution_id
+    ):
+        codes.append("COACH_NOT_FILED")
+    if course.mode == 1:
+        if binding is None:
+            codes.append("DEVICE_UNBOUND")
+        elif car is None or not car.is_active:
+            codes.append("CAR_NOT_FILED")
+    at = values["at"]
+    if bans and (
+        banned(bans.get(("coach", values["coachnum"])), at)
+        or banned(bans.get(("device", values["devnum"])), at)
+        or (car is not None and banned(bans.get(("car", car.carnum)), at))
+    ):
+        codes.append("TRAINING_BAN")
+    return codes
+
+
+def _new_minute(
+    platform: TimingPlatform,
+    values: dict[str, Any],
+    *,
+    car: TrainingCar | None,
+    coach: Personnel | None,
+) -> NewMinute:
+    course = values["course"]
+    student = values["student"]
+    return NewMinute(
+        recordnum=values["recordnum"],
+        platform_id=platform.pk,
+        student_id=student.pk,
+        institution_id=student.institution_id,
+        devnum=values["devnum"],
+        coachnum=values["coachnum"],
+        carnum=car.carnum if car else "",
+        classid=str(values["classid"]),
+        at=values["at"],
+        subjcode=values["subjcode"],
+        mode=course.mode,
+        part=course.part,
+        max_speed=values["max_speed"],
+        mileage=values["mileage"],
+        lng=values["lng"],
+        lat=values["lat"],
+        engine_rpm=values["engine_rpm"],
+        coach_classes=coach.teachpermitted if coach else "",
+        car_class=car.perdritype if car else "",
+    )
+
+
+def _check_fences(
+    rows: list[tuple[int, NewMinute]],
+    practical: dict[tuple[int, int], list[int]],
+    fence_sets: dict[int, SchoolFences],
+) -> None:
+    """Reject practical minutes outside the school's approved fence for their part; the points
+    of one (school, part) are tested together."""
     for (school, part), positions in practical.items():
         points = [(rows[p][1].lng, rows[p][1].lat, rows[p][1].at) for p in positions]
         for position, ok in zip(
@@ -310,14 +366,11 @@ def _resolve(
         ):
             if not ok:
                 rows[position][1].reject_codes.append("OUT_OF_FENCE")
-    for _, row in rows:
-        row.result = IngestResult.REJECTED if row.reject_codes else IngestResult.ACCEPTED
-    return rows
 
 
 def _bans(
     fresh: list[tuple[int, dict[str, Any]]], bindings: Mapping[str, DeviceBinding]
-) -> dict[tuple[str, str], list[Any]]:
+) -> dict[tuple[str, str], list[Window]]:
     """The training bans (禁训) of the batch's coaches, cars and terminals that overlap its
     time span, loaded in one query so that checking each minute costs no more queries."""
     if not fresh:
@@ -344,4 +397,4 @@ def _request_audits(student_ids: set[int], rows: list[tuple[int, NewMinute]]) ->
         if row.student_id in closed:
             days[row.student_id].add(timezone.localtime(row.at).date())
     for student_id, student_days in days.items():
-        request_audit(student_id, student_days, "backfill")
+        request_audit(student_id=student_id, days=student_days, reason="backfill")

@@ -1,16 +1,18 @@
-"""Queueing work for the worker: students to audit, days to scan for fraud."""
+"""Queueing work for the worker: students to audit (claimed and closed by
+``jiapei.audit.tasks``), days to scan for fraud. Ingest fills both inside its transactions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
 
+from django.db import connection
 from django.utils import timezone
 
 from jiapei.training.models import AuditRequest, ScanRequest
 
 
-def request_audit(student_id: int, days: Iterable[date], reason: str) -> None:
+def request_audit(*, student_id: int, days: Iterable[date], reason: str) -> None:
     """Ask for the student's ``days`` to be audited. Call inside the caller's transaction."""
     wanted = {d.isoformat() for d in days}
     request = AuditRequest.objects.select_for_update().filter(student_id=student_id).first()
@@ -42,3 +44,20 @@ def request_scans(days: Iterable[date]) -> int:
         [ScanRequest(day=d) for d in sorted(wanted - pending)], ignore_conflicts=True
     )
     return len(wanted)
+
+
+def claim_audit_request() -> AuditRequest | None:
+    """The oldest pending request, locked until the caller's transaction ends, or None.
+
+    On PostgreSQL rows other workers hold are skipped (``SKIP LOCKED``), so several workers
+    share the queue without auditing one student twice at once. Call inside a transaction and
+    close the request with :func:`close_audit_request` in the same one."""
+    pending = AuditRequest.objects.order_by("requested_at")
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True)
+    return pending.first()
+
+
+def close_audit_request(*, request: AuditRequest) -> None:
+    """Take a claimed request off the queue, in the transaction that claimed it."""
+    request.delete()

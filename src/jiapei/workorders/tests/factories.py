@@ -64,7 +64,7 @@ def finding(
 def order_for(rnums: list[str], **kwargs: Any) -> WorkOrder:
     """Open the order of a new finding on these logs, as the fraud pipeline does."""
     with transaction.atomic():
-        order = services.open_for_finding(finding(rnums, **kwargs), actor=WORKER)
+        order = services.open_for_finding(actor=WORKER, finding=finding(rnums, **kwargs))
     assert order is not None
     return order
 

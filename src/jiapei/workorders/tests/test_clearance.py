@@ -30,7 +30,7 @@ def zhuzhou_order(inscode: str) -> WorkOrder:
         summary="日培训学时超出教练车承载能力",
     )
     with transaction.atomic():
-        order = services.open_for_finding(finding, actor=WORKER)
+        order = services.open_for_finding(actor=WORKER, finding=finding)
     assert order is not None
     return order
 

@@ -24,14 +24,14 @@ def test_findings_open_one_order_each_and_only_when_severe_enough(tp, school, gr
     rnum = session(tp, school, 1, length=20)
     low = finding([rnum], severity="low", detector="FACE_LOW")
     with transaction.atomic():
-        assert services.open_for_finding(low, actor=WORKER) is None
+        assert services.open_for_finding(actor=WORKER, finding=low) is None
     low.refresh_from_db()
     assert low.status == "open"
 
     high = finding([rnum])
     with transaction.atomic():
-        order = services.open_for_finding(high, actor=WORKER)
-        again = services.open_for_finding(high, actor=WORKER)
+        order = services.open_for_finding(actor=WORKER, finding=high)
+        again = services.open_for_finding(actor=WORKER, finding=high)
     assert order is not None and again == order
     assert WorkOrder.objects.count() == 1
     assert list(order.logs.values_list("rnum", flat=True)) == [rnum]
@@ -42,7 +42,7 @@ def test_findings_open_one_order_each_and_only_when_severe_enough(tp, school, gr
     settings.JIAPEI_WORKORDER_SEVERITIES = ("low",)
     settings.JIAPEI_WORKORDER_DEADLINE_DAYS = 3
     with transaction.atomic():
-        low_order = services.open_for_finding(low, actor=WORKER)
+        low_order = services.open_for_finding(actor=WORKER, finding=low)
     assert low_order is not None
     assert round((low_order.deadline - low_order.opened_at).total_seconds() / 86400) == 3
 
@@ -56,12 +56,12 @@ def test_a_bad_manual_audit_verdict_opens_an_order(tp, school, ground):
         draw=draw, log=TeachingLog.objects.get(rnum=rnum), reason="random", verdict="pending"
     )
     with pytest.raises(Conflict, match="verdict"), transaction.atomic():
-        services.open_for_review(review, actor=WORKER)
+        services.open_for_review(actor=WORKER, review=review)
     review.verdict, review.note = "bad", "学员照片与本人不符"
     review.save()
     with transaction.atomic():
-        order = services.open_for_review(review, actor=WORKER)
-        assert services.open_for_review(review, actor=WORKER) == order
+        order = services.open_for_review(actor=WORKER, review=review)
+        assert services.open_for_review(actor=WORKER, review=review) == order
     assert (order.source, order.region_id, order.description) == (
         "manual_audit",
         "430104",

@@ -109,10 +109,10 @@ class Command(BaseCommand):
         result = services.ScanResult()
         day = first
         while day <= last:
-            result.extend(services.scan_day_result(day, actor=actor))
+            result.extend(services.scan_day_result(actor=actor, day=day))
             day += timedelta(days=1)
         if period is not None:
-            result.extend(services.scan_period_result(*period, actor=actor))
+            result.extend(services.scan_period_result(actor=actor, first=period[0], last=period[1]))
         days = (last - first).days + 1
         self.stdout.write(
             f"scanned {days} day(s) {first}..{last}: {len(result.findings)} findings, "

@@ -1,7 +1,9 @@
 """Running the hours audit and storing its verdicts.
 
 ``audit_student`` loads one student's facts, runs the pure engine and writes the verdicts on
-the minute records, teaching logs and part results, in one transaction with an audit-log row.
+the minute records, teaching logs (both training's rows, written through
+:mod:`jiapei.training.services.verdicts`) and part results, in one transaction with an
+audit-log row.
 Re-running it gives the same verdicts (the engine is deterministic); what changed is reported,
 which is how a threshold change is reviewed before anyone relies on it.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jiapei.audit import engine, syllabus
@@ -31,7 +33,8 @@ from jiapei.core import progress
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
-from jiapei.training.models import MinuteRecord, TeachingLog
+from jiapei.training.models import TeachingLog
+from jiapei.training.services.verdicts import store_minute_verdicts, store_session_verdicts
 
 
 @dataclass
@@ -56,7 +59,7 @@ class AuditSummary:
 
 
 @cache
-def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The province's syllabus adoption dates and data overrides (JIAPEI_SYLLABUS_FILE)."""
     path = settings.JIAPEI_SYLLABUS_FILE
     if not path:
@@ -66,7 +69,7 @@ def _syllabus_overrides() -> tuple[dict[str, Any] | None, dict[str, Any]]:
 
 
 def syllabus_for(student: Student) -> syllabus.Syllabus:
-    adopted, overrides = _syllabus_overrides()
+    adopted, overrides = syllabus_overrides()
     version = syllabus.version_for(student.applydate, adopted)
     return syllabus.load(version, overrides.get(version))
 
@@ -167,29 +170,8 @@ def _store_minutes(
                 change.codes_gained[code] = change.codes_gained.get(code, 0) + 1
             groups[(new_valid, tuple(new_codes))].append(pk)
     for (verdict, reasons), ids in groups.items():
-        _update_verdicts(ids, verdict, list(reasons))
+        store_minute_verdicts(ids=ids, valid=verdict, codes=list(reasons))
     change.minutes_changed = sum(len(ids) for ids in groups.values())
-
-
-def _update_verdicts(ids: list[int], valid: bool, codes: list[str]) -> None:
-    """One UPDATE per verdict in raw SQL: the ORM spends more building a long ``IN`` list
-    than the database spends running it."""
-    table = MinuteRecord._meta.db_table
-    text = json.dumps(codes)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} SET valid = %s, codes = %s::jsonb WHERE id = ANY(%s)",  # noqa: S608
-                [valid, text, ids],
-            )
-            return
-        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            marks = ", ".join("%s" for _ in chunk)
-            cursor.execute(
-                f"UPDATE {table} SET valid = %s, codes = %s WHERE id IN ({marks})",  # noqa: S608
-                [valid, text, *chunk],
-            )
 
 
 def _store_sessions(result: StudentAudit, now: Any, change: StudentChange) -> None:
@@ -227,19 +209,7 @@ def _store_sessions(result: StudentAudit, now: Any, change: StudentChange) -> No
             ) = new
             log.rule_version, log.audited_at = result.rule_version, now
             dirty.append(log)
-    TeachingLog.objects.bulk_update(
-        dirty,
-        [
-            "audit_status",
-            "total_minutes",
-            "valid_minutes",
-            "credited_minutes",
-            "credited_mileage",
-            "codes",
-            "rule_version",
-            "audited_at",
-        ],
-    )
+    store_session_verdicts(logs=dirty)
 
 
 def _store_parts(student: Student, rule_version: str, now: Any) -> None:

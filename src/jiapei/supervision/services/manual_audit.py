@@ -1,5 +1,5 @@
 """Writes of the sampled manual audit of seed 002 (（三）随机抽查): sampling policies, draws
-and reviewers' verdicts. The key-supervision list and training bans are in ``sanctions``.
+and reviewers' verdicts. The key-supervision list and training bans are in :mod:`.sanctions`.
 
 Each service is one transaction with one audit-log row; repeating a request that was already
 carried out changes nothing and returns what is stored.
@@ -25,9 +25,8 @@ from jiapei.accounts.models import Region, RegionLevel, User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.core.wire import Fields, wire_date
 from jiapei.fraud.models import FindingStatus
-from jiapei.registry.services.common import Fields
-from jiapei.registry.validation import wire_date
 from jiapei.supervision import sampling
 from jiapei.supervision.models import (
     DrawReason,
@@ -37,8 +36,8 @@ from jiapei.supervision.models import (
     Verdict,
 )
 from jiapei.supervision.queries import city_of, share_in_force
+from jiapei.supervision.signals import bad_verdict
 from jiapei.training.models import TeachingLog
-from jiapei.workorders import services as workorders
 
 
 def text(field: str, value: str) -> str:
@@ -100,16 +99,17 @@ def _district(field: str, value: str) -> Region:
     return region
 
 
-def draw(region_code: str, month: str | date, *, actor: Actor) -> list[SampleDraw]:
+def draw(*, actor: Actor, region_code: str, month: str | date) -> list[SampleDraw]:
     """Draw (or top up) the teaching logs of ``month`` for manual audit in ``region_code``.
 
     For a county: that county's draw, created even when it has no logs. For a city: the draws
     of each district of the city (its counties, and the city itself for schools licensed at
-    city level) that has logs in the month, or was drawn before. See :mod:`.sampling` for which
-    logs are drawn. Drawing again adds logs that gained a finding since, and random logs to
-    reach the share of a month that has grown, never the same log twice; it writes nothing
-    when nothing changed. The share applied is the city's in force on the month's first day,
-    fixed when the draw is first made. Months after the current one are refused.
+    city level) that has logs in the month, or was drawn before. See
+    :mod:`jiapei.supervision.sampling` for which logs are drawn. Drawing again adds logs that
+    gained a finding since, and random logs to reach the share of a month that has grown,
+    never the same log twice; it writes nothing when nothing changed. The share applied is the
+    city's in force on the month's first day, fixed when the draw is first made. Months after
+    the current one are refused.
     """
     access.regulator(actor)
     raw_month = month.isoformat() if isinstance(month, date) else month
@@ -207,10 +207,11 @@ def _verdict(field: str, value: str) -> str:
     return value
 
 
-def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> ManualReview:
-    """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and opens a work order
-    (``workorders.services.open_for_review``) in the same transaction. Recording the verdict
-    already recorded changes nothing (the first note stays); a different one is a Conflict."""
+def record_verdict(*, actor: Actor, review_id: int, data: Mapping[str, Any]) -> ManualReview:
+    """Record a reviewer's verdict on one drawn log. ``bad`` needs a note and sends
+    :data:`~jiapei.supervision.signals.bad_verdict` in the same transaction, on which
+    ``workorders`` opens a work order. Recording the verdict already recorded changes nothing
+    (the first note stays); a different one is a Conflict."""
     user = access.require(actor, access.Action.RECORD_VERDICTS)
     f = Fields(data)
     verdict = f.get("verdict", _verdict)
@@ -250,5 +251,5 @@ def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> 
             reason=note,
         )
         if verdict == Verdict.BAD:
-            workorders.open_for_review(row, actor=actor)
+            bad_verdict.send(sender=ManualReview, review=row, actor=actor)
         return row

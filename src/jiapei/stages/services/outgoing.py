@@ -115,10 +115,10 @@ def push(
         coach=coach,
     )
     outbox = enqueue_message(message, destination=Destination.POLICE)
-    record_submission(row, PoliceAction.PUSH, outbox.idempotency_key)
+    record_submission(row, action=PoliceAction.PUSH, key=outbox.idempotency_key)
 
 
-def record_submission(row: StageReview, action: str, key: str) -> None:
+def record_submission(row: StageReview, *, action: str, key: str) -> None:
     PoliceSubmission.objects.update_or_create(
         student=row.student,
         subject=SUBJECT_FOR_PART[row.part],

@@ -1,17 +1,27 @@
-"""Pure validators for filed values. Each raises :class:`FieldError` naming the field and value.
+"""The wire-validation kit shared by every app that reads a request body.
+
+:class:`Fields` reads wire fields one by one and collects every error, so a caller sees all of
+them at once; the parsers below it (numbers, choices, ID numbers, licence classes, plates,
+unified numbers, mobiles, dates, polygons) each take ``(field, value)`` and raise
+:class:`FieldError` naming the field and the raw value.
 
 No ORM and no clock here: callers pass ``today`` so the rules are testable and deterministic.
+Rules that need the database (a filed school, an uploaded file) stay with the app that owns it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
-from jiapei.core.errors import FieldError
+from jiapei.core.errors import FieldError, FieldErrors
+
+T = TypeVar("T")
 
 # GB 11643-1999: weights for the first 17 digits and the check-character table.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -54,6 +64,76 @@ _DATE_FORMATS = (
     (re.compile(r"^[0-9]{8}$"), "%Y%m%d"),
     (re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "%Y-%m-%d"),
 )
+
+
+class Fields:
+    """Reads wire fields one by one, collecting every error so a caller sees all at once."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.errors: list[FieldError] = []
+
+    def get(
+        self,
+        name: str,
+        parse: Callable[[str, str], T] | None = None,
+        *,
+        required: bool = True,
+        default: Any = None,
+    ) -> Any:
+        raw = self.data.get(name)
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if required:
+                self.errors.append(FieldError(name, raw, "必填字段不能为空 (required)"))
+            return default
+        text = str(raw).strip() if not isinstance(raw, list | dict) else raw
+        if parse is None:
+            return text
+        try:
+            return parse(name, text)  # type: ignore[arg-type]
+        except FieldError as exc:
+            self.errors.append(exc)
+            return default
+
+    def add(self, error: FieldError) -> None:
+        self.errors.append(error)
+
+    def check(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
+def integer(field: str, value: str) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise FieldError(field, value, "应为整数 (must be an integer)") from None
+    if number < 0:
+        raise FieldError(field, value, "不能为负数 (must not be negative)")
+    return number
+
+
+def decimal(field: str, value: str) -> str:
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise FieldError(field, value, "应为数字 (must be a number)") from None
+    if number < 0:
+        raise FieldError(field, value, "不能为负数 (must not be negative)")
+    return str(value)
+
+
+def one_of(*choices: str) -> Callable[[str, str], str]:
+    def parse(field: str, value: str) -> str:
+        if value not in choices:
+            raise FieldError(
+                field, value, f"取值应为 {'/'.join(choices)} (one of {', '.join(choices)})"
+            )
+        return value
+
+    return parse
 
 
 def idcard(field: str, value: str, *, today: date | None = None) -> str:

@@ -23,6 +23,7 @@ from jiapei.accounts.models import User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.core.wire import Fields, wire_date
 from jiapei.integrations.timingplatform.messages import training_ban
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import enqueue_message
@@ -34,10 +35,8 @@ from jiapei.registry.models import (
     PersonnelRole,
     TrainingCar,
 )
-from jiapei.registry.services.common import Fields
-from jiapei.registry.validation import wire_date
 from jiapei.supervision.models import BanKind, TrainingBan, WatchKind, WatchlistEntry
-from jiapei.supervision.services import text
+from jiapei.supervision.services.manual_audit import text
 
 # Key-supervision list.
 
@@ -110,7 +109,7 @@ def add_to_watchlist(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Watchlis
         return row, True
 
 
-def lift_watch(entry_id: int, *, actor: Actor, data: Mapping[str, Any]) -> WatchlistEntry:
+def lift_watch(*, actor: Actor, entry_id: int, data: Mapping[str, Any]) -> WatchlistEntry:
     """Take an entry off the list from ``lifted_on`` (default today; not before it was listed).
     Lifting again with the same date and reason changes nothing; otherwise a Conflict."""
     user = access.require(actor, access.Action.MANAGE_WATCHLIST)
@@ -232,7 +231,7 @@ def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:
         return row, True
 
 
-def lift_ban(ban_id: int, *, actor: Actor, data: Mapping[str, Any]) -> TrainingBan:
+def lift_ban(*, actor: Actor, ban_id: int, data: Mapping[str, Any]) -> TrainingBan:
     """Lift a ban from now on and tell the platform (banstatus 1). Minutes recorded from then
     on are accepted again. Lifting a lifted ban changes nothing."""
     user = access.require(actor, access.Action.BAN_TRAINING)

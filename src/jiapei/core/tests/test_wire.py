@@ -1,4 +1,4 @@
-"""Unit tests of the pure validators in :mod:`jiapei.registry.validation` (no database).
+"""Unit tests of the pure validators in :mod:`jiapei.core.wire` (no database).
 
 Every rejection must be a :class:`FieldError` that names the field and carries the raw value, so
 the interface can tell the timing platform exactly what to fix.
@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
+from jiapei.core import wire as v
 from jiapei.core.errors import FieldError
-from jiapei.registry import validation as v
 
 # Hunan's bounding box in WGS-84 (min_lng, min_lat, max_lng, max_lat), about as shipped.
 HUNAN_BBOX = (108.78, 24.63, 114.26, 30.13)

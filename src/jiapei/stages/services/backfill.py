@@ -6,7 +6,7 @@ before any timing terminal recorded it. The school then files the hours on a "�
 platform (``POST /legacybackfill``), with a scan of the form. A regulator of the school's region
 approves or rejects it; an approval becomes the part's :class:`StageReview` (approved,
 ``transition``, source ``backfill``) and goes out through the same approval path as every
-other review (:func:`jiapei.stages.outgoing.announce_approval`).
+other review (:func:`jiapei.stages.services.outgoing.announce_approval`).
 
 Life of a backfill::
 
@@ -22,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiapei.accounts import access
@@ -30,8 +29,8 @@ from jiapei.accounts.models import User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
+from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
 from jiapei.registry.models import Personnel, PersonnelRole, TimingPlatform, UploadedFile
-from jiapei.registry.services.common import Fields, decimal, integer, one_of, unified
 from jiapei.registry.services.uploads import IMAGE_TYPES
 from jiapei.stages.models import (
     APPROVED_STATUSES,
@@ -41,9 +40,10 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.stages.outgoing import announce_approval, stamp
-from jiapei.stages.services import is_transition
-from jiapei.training.models import TeachingLog
+from jiapei.stages.queries import backfills_for
+from jiapei.stages.services.outgoing import announce_approval, stamp
+from jiapei.stages.services.reviews import is_transition
+from jiapei.training.queries import credited_rnums
 from jiapei.training.services.logs import platform_student
 from jiapei.training.wire import stamp as wire_stamp
 
@@ -89,20 +89,20 @@ def _confirmed(field: str, value: str) -> Any:
     return at
 
 
-def submit(
+def submit_backfill(
     *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
 ) -> tuple[LegacyBackfill, bool]:
     """File or update the backfill of one student's part. Every problem with the fields is
     reported at once and nothing is stored unless all are fine. Refused (:class:`Conflict`)
     once the backfill was decided or the part is already approved."""
     f = Fields(data)
-    inscode = f.get("inscode", unified)
+    inscode = f.get("inscode", unified_number)
     student = platform_student(platform, f)
     subject = f.get("subject", one_of("1", "2", "3", "4"))
     minutes = {field: f.get(field, integer, required=False, default=0) for field in MINUTE_FIELDS}
     mileage = f.get("mileage", decimal, required=False, default="0")
     scan = f.get("fileid", _scan(platform))
-    coachnum = f.get("coachnum", unified)
+    coachnum = f.get("coachnum", unified_number)
     confirmed = {}
     for field, (_attr, what) in CONFIRMATIONS.items():
         if data.get(field) in (None, ""):
@@ -178,16 +178,9 @@ def _not_legacy(student: Any) -> str:
     return f"报名日期 {student.applydate} 不早于 {cutover}，非存量学员 (not a legacy student)"
 
 
-def backfills_for(user: User) -> QuerySet[LegacyBackfill]:
-    """Backfills of students whose school lies in the user's region (raises for non-regulators)."""
-    return access.scope(
-        user,
-        LegacyBackfill.objects.select_related("student__institution", "reviewer"),
-        region_field="student__institution__district__code",
-    )
-
-
-def review(backfill_id: int, approve: bool, reason: str = "", *, actor: Actor) -> LegacyBackfill:
+def review_backfill(
+    *, actor: Actor, backfill_id: int, approve: bool, reason: str = ""
+) -> LegacyBackfill:
     """A regulator of the student's school's region approves or rejects a submitted backfill.
     Rejecting requires a reason. Approving makes the part's stage review approved (a transition
     case, source ``backfill``, the backfilled figures) and announces it like any approval."""
@@ -250,11 +243,7 @@ def _approve_part(row: LegacyBackfill, user: User, now: Any, *, actor: Actor) ->
     review.required = {}  # no syllabus minimums for a legacy student (seed 000 §三(四))
     review.credited = {mode: m for mode, m in row.minutes.items() if m}
     review.mileage_required, review.mileage = 0.0, row.mileage
-    review.rnums = list(
-        TeachingLog.objects.filter(student=row.student, part=row.part, credited_minutes__gt=0)
-        .order_by("starttime", "rnum")
-        .values_list("rnum", flat=True)
-    )
+    review.rnums = credited_rnums(row.student, row.part)
     review.checks = [
         {
             "check": "three_party_form",
@@ -283,27 +272,3 @@ def _approve_part(row: LegacyBackfill, user: User, now: Any, *, actor: Actor) ->
         coach=(row.coach.number, row.coach.name),
     )
     return review
-
-
-def backfill_wire(row: LegacyBackfill) -> dict[str, Any]:
-    def at(value: Any) -> str | None:
-        return stamp(value) if value else None
-
-    return {
-        "id": row.pk,
-        "stunum": row.student.stunum,
-        "name": row.student.name,
-        "inscode": row.student.institution.inscode,
-        "part": row.part,
-        "minutes": row.minutes,
-        "mileage": row.mileage,
-        "fileid": str(row.scan_id),
-        "student_confirmed_at": at(row.student_confirmed_at),
-        "coachnum": row.coachnum,
-        "coach_confirmed_at": at(row.coach_confirmed_at),
-        "school_sealed_at": at(row.school_sealed_at),
-        "status": row.status,
-        "reviewer": row.reviewer.get_username() if row.reviewer else None,
-        "reason": row.reason,
-        "decided_at": at(row.decided_at),
-    }

@@ -13,11 +13,11 @@ from jiapei.accounts import access
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.thresholds import ThresholdOverride, coerce, resolve
 from jiapei.core import services as trail
+from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden
-from jiapei.registry import validation as v
+from jiapei.core.wire import Fields, one_of
 from jiapei.registry.models import Institution
-from jiapei.registry.services.common import Fields, one_of
 
 
 def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:

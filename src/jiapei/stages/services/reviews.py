@@ -43,8 +43,13 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.stages.outgoing import announce_approval, notify_platform, record_submission
+from jiapei.stages.services.outgoing import (
+    announce_approval,
+    notify_platform,
+    record_submission,
+)
 from jiapei.training.models import StageRecord, TeachingLog
+from jiapei.training.queries import credited_rnums
 
 AUTO_AUDITOR = "自动审核"
 
@@ -93,14 +98,8 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
     result = PartResult.objects.filter(student=student, part=part).first()
     stage = StageRecord.objects.filter(student=student, subject=part).first()
     credited = dict(result.credited) if result else {}
-    if stage is not None:
-        rnums = [str(r) for r in stage.recarray]
-    else:
-        rnums = list(
-            TeachingLog.objects.filter(student=student, part=part, credited_minutes__gt=0)
-            .order_by("starttime", "rnum")
-            .values_list("rnum", flat=True)
-        )
+    # The platform's stage record names its logs; without one, the audit's credited logs count.
+    rnums = [str(r) for r in stage.recarray] if stage is not None else credited_rnums(student, part)
     logs = {
         rnum: c.LogFact(rnum, stunum, log_part, status)
         for rnum, stunum, log_part, status in TeachingLog.objects.filter(
@@ -143,7 +142,7 @@ def _content(student: Student, part: int) -> tuple[dict[str, Any], PartResult | 
     return content, result, stage
 
 
-def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
+def assemble(*, actor: Actor, student: Student, part: int) -> StageReview:
     """Build or refresh the review of ``student``'s ``part`` and decide it if it may be decided
     automatically. Idempotent: with nothing new in the audit or the stage record it writes
     nothing and returns the stored review.
@@ -171,24 +170,14 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
                 field="part",
                 value=part,
             )
-        reopen = (
-            row is not None
-            and row.status == ReviewStatus.REJECTED
-            and stage_seen is not None
-            and (row.stage_seen_at is None or stage_seen > row.stage_seen_at)
-        )
+        reopen = _reopened(row, stage_seen)
         if row is not None and row.status not in OPEN_STATUSES and not reopen:
             # Decided: only remember what was seen, so the worker does not come back for it.
             _remember(row, audit_seen, stage_seen)
             return row
         before = trail.snapshot(row)
         if row is None:
-            row = StageReview(
-                student=student,
-                part=part,
-                source=ReviewSource.PLATFORM if stage else ReviewSource.AUDIT,
-                manual_required=c.drawn_for_manual(student.stunum, part, manual_share(student)),
-            )
+            row = _new_review(student, part, from_platform=stage is not None)
         elif reopen:
             row.manual_required = True
             row.reviewer, row.reason, row.decided_at = None, "", None
@@ -229,6 +218,27 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
         return row
 
 
+def _reopened(row: StageReview | None, stage_seen: Any) -> bool:
+    """Does a newer stage record reopen a rejected review (for a person to decide again)?"""
+    return (
+        row is not None
+        and row.status == ReviewStatus.REJECTED
+        and stage_seen is not None
+        and (row.stage_seen_at is None or stage_seen > row.stage_seen_at)
+    )
+
+
+def _new_review(student: Student, part: int, *, from_platform: bool) -> StageReview:
+    """A first review of the part; whether it is drawn for manual review is fixed by the student
+    and the part."""
+    return StageReview(
+        student=student,
+        part=part,
+        source=ReviewSource.PLATFORM if from_platform else ReviewSource.AUDIT,
+        manual_required=c.drawn_for_manual(student.stunum, part, manual_share(student)),
+    )
+
+
 def _remember(row: StageReview, audit_seen: Any, stage_seen: Any) -> None:
     """Record what an assembly that changed nothing has seen (bookkeeping, not a decision:
     no audit-log row, and ``updated_at`` stays the time of the last real change)."""
@@ -250,7 +260,7 @@ def _locked(review_id: int, user: User) -> StageReview:
     return row
 
 
-def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> StageReview:
+def review(*, actor: Actor, review_id: int, approve: bool, reason: str = "") -> StageReview:
     """A regulator of the student's school's region approves or rejects a review waiting for a
     person. Rejecting requires a reason. A decided review is refused (:class:`Conflict`), so
     approving twice changes nothing. The timing platform is told either way; an approval also
@@ -295,7 +305,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
         return row
 
 
-def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
+def revoke(*, actor: Actor, review_id: int, reason: str) -> StageReview:
     """Revoke an approved review (fraud found later): the police platform is told to withdraw
     the hours, so the subject can no longer be booked, and the timing platform is told."""
     user = access.require(actor, access.Action.REVIEW_STAGES)
@@ -331,5 +341,5 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
             ),
             destination=Destination.POLICE,
         )
-        record_submission(row, PoliceAction.WITHDRAW, message.idempotency_key)
+        record_submission(row, action=PoliceAction.WITHDRAW, key=message.idempotency_key)
         return row

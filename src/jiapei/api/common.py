@@ -1,0 +1,56 @@
+"""What the routers share: who is calling (a regulator by account, a timing platform by
+signature), the paging of lists and the envelope every timing-platform endpoint replies with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Schema
+
+from jiapei.accounts import access
+from jiapei.accounts.models import User
+from jiapei.api import tp_schemas as s
+from jiapei.api.envelope import ok
+from jiapei.core.actors import Actor
+from jiapei.registry.models import TimingPlatform
+
+# The replies of a timing-platform endpoint, for the OpenAPI schema: always the envelope.
+ENVELOPE = {
+    200: s.Envelope,
+    400: s.Envelope,
+    401: s.Envelope,
+    403: s.Envelope,
+    404: s.Envelope,
+    409: s.Envelope,
+    502: s.Envelope,
+}
+
+
+def regulator_of(request: HttpRequest) -> tuple[User, Actor]:
+    """The regulator an account-authenticated request comes from, and their actor."""
+    user = access.regulator(request.auth)  # type: ignore[attr-defined]
+    return user, Actor.for_user(user)
+
+
+def platform_of(request: HttpRequest) -> tuple[TimingPlatform, Actor]:
+    """The timing platform a signed request comes from, and its actor."""
+    platform: TimingPlatform = request.auth  # type: ignore[attr-defined]
+    return platform, Actor.for_platform(platform)
+
+
+def data_of(payload: Any) -> dict[str, Any]:
+    """A wire payload's fields as the services read them: the ones the caller sent."""
+    return payload.model_dump(exclude_none=True)
+
+
+class Page(Schema):
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+def paged(qs: Any, page: Page, view: Any) -> dict[str, Any]:
+    """One page of ``qs``, each row shown by ``view``, with the total, in the envelope."""
+    total = qs.count()
+    rows = [view(r) for r in qs[page.offset : page.offset + page.limit]]
+    return ok({"total": total, "items": rows})
