@@ -99,7 +99,7 @@ def test_loading_the_shipped_regions_again_restores_them_and_adds_nothing(db: An
     count = Region.objects.count()
     assert count == len(shipped)  # loaded after migrate
     Region.objects.filter(code="430104").update(name="改名")
-    assert sync_regions("430000") == len(shipped)
+    assert sync_regions(province_code="430000") == len(shipped)
     assert Region.objects.count() == count
     yuelu = Region.objects.get(code="430104")
     assert (yuelu.name, yuelu.level, yuelu.parent_id) == ("岳麓区", RegionLevel.COUNTY, "430100")

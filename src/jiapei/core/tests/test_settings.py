@@ -131,7 +131,7 @@ def test_a_value_that_does_not_parse_names_the_variable_and_the_value(
 
 PART_TWO = (
     "from datetime import date; from types import SimpleNamespace; "
-    "from jiapei.audit.services import syllabus_for; "
+    "from jiapei.audit.services.verdicts import syllabus_for; "
     "plan = syllabus_for(SimpleNamespace(applydate=date(2025, 1, 1))).plan('C1'); "
     "print('part 2 minutes:', plan.part(2).total_minutes)"
 )
