@@ -1,3 +1,3 @@
 """Root conftest: load the shared fixtures."""
 
-pytest_plugins = ["jiapei.testing.fixtures"]
+pytest_plugins = ["jiapei.testing.fixtures", "jiapei.testing.clock"]
