@@ -79,7 +79,8 @@ def sessions(plan: dict[str, Any], index: int) -> list[dict[str, Any]]:
                     "stunum": student["stunum"],
                     "recnum": recnum,
                     "subjcode": f"1{klass}2110000",  # practical, part 2, item 11
-                    "start": datetime(day.year, day.month, day.day, hour, minute_of_hour),
+                    # A wall-clock time in Shanghai, sent as yyyyMMddHHmmss (no offset on the wire).
+                    "start": datetime(day.year, day.month, day.day, hour, minute_of_hour),  # noqa: DTZ001
                     "seq0": (slot % len(SLOT_STARTS)) * MINUTES_PER_SLOT,
                     "centre": school["centre"],
                     "phase": device + 0.37 * index,
@@ -631,12 +632,12 @@ def raw_bulk_create(rows: list[dict[str, Any]], batch: int) -> float:
 
 def raw_copy(rows: list[dict[str, Any]], batch: int) -> float:
     from django.db import connection
-    from django.utils import timezone
 
+    from jiapei.core import clock
     from jiapei.training.models import MinuteRecord
 
     columns = [*rows[0].keys(), "valid", "codes", "received_at"]
-    now = timezone.now()
+    now = clock.now()
     values = [
         [*(json.dumps(v) if isinstance(v, list) else v for v in row.values()), None, "[]", now]
         for row in rows

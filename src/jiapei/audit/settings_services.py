@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from jiapei.accounts.models import Role
 from jiapei.accounts.queries import in_scope, region_scope_prefix
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.thresholds import ThresholdOverride, coerce, resolve
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden
@@ -81,7 +82,7 @@ def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:
             province=settings.JIAPEI_PROVINCE,
             city=None,
             inscode=None,
-            on=date.today(),
+            on=clock.today(),
         )
         trail.record(actor=actor, action="threshold.set", obj=row, after=trail.snapshot(row))
         return row

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.fraud import services
 from jiapei.fraud.models import ScanRequest
@@ -17,7 +17,7 @@ from jiapei.fraud.models import ScanRequest
 def month_to_date(day: date, today: date | None = None) -> tuple[date, date]:
     """The month holding ``day``, from its first day to its last day or ``today``, whichever
     comes first (a month in progress is judged on what happened so far)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
     return day.replace(day=1), max(day, min(last, today))
 
@@ -32,7 +32,7 @@ def request_scans(days: Iterable[date]) -> int:
     wanted = set(days)
     if not wanted:
         return 0
-    now = timezone.now()
+    now = clock.now()
     pending = set(ScanRequest.objects.filter(day__in=wanted).values_list("day", flat=True))
     if pending:
         ScanRequest.objects.filter(day__in=pending).update(requested_at=now)

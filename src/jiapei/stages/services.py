@@ -21,11 +21,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.accounts.models import User
 from jiapei.accounts.queries import in_scope, province, region_scope_prefix
 from jiapei.audit.models import PartResult
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
@@ -194,7 +194,7 @@ def assemble(student: Student, part: int, *, actor: Actor) -> StageReview:
         unchanged = row.pk is not None and all(getattr(row, k) == v for k, v in content.items())
         for key, value in content.items():
             setattr(row, key, value)
-        now = timezone.now()
+        now = clock.now()
         clean = c.all_ok(row.checks)
         status = (
             ReviewStatus.AUTO_APPROVED
@@ -275,7 +275,7 @@ def review(review_id: int, approve: bool, reason: str = "", *, actor: Actor) -> 
                 value=review_id,
             )
         before = trail.snapshot(row)
-        now = timezone.now()
+        now = clock.now()
         row.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         row.reviewer, row.reason, row.decided_at = user, reason, now
         row.save()
@@ -317,7 +317,7 @@ def revoke(review_id: int, reason: str, *, actor: Actor) -> StageReview:
                 value=review_id,
             )
         before = trail.snapshot(row)
-        now = timezone.now()
+        now = clock.now()
         row.status = ReviewStatus.REVOKED
         row.reviewer, row.reason, row.decided_at = user, reason, now
         row.save()

@@ -18,10 +18,10 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from jiapei.accounts.models import Region, RegionLevel, Role, User
 from jiapei.accounts.queries import in_scope, region_scope_prefix
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
@@ -135,7 +135,7 @@ def draw(region_code: str, month: str | date, *, actor: Actor) -> list[SampleDra
             field="region",
             value=region.code,
         )
-    if first > timezone.localdate().replace(day=1):
+    if first > clock.today().replace(day=1):
         raise FieldError("month", raw_month, "不能抽查未来的月份 (a future month)")
     county = region.level == RegionLevel.COUNTY
     districts = [region]
@@ -256,7 +256,7 @@ def record_verdict(review_id: int, *, actor: Actor, data: Mapping[str, Any]) -> 
             )
         before = trail.snapshot(row)
         row.verdict, row.note = verdict, note
-        row.reviewer, row.reviewed_at = user, timezone.now()
+        row.reviewer, row.reviewed_at = user, clock.now()
         row.save(update_fields=["verdict", "note", "reviewer", "reviewed_at"])
         trail.record(
             actor=actor,

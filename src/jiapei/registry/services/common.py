@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
@@ -96,7 +96,7 @@ def one_of(*choices: str) -> Callable[[str, str], str]:
 
 
 def today() -> Any:
-    return timezone.localdate()
+    return clock.today()
 
 
 def served_institution(platform: TimingPlatform, inscode: str | None) -> Institution:

@@ -4,15 +4,16 @@ gives the same report, and replaying a day stores nothing new."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from jiapei.core import clock
 from jiapei.sim import world as sim_world
 from jiapei.sim.days import simulate_days
 from jiapei.training.models import MinuteRecord, TeachingLog
 
-START = date.today() - timedelta(days=3)
+START = clock.today() - timedelta(days=3)
 INGEST_PLANTS = {"OUT_OF_FENCE", "DEVICE_UNBOUND", "COACH_NOT_FILED"}
 
 

@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jiapei.audit import queries as audit_queries
 from jiapei.audit.reasons import explain
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.outbox import queries as outbox_queries
 from jiapei.registry import services
@@ -146,7 +147,7 @@ class Command(BaseCommand):
             )
             client = TimingPlatformClient.in_process(Signer(key, DEMO_SERIAL))
             days = options["days"]
-            start = date.today() - timedelta(days=days)
+            start = clock.today() - timedelta(days=days)
             cfg = sim_world.WorldConfig(
                 seed=options["seed"],
                 cities=options["cities"],
@@ -180,7 +181,8 @@ class Command(BaseCommand):
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
             approved = approve_pending_stages(users)
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
-            fraud = demo_fraud.follow_up(users, report, date.today() - timedelta(days=1))
+            # The last day played: the same month however long the run takes.
+            fraud = demo_fraud.follow_up(users, report, start + timedelta(days=days - 1))
             call_command("worker", once=True, verbosity=0, stdout=io.StringIO())
             bookings = book_exams(police)
             callbacks = len(receiver.received)

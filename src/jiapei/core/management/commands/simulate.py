@@ -23,6 +23,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.management.commands.demo import DEMO_PLATNUM, DEMO_SERIAL, demo_key, demo_password
 from jiapei.registry import services
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         chosen = {c.strip().upper() for c in options["violations"].split(",") if c.strip()}
         if chosen - set(CODES):
             raise CommandError(f"unknown violation codes {sorted(chosen - set(CODES))}")
-        start = options["start"] or date.today() - timedelta(days=days)
+        start = options["start"] or clock.today() - timedelta(days=days)
         call_command("migrate", interactive=False, verbosity=0)
         users = sim_world.ensure_demo_users(demo_password())
         key = demo_key()
