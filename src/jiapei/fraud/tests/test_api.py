@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from jiapei.accounts.models import Role
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import services
@@ -173,10 +173,10 @@ def test_a_scan_of_a_month_runs_the_school_detectors(
         ({}, "day"),
         ({"day": "2026-11-01", "month": "2026-11"}, "day"),
         ({"day": "20261101"}, "day"),
-        ({"day": (timezone.localdate() + timedelta(days=1)).isoformat()}, "day"),
+        ({"day": (clock.today() + timedelta(days=1)).isoformat()}, "day"),
         ({"month": "2026-13"}, "month"),
         ({"month": "next"}, "month"),
-        ({"month": f"{timezone.localdate() + timedelta(days=40):%Y-%m}"}, "month"),
+        ({"month": f"{clock.today() + timedelta(days=40):%Y-%m}"}, "month"),
     ],
 )
 def test_bad_scan_requests_name_the_field_and_store_nothing(api, changsha_regulator, body, field):
