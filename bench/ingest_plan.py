@@ -37,7 +37,8 @@ def sessions(plan: dict[str, Any], index: int) -> list[dict[str, Any]]:
                     "stunum": student["stunum"],
                     "recnum": recnum,
                     "subjcode": f"1{klass}2110000",  # practical, part 2, item 11
-                    "start": datetime(day.year, day.month, day.day, hour, minute_of_hour),
+                    # A wall-clock time in Shanghai, sent as yyyyMMddHHmmss (no offset on the wire).
+                    "start": datetime(day.year, day.month, day.day, hour, minute_of_hour),  # noqa: DTZ001
                     "seq0": (slot % len(SLOT_STARTS)) * MINUTES_PER_SLOT,
                     "centre": school["centre"],
                     "phase": device + 0.37 * index,

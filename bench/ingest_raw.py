@@ -40,12 +40,12 @@ def raw_bulk_create(rows: list[dict[str, Any]], batch: int) -> float:
 
 def raw_copy(rows: list[dict[str, Any]], batch: int) -> float:
     from django.db import connection
-    from django.utils import timezone
 
+    from jiapei.core import clock
     from jiapei.training.models import MinuteRecord
 
     columns = [*rows[0].keys(), "valid", "codes", "received_at"]
-    now = timezone.now()
+    now = clock.now()
     values = [
         [*(json.dumps(v) if isinstance(v, list) else v for v in row.values()), None, "[]", now]
         for row in rows

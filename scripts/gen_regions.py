@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
     document = {
         "source": f"{CODES_PACKAGE} {metadata.version(CODES_PACKAGE)}",
-        "generated": dt.date.today().isoformat(),
+        "generated": dt.datetime.now(dt.UTC).date().isoformat(),
         "province": args.province,
         "bbox": bbox,
         "bbox_source": bbox_source,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +18,8 @@ from urllib.parse import urlencode
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from jiapei.core import clock
 
 
 def digest(body: bytes, ts: int) -> bytes:
@@ -101,7 +102,7 @@ class Signer:
         return sign_digest(self.private_key, digest(body, ts)).hex().upper()
 
     def query(self, body: bytes, ts: int | None = None) -> str:
-        ts = int(time.time() * 1000) if ts is None else ts
+        ts = clock.epoch_ms() if ts is None else ts
         return urlencode(
             {"v": self.version, "ts": ts, "sign": self.sign(body, ts), "user": self.cert_serial}
         )

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core import clock
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("province")
@@ -61,6 +63,8 @@ ROLE_LEVEL = {
 class User(AbstractUser):
     """A person or machine account. Regulators are bound to the region they supervise."""
 
+    # Django's default is django.utils.timezone.now; the platform's clock stamps every row.
+    date_joined = models.DateTimeField(_("date joined"), default=clock.now)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="users"

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBasicAuth, django_auth
 
+from jiapei.core import clock
 from jiapei.core.errors import ErrorCode, MalformedBody, SignatureRejected
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import normalize_serial
@@ -48,7 +48,7 @@ class SignedPlatform:
             )
         ts = int(ts_text)
         window_ms = settings.JIAPEI_SIGNATURE_WINDOW_SECONDS * 1000
-        skew = ts - int(time.time() * 1000)
+        skew = ts - clock.epoch_ms()
         if abs(skew) > window_ms:
             raise SignatureRejected(
                 ErrorCode.TIMESTAMP_OUT_OF_WINDOW,

@@ -10,13 +10,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
 from jiapei.api.common import Page, paged, regulator_of
 from jiapei.api.envelope import ok
+from jiapei.core import clock
 from jiapei.core.errors import FieldError
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
@@ -95,7 +95,7 @@ class ScanIn(Schema):
 
 def _scan_days(payload: ScanIn) -> tuple[list[date], tuple[date, date] | None]:
     """The days to scan and the period for the school detectors, from ``day`` or ``month``."""
-    today = timezone.localdate()
+    today = clock.today()
     if (payload.day is None) == (payload.month is None):
         raise FieldError(
             "day", payload.day, "须给出 day 或 month 之一 (give either day or month, not both)"

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class AuditLogEntry(models.Model):
     """One write made through a service: who did what to which object, with before and after.
@@ -15,7 +17,7 @@ class AuditLogEntry(models.Model):
     Rows are never updated or deleted; ``save`` refuses updates and ``delete`` refuses always.
     """
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor_kind = models.CharField(_("actor type"), max_length=16)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class ExamResult(models.Model):
     """One exam sitting of one student in one subject (科目一/二/三/安全文明)."""
@@ -17,7 +19,7 @@ class ExamResult(models.Model):
     subject = models.CharField(_("subject"), max_length=1)
     passed = models.BooleanField(_("passed"))
     exam_date = models.DateField(_("exam date"))
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("exam result")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class Severity(models.TextChoices):
     LOW = "low", _("low")
@@ -70,8 +72,8 @@ class Finding(models.Model):
     #  "figures": {name: value}} — whatever the detector used, so a reviewer can check it.
     evidence = models.JSONField(_("evidence"), default=dict)
     detector_version = models.CharField(max_length=32, blank=True)
-    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    detected_at = ClockDateTimeField(_("detected at"), auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("fraud finding")

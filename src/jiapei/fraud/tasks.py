@@ -6,8 +6,8 @@ import calendar
 from datetime import date
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.fraud import services
 from jiapei.training.models import ScanRequest
@@ -16,7 +16,7 @@ from jiapei.training.models import ScanRequest
 def month_to_date(day: date, today: date | None = None) -> tuple[date, date]:
     """The month holding ``day``, from its first day to its last day or ``today``, whichever
     comes first (a month in progress is judged on what happened so far)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
     return day.replace(day=1), max(day, min(last, today))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class Destination(models.TextChoices):
     TIMING_PLATFORM = "timing_platform", _("timing platform callback")
@@ -45,7 +47,7 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(db_index=True)
     locked_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

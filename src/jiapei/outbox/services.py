@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def enqueue(
             "path": path,
             "payload": payload,
             "platform": platform,
-            "next_attempt_at": timezone.now(),
+            "next_attempt_at": clock.now(),
         },
     )
     return message
@@ -90,7 +90,7 @@ def backoff(attempts: int) -> timedelta:
 
 def claim(*, limit: int = 50) -> list[OutboxMessage]:
     """Lease up to ``limit`` due messages to this relay. Concurrent relays never share a row."""
-    now = timezone.now()
+    now = clock.now()
     lease = now + timedelta(seconds=settings.JIAPEI_OUTBOX_LEASE_SECONDS)
     with transaction.atomic():
         due = OutboxMessage.objects.filter(
@@ -124,7 +124,7 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
         held.update(
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + backoff(attempts),
+            next_attempt_at=clock.now() + backoff(attempts),
             locked_until=None,
             status=MessageStatus.DEAD if dead else MessageStatus.PENDING,
         )
@@ -133,7 +133,7 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
     OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
         attempts=message.attempts + 1,
         status=MessageStatus.DELIVERED,
-        delivered_at=timezone.now(),
+        delivered_at=clock.now(),
         locked_until=None,
         last_error="",
     )

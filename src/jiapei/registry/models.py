@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class PlatformStatus(models.TextChoices):
     ACTIVE = "active", _("active")
@@ -30,8 +32,8 @@ class TimingPlatform(models.Model):
     )
     status_reason = models.TextField(_("status reason"), blank=True)
     callback_url = models.URLField(_("callback URL"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("timing platform")
@@ -61,8 +63,8 @@ class Filed(models.Model):
         related_name="+",
         verbose_name=_("timing platform"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = models.Manager()
 
@@ -229,7 +231,7 @@ class DeviceBinding(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
     car = models.ForeignKey(TrainingCar, on_delete=models.PROTECT, related_name="bindings")
     sim = models.CharField(_("SIM card number"), max_length=20)
-    bound_at = models.DateTimeField(_("binding time"), auto_now_add=True)
+    bound_at = ClockDateTimeField(_("binding time"), auto_now_add=True)
     unbound_at = models.DateTimeField(_("unbinding time"), null=True)
 
     class Meta:
@@ -296,7 +298,7 @@ class StudentTransfer(models.Model):
     from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     platform = models.ForeignKey(TimingPlatform, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("student transfer")
@@ -353,8 +355,8 @@ class TeachingArea(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("teaching area")
@@ -415,7 +417,7 @@ class UploadedFile(models.Model):
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100)
     content = models.FileField(upload_to="uploads/%Y/%m/")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("uploaded file")

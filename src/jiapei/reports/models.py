@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class MonthlyReportInput(models.Model):
     region = models.ForeignKey(
@@ -21,7 +23,7 @@ class MonthlyReportInput(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("monthly report input")

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core.errors import FieldError
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -53,7 +53,7 @@ def parse_month(value: str | None, field: str = "month") -> Month:
     if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
         raise FieldError(field, value, "应为 YYYY-MM 格式的月份 (expected a month as YYYY-MM)")
     month = Month.of(date(int(match[1]), int(match[2]), 1))
-    today = timezone.localdate()
+    today = clock.today()
     if month.first > today:
         raise FieldError(field, value, "不能早于该月份开始前报送 (the month has not started yet)")
     return month

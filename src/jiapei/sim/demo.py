@@ -18,7 +18,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from jiapei.accounts.models import User
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.registry import services
 from jiapei.registry.models import TimingPlatform
@@ -172,7 +173,7 @@ def play(options: DemoOptions, *, drain: Callable[[], None]) -> DemoRun:
         platform = register_demo_platform(users, key, callback_url=receiver.url)
         client = TimingPlatformClient.in_process(Signer(key, DEMO_SERIAL))
         days = options.days
-        start = date.today() - timedelta(days=days)
+        start = clock.today() - timedelta(days=days)
         cfg = sim_world.WorldConfig(
             seed=options.seed,
             cities=options.cities,
@@ -206,7 +207,8 @@ def play(options: DemoOptions, *, drain: Callable[[], None]) -> DemoRun:
         drain()
         approved = approve_pending_stages(users)
         drain()
-        fraud = demo_fraud.follow_up(users, report, date.today() - timedelta(days=1))
+        # The last day played: the same month however long the run takes.
+        fraud = demo_fraud.follow_up(users, report, start + timedelta(days=days - 1))
         drain()
         bookings = book_exams(police)
         callbacks = len(receiver.received)

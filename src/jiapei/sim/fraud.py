@@ -33,9 +33,18 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from jiapei.sim import plants, tracks
-from jiapei.sim.fraud_schedule import fits_window, shares_with_another, stage
+from jiapei.sim.fraud_schedule import (
+    carrier,
+    fits_window,
+    fresh_pair,
+    night_session,
+    second_car,
+    shares_with_another,
+    stage,
+)
 from jiapei.sim.fraud_shots import (
     STAND_IN_FACES,
     copied_shots,
@@ -66,10 +75,9 @@ PHOTO_PATTERNS = frozenset(
     {"PHOTO_FROZEN", "PHOTO_REPLAYED", "FACE_SHARED", "FACE_LOW", "FACE_FALLING"}
 )
 TRACK_PATTERNS = frozenset({"GNSS_STILL_MILEAGE", "SPEED_TOO_REGULAR", "TRACK_REPLAYED"})
-# Night sessions start 21:00–21:30 (minutes of the day) and run at least 30 minutes: the whole
-# session lies in the night hours, and within the part-2 window that ends at 22:30.
-NIGHT_STARTS = (21 * 60, 21 * 60 + 30)
-NIGHT_END = 22 * 60 + 30
+REPLAYS = frozenset({"PHOTO_REPLAYED", "FACE_SHARED", "TRACK_REPLAYED"})  # copy an earlier session
+# Fresh sessions tried per session a day's minimum still lacks (see ``FraudInjector.add``).
+MAKE_UP_ATTEMPTS = 4
 
 
 # --- the injector ----------------------------------------------------------------------------
@@ -83,13 +91,22 @@ def _priority(pattern: str) -> tuple[int, bool]:
 class FraudInjector:
     """Injects :data:`PATTERNS` into the simulator's days (the ``sim.days.Injector`` hooks).
 
-    Every day, each pattern is wanted ``max(ceil(missing / days left), share-based count)``
-    times, where ``missing`` is what ``min_per_pattern`` still lacks and the share-based count
-    spreads ``share`` × the day's sessions over the patterns. Paired patterns count both their
-    sessions. Targets are honest sessions (``planted`` and ``injected`` unset); a pattern that
-    needs an earlier session takes one already sent (an earlier day) or one of the same day
-    that ended before the target starts. Everything is drawn from ``random.Random`` seeded by
-    (seed, day), so a run is deterministic for its seed.
+    Every day, each pattern is wanted ``max(need, share-based count)`` times, where ``need`` is
+    ``ceil(missing / days left)``, ``missing`` what ``min_per_pattern`` still lacks, and the
+    share-based count spreads ``share`` × the day's sessions over the patterns. Paired patterns
+    count both their sessions. Targets are honest sessions (``planted`` and ``injected`` unset);
+    a pattern that needs an earlier session takes one already sent (an earlier day) or one of
+    the same day that ended before the target starts.
+
+    The minimum does not depend on the day's draw: when the day's own sessions cannot carry a
+    pattern's ``need`` (too few eligible sessions, no earlier session to copy, no free car for
+    the pair, a weekend without morning route hours), the injector places fresh honest
+    sessions for it (``fraud_schedule.carrier``: students with room under the daily cap, a
+    source before the target for the replays) and injects the pattern there. On the last day
+    ``need`` is all that is missing, so every pattern reaches ``min_per_pattern`` unless the
+    world has no student, car or coach left for it that day (``shortfall`` in the evaluation).
+    Everything is drawn from ``random.Random`` seeded by (seed, day), so a run is deterministic
+    for its seed and first day, whatever the weekday.
     """
 
     def __init__(
@@ -120,17 +137,22 @@ class FraudInjector:
 
     # -- quotas --
 
+    def need(self, day: date) -> dict[str, int]:
+        """Sessions of each pattern the day must carry towards ``min_per_pattern``: what is still
+        missing spread over the days left, so all of it on the last day."""
+        left = max(1, (self.last_day - day).days + 1)
+        return {p: -(-max(0, self.min_per_pattern - self.done[p]) // left) for p in self.patterns}
+
     def wanted(self, day: date, sessions: int) -> dict[str, int]:
         """How many sessions of each pattern the day should carry (see the class docstring)."""
-        left = max(1, (self.last_day - day).days + 1)
+        need = self.need(day)
         total = round(self.share * sessions)
         order = self.patterns[day.toordinal() % len(self.patterns) :]
         order += self.patterns[: day.toordinal() % len(self.patterns)]
         wanted = {}
         for position, pattern in enumerate(order):
-            missing = max(0, self.min_per_pattern - self.done[pattern])
             spread = total // len(order) + (position < total % len(order))
-            wanted[pattern] = max(-(-missing // left), spread)
+            wanted[pattern] = max(need[pattern], spread)
         return wanted
 
     # -- hooks --
@@ -181,7 +203,7 @@ class FraudInjector:
                 if made[pattern] >= wanted[pattern]:
                     break
                 if pattern == "NIGHT_IDLE_CAR":
-                    new = self._night(rng, cal, day)
+                    new = night_session(rng, cal, day, self._idle)
                 elif pattern in PAIRED:
                     new = self._pair(rng, cal, day, plans, pattern)
                 else:
@@ -191,6 +213,14 @@ class FraudInjector:
                 made[pattern] += len(new)
                 known = {id(p) for p in plans}
                 plans += [p for p in new if id(p) not in known]
+        # What the day's own sessions could not carry of the minimum goes on fresh sessions.
+        need = self.need(day)
+        for pattern in order:
+            for _ in range(MAKE_UP_ATTEMPTS * need[pattern]):
+                if made[pattern] >= need[pattern]:
+                    break
+                new = self._carried(rng, cal, schools, day, plans, pattern)
+                made[pattern] += sum(p.injected == pattern for p in new)
         self.done.update(made)
 
     def finish(self, day: date, plans: list[Plan]) -> None:
@@ -204,12 +234,14 @@ class FraudInjector:
 
     # -- session-changing patterns --
 
-    def _candidates(self, day: date, plans: list[Plan], pattern: str) -> list[Plan]:
+    def _candidates(
+        self, day: date, plans: list[Plan], pattern: str, only: list[Plan] | None = None
+    ) -> list[Plan]:
         # A session another one copies stays honest, so that the copy is of honest data.
         sources = {id(p) for p in self._sources.values()}
         honest = [
             p
-            for p in plans
+            for p in (plans if only is None else only)
             if p.planted is None
             and p.injected is None
             and not p.fast_track
@@ -228,8 +260,15 @@ class FraudInjector:
         ]
         return self.history + same_day
 
-    def _mark(self, rng: random.Random, day: date, plans: list[Plan], pattern: str) -> list[Plan]:
-        candidates = self._candidates(day, plans, pattern)
+    def _mark(
+        self,
+        rng: random.Random,
+        day: date,
+        plans: list[Plan],
+        pattern: str,
+        only: list[Plan] | None = None,
+    ) -> list[Plan]:
+        candidates = self._candidates(day, plans, pattern, only)
         rng.shuffle(candidates)
         candidates.sort(key=lambda p: p.mode != 2)  # classroom first (photo patterns)
         for target in candidates:
@@ -303,16 +342,64 @@ class FraudInjector:
         self._copy += count
         return first
 
+    # -- fresh sessions for the minimum --
+
+    def _carried(
+        self, rng: random.Random, cal: Calendar, schools: list[School], day: date,
+        plans: list[Plan], pattern: str,
+    ) -> list[Plan]:  # fmt: skip
+        """Fresh honest sessions added to ``plans``, one of which (two for a pair) now carries
+        ``pattern``; a replay gets a fresh source before its target. Returns the sessions that
+        carry the pattern ([] when none could be placed; fresh honest sessions stay honest)."""
+        if pattern == "NIGHT_IDLE_CAR":
+            new = night_session(rng, cal, day, self._idle)
+            plans += new
+            return new
+        if pattern in ("COACH_TWO_CARS", "CAR_TWO_STUDENTS"):
+            new = fresh_pair(rng, cal, schools, day, plans, pattern)
+            plans += new
+            return new
+        mode = 2 if pattern in PHOTO_PATTERNS else 1
+        place: dict[str, Any] = {"mode": mode, "minutes": rng.randrange(60, 91)}
+        if pattern in REPLAYS:
+            source = carrier(rng, cal, schools, day, plans, **place)
+            if source is None:
+                return []
+            plans.append(source)
+            place = {"mode": mode, "minutes": rng.randrange(45, source.minutes + 1),
+                     "not_before": source.end + MINUTE, "school": source.school}  # fmt: skip
+            if pattern == "PHOTO_REPLAYED":
+                place["student"] = source.student
+            elif pattern == "TRACK_REPLAYED":
+                place["part"] = source.part
+        target = carrier(rng, cal, schools, day, plans, **place)
+        if target is None:
+            return []
+        plans.append(target)
+        if pattern in PAIRED:
+            new = self._pair(rng, cal, day, plans, pattern, only=[target])
+        else:
+            new = self._mark(rng, day, plans, pattern, only=[target])
+        known = {id(p) for p in plans}
+        plans += [p for p in new if id(p) not in known]
+        return new
+
     # -- schedule patterns --
 
     def _pair(
-        self, rng: random.Random, cal: Calendar, day: date, plans: list[Plan], pattern: str
+        self,
+        rng: random.Random,
+        cal: Calendar,
+        day: date,
+        plans: list[Plan],
+        pattern: str,
+        only: list[Plan] | None = None,
     ) -> list[Plan]:
         """A second session overlapping an honest practical one (see the module docstring)."""
         busy = Counter(p.student.stunum for p in plans)
         candidates = [
             p
-            for p in self._candidates(day, plans, pattern)
+            for p in self._candidates(day, plans, pattern, only)
             if pattern != "THEORY_PRACTICE_CROSS" or busy[p.student.stunum] == 1
         ]
         rng.shuffle(candidates)
@@ -348,129 +435,9 @@ class FraudInjector:
                 )
                 cal.take([("stu", first.student.stunum)], start, end)
             else:
-                second = self._second_car(rng, cal, day, plans, first, start, minutes, pattern)
+                second = second_car(rng, cal, day, plans, first, start, minutes, pattern)
             if second is None:
                 continue
             first.injected = pattern
             return [first, second]
-        return []
-
-    def _second_car(
-        self,
-        rng: random.Random,
-        cal: Calendar,
-        day: date,
-        plans: list[Plan],
-        first: Plan,
-        start: datetime,
-        minutes: int,
-        pattern: str,
-    ) -> Plan | None:
-        """Another student (free all day) in the same car with any free coach, or in another
-        free car of the class with the same coach."""
-        assert first.car is not None
-        school, end = first.school, start + minutes * MINUTE
-        if not fits_window(school, day, 1, first.part, start, minutes):
-            return None
-        busy = {p.student.stunum for p in plans}
-        coaches = {c.number: c.classes for c in school.coaches}
-        mates = [
-            s
-            for s in school.students
-            if s.stunum not in busy and s.applydate <= day and stage(s, day) == first.part
-        ]
-        rng.shuffle(mates)
-        for mate in mates:
-            if not cal.free([("stu", mate.stunum)], start, end):
-                continue
-            if pattern == "CAR_TWO_STUDENTS":
-                if mate.klass != first.car.klass:
-                    continue
-                free = [
-                    n
-                    for n, classes in coaches.items()
-                    if mate.klass in classes
-                    and n != first.coach
-                    and cal.free([("coach", n)], start, end)
-                ]
-                same = mate.klass in coaches.get(first.coach, frozenset())
-                if same and (not free or rng.random() < 0.5):
-                    coach = first.coach
-                elif free:
-                    coach = rng.choice(free)
-                else:
-                    continue
-                car = first.car
-                cal.take(
-                    [("stu", mate.stunum)] + ([("coach", coach)] * (coach != first.coach)),
-                    start,
-                    end,
-                )
-            else:
-                if mate.klass not in coaches.get(first.coach, frozenset()):
-                    continue
-                cars = [
-                    c
-                    for c in school.cars
-                    if c.carnum != first.car.carnum
-                    and c.klass == mate.klass
-                    and cal.free([("car", c.carnum)], start, end)
-                ]
-                if not cars:
-                    continue
-                coach, car = first.coach, rng.choice(cars)
-                cal.take([("stu", mate.stunum), ("car", car.carnum)], start, end)
-            return Plan(
-                school,
-                mate,
-                start,
-                minutes,
-                plants.subject_code(1, first.part, mate.klass),
-                coach,
-                car,
-                car.devnum,
-                injected=pattern,
-            )
-        return None
-
-    def _night(self, rng: random.Random, cal: Calendar, day: date) -> list[Plan]:
-        """A part-2 session late in the evening in one of the cars kept idle by ``reserve``."""
-        while self._idle:
-            school, car = self._idle.pop()
-            first = (
-                NIGHT_STARTS[0] + rng.randrange((NIGHT_STARTS[1] - NIGHT_STARTS[0]) // 5 + 1) * 5
-            )
-            minutes = rng.randrange(30, min(61, NIGHT_END - first + 1))
-            start = datetime.combine(day, time()) + timedelta(minutes=first)
-            end = start + minutes * MINUTE
-            students = [
-                s
-                for s in school.students
-                if s.klass == car.klass
-                and s.applydate <= day
-                and stage(s, day) == 2
-                and cal.free([("stu", s.stunum)], start, end)
-            ]
-            coaches = [
-                c.number
-                for c in school.coaches
-                if car.klass in c.classes and cal.free([("coach", c.number)], start, end)
-            ]
-            if not students or not coaches:
-                continue
-            student, coach = rng.choice(students), rng.choice(coaches)
-            cal.take([("stu", student.stunum), ("coach", coach)], start, end)
-            return [
-                Plan(
-                    school,
-                    student,
-                    start,
-                    minutes,
-                    plants.subject_code(1, 2, student.klass),
-                    coach,
-                    car,
-                    car.devnum,
-                    injected="NIGHT_IDLE_CAR",
-                )
-            ]
         return []

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jiapei.audit.tasks import drain_requests
-from jiapei.core import progress
+from jiapei.core import clock, progress
 from jiapei.core.actors import Actor
 from jiapei.fraud.detectors.base import DETECTORS
 from jiapei.fraud.models import Finding
@@ -141,7 +141,7 @@ def run(options: dict[str, Any], stdout: TextIO) -> None:
 def evaluate(options: dict[str, Any]) -> Evaluation:
     """The whole run on validated ``options`` (see :func:`_options`)."""
     days, seed = options["days"], options["seed"]
-    first = options["start"] or date.today() - timedelta(days=days)
+    first = options["start"] or clock.today() - timedelta(days=days)
     last = first + timedelta(days=days - 1)
     students = options["students"] or students_needed(options)
     timings: dict[str, float] = {}

@@ -168,7 +168,10 @@ def _practical_resources(school: School, student: Learner) -> tuple[list[str], l
 def honest(
     rng: random.Random, cal: Calendar, school: School, student: Learner, day: date,
     mode: int, part: int, minutes: int, planted: str | None = None,
+    not_before: datetime | None = None,
 ) -> list[Plan]:  # fmt: skip
+    """A session that keeps every rule, in the allowed windows (from ``not_before`` on, if
+    given); [] when none fits the calendar."""
     keys = [("stu", student.stunum)]
     if mode == 1:
         coaches, cars = _practical_resources(school, student)
@@ -176,8 +179,11 @@ def honest(
     else:
         coaches, cars = [school.teacher], [None]
         device = school.classroom_dev if mode == 2 else school.remote_dev
-    placed = _place(rng, cal, day, session_windows(school, day, mode, part), minutes, keys, coaches,
-                    cars, practical=mode == 1)  # fmt: skip
+    windows = session_windows(school, day, mode, part)
+    if not_before is not None:
+        floor = (not_before - datetime.combine(day, time())) // MINUTE
+        windows = [(max(low, floor), high) for low, high in windows]
+    placed = _place(rng, cal, day, windows, minutes, keys, coaches, cars, practical=mode == 1)
     if placed is None:
         return []
     start, coach, car = placed

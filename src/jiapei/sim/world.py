@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count
 
 from jiapei.accounts.models import Region, RegionLevel, Role, User
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.registry import services
 from jiapei.registry.models import AreaStatus, TeachingArea, TimingPlatform
@@ -51,7 +52,7 @@ class WorldConfig:
     coaches_per_institution: int = 3
     cars_per_institution: int = 3
     students_per_institution: int = 12
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
 
 
 @dataclass

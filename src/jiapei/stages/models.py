@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class ReviewStatus(models.TextChoices):
     # Submitted by the platform but not yet assembled by the worker; never stored by
@@ -78,8 +80,8 @@ class StageReview(models.Model):
     # worker re-assembles when either source is newer (jiapei.stages.tasks.assemble_due).
     audit_seen_at = models.DateTimeField(null=True, blank=True)
     stage_seen_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("stage review")
@@ -139,8 +141,8 @@ class LegacyBackfill(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("legacy hours backfill")
@@ -190,7 +192,7 @@ class PoliceSubmission(models.Model):
     review = models.ForeignKey(StageReview, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("action"), max_length=16, choices=PoliceAction.choices)
     message_key = models.CharField(_("outbox message key"), max_length=100)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("police submission")

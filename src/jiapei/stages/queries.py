@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
+from jiapei.core import clock
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART, SUBJECT_NAMES_ZH
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 from jiapei.registry.models import Student
@@ -120,7 +121,7 @@ def delivery_status(action: str, message: OutboxMessage | None, now: datetime | 
         return PoliceStatus.ACKNOWLEDGED
     if message.status == MessageStatus.DEAD:
         return PoliceStatus.FAILED
-    now = now or timezone.now()
+    now = now or clock.now()
     in_flight = message.locked_until is not None and message.locked_until > now
     return PoliceStatus.SENT if in_flight or message.attempts else PoliceStatus.PENDING
 
@@ -131,7 +132,7 @@ def police_status(student: Student) -> list[dict[str, Any]]:
     messages = OutboxMessage.objects.in_bulk(
         [r.message_key for r in rows], field_name="idempotency_key"
     )
-    now = timezone.now()
+    now = clock.now()
     result = []
     for row in rows:
         message = messages.get(row.message_key)

@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.utils import timezone
 
 from jiapei.audit.models import PartResult
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError
 from jiapei.registry.models import Student
@@ -111,5 +111,5 @@ def assemble_due(*, actor: Actor, limit: int = 100) -> int:
         # Reviews assembled today are what STAGE_BURST compares the student's last days with:
         # scan today, whether or not any session was uploaded today.
         with transaction.atomic():
-            request_scans({timezone.localdate()})
+            request_scans({clock.today()})
     return count

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class SamplingPolicy(models.Model):
     """The share of a city's teaching logs that must be audited by hand, from a date on.
@@ -23,7 +25,7 @@ class SamplingPolicy(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("sampling policy")
@@ -51,7 +53,7 @@ class SampleDraw(models.Model):
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    drawn_at = models.DateTimeField(auto_now_add=True)
+    drawn_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("sample draw")
@@ -124,7 +126,7 @@ class WatchlistEntry(models.Model):
     listed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("key-supervision entry")
@@ -163,7 +165,7 @@ class TrainingBan(models.Model):
     banned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("training ban")

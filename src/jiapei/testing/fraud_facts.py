@@ -151,7 +151,8 @@ def session(
     coach: str | None = "C1",
 ) -> SessionData:
     if start is None:
-        start = minutes[0].at - timedelta(seconds=59) if minutes else datetime(2026, 3, 2, 9)
+        # The detectors' facts are naive Shanghai wall-clock times (fraud.loading).
+        start = minutes[0].at - timedelta(seconds=59) if minutes else datetime(2026, 3, 2, 9)  # noqa: DTZ001
     length = length if length is not None else max(len(minutes), 1)
     return SessionData(
         log_id=hash(rnum) % 10**9,
@@ -226,4 +227,4 @@ def walk(
     return result
 
 
-NINE = datetime(2026, 3, 2, 9, 0)
+NINE = datetime(2026, 3, 2, 9, 0)  # noqa: DTZ001 — the detectors take naive local times

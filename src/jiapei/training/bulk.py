@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.training.models import MinuteRecord
 
 TABLE = MinuteRecord._meta.db_table
@@ -73,7 +73,7 @@ def insert(rows: Sequence[NewMinute]) -> set[str]:
     """
     if not rows:
         return set()
-    now = timezone.now()
+    now = clock.now()
     columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class AuditStatus(models.TextChoices):
     PENDING = "pending", _("not yet audited")
@@ -70,7 +72,7 @@ class TeachingLog(models.Model):
     # the rules say. Set only by ``workorders.services``; the audit honours it.
     voided_at = models.DateTimeField(_("voided by a regulator at"), null=True, blank=True)
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("teaching log")
@@ -118,7 +120,7 @@ class MinuteRecord(models.Model):
     # Audit verdict, rewritten by every audit run.
     valid = models.BooleanField(null=True)
     codes = models.JSONField(default=list)
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("minute record")
@@ -144,7 +146,7 @@ class TrainingPhoto(models.Model):
     event = models.PositiveSmallIntegerField(_("event type"))
     confidence = models.PositiveSmallIntegerField(_("face-match confidence"), null=True)
     fingerprint = models.CharField(_("perceptual hash"), max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("training photo")
@@ -189,7 +191,7 @@ class StageRecord(models.Model):
     esignature = models.TextField()
     rectype = models.CharField(max_length=4)
     recarray = models.JSONField()
-    submitted_at = models.DateTimeField(auto_now=True)
+    submitted_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("stage record")
@@ -214,7 +216,7 @@ class Graduation(models.Model):
     grantdate = models.DateField()
     pdf = models.ForeignKey("registry.UploadedFile", on_delete=models.PROTECT, related_name="+")
     esignature = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("graduation")
@@ -261,7 +263,7 @@ class AuditRequest(models.Model):
     reason = models.CharField(max_length=64)
     # Local days ("YYYY-MM-DD") whose sessions changed; empty means the whole history.
     days = models.JSONField(default=list)
-    requested_at = models.DateTimeField(auto_now=True)
+    requested_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("audit request")
@@ -280,7 +282,7 @@ class ScanRequest(models.Model):
     """
 
     day = models.DateField(unique=True)
-    requested_at = models.DateTimeField(auto_now=True)
+    requested_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("scan request")

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class OrderState(models.TextChoices):
     OPEN = "open", _("open")
@@ -65,7 +67,7 @@ class WorkOrder(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    opened_at = ClockDateTimeField(_("opened at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)

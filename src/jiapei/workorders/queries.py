@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, RegionLevel, User
+from jiapei.core import clock
 from jiapei.core.models import AuditLogEntry
 from jiapei.training.models import TeachingLog
 from jiapei.workorders.models import OrderState, WorkOrder
@@ -34,7 +35,7 @@ def orders_for(user: User) -> QuerySet[WorkOrder]:
 
 def overdue(qs: QuerySet[WorkOrder], now: datetime | None = None) -> QuerySet[WorkOrder]:
     """Orders not resolved whose deadline has passed."""
-    return qs.exclude(state=OrderState.RESOLVED).filter(deadline__lt=now or timezone.now())
+    return qs.exclude(state=OrderState.RESOLVED).filter(deadline__lt=now or clock.now())
 
 
 def _time(value: datetime | None) -> str | None:
@@ -43,7 +44,7 @@ def _time(value: datetime | None) -> str | None:
 
 def order_wire(row: WorkOrder, now: datetime | None = None) -> dict[str, Any]:
     """One order as the list shows it."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return {
         "id": row.pk,
         "number": row.number,
@@ -179,7 +180,7 @@ def clearance(prefix: str, first: date, last: date, as_of: datetime | None = Non
     that was no later than its deadline; overdue_open counts the others whose deadline passed
     before ``as_of``.
     """
-    as_of = as_of or timezone.now()
+    as_of = as_of or clock.now()
     start, end = day_bounds(first, last)
     qs = WorkOrder.objects.filter(
         institution__district__code__startswith=prefix, opened_at__gte=start, opened_at__lt=end

@@ -34,6 +34,7 @@ from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.audit.models import PartResult
 from jiapei.audit.services import audit_student
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
@@ -78,7 +79,7 @@ def _create(
     """Insert an order owned by ``region_id``, give it its readable number, and record
     it. The number needs the row id, so the row is first stored under a throwaway unique number
     and renamed in the same transaction; nobody outside the transaction ever sees the first."""
-    now = timezone.now()
+    now = clock.now()
     order = WorkOrder.objects.create(
         number=f"tmp{uuid4().hex[:17]}",
         source=source,
@@ -245,7 +246,7 @@ def start(*, actor: Actor, order_id: int) -> WorkOrder:
         before = trail.snapshot(order)
         order.state = OrderState.IN_PROGRESS
         order.assignee = user
-        order.started_at = timezone.now()
+        order.started_at = clock.now()
         order.save()
         trail.record(
             actor=actor,
@@ -285,7 +286,7 @@ def escalate_locked(*, actor: Actor, order: WorkOrder, reason: str) -> WorkOrder
     order.region = parent
     order.state = OrderState.ESCALATED
     order.assignee = None
-    order.escalated_at = timezone.now()
+    order.escalated_at = clock.now()
     order.save()
     trail.record(
         actor=actor,
@@ -330,7 +331,7 @@ def resolve(
                 raise FieldError("rnums", unknown, "不属于本工单 (not a log of this work order)")
             logs = [log for log in logs if log.rnum in set(rnums)]
         before = trail.snapshot(order)
-        now = timezone.now()
+        now = clock.now()
         order.state = OrderState.RESOLVED
         order.decision = decision
         order.decision_reason = reason
@@ -369,8 +370,8 @@ def void_logs(
 
     Returns what was done: ``{"voided": [rnum…], "revoked": [{"review", "stunum", "part"}…]}``.
     """
-    now = timezone.now()
-    void_reason = f"工单{order.number}：{reason}"
+    now = clock.now()
+    void_reason = f"工单{order.number}：{reason}"[:200]
     days: dict[int, set[date]] = defaultdict(set)
     parts: dict[int, set[int]] = defaultdict(set)
     voided = []

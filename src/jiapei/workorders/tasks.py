@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.workorders.models import OrderState, WorkOrder
 from jiapei.workorders.services import ACTIVE_STATES, escalate_locked
@@ -21,7 +21,7 @@ def escalate_overdue(*, actor: Actor) -> int:
     the region above sees it as overdue and the clearance figures count it late. An order at
     the province (nobody above) is skipped. Each order is its own transaction.
     """
-    now = timezone.now()
+    now = clock.now()
     due = WorkOrder.objects.filter(
         state__in=[s for s in ACTIVE_STATES if s != OrderState.ESCALATED],
         escalated_at__isnull=True,

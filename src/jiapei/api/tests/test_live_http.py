@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import struct
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from PIL import Image
 
 from jiapei.accounts.models import Role
 from jiapei.accounts.services import create_user
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Institution, TimingPlatform, UploadedFile
 from jiapei.registry.services import register_platform, set_platform_status
@@ -60,7 +60,7 @@ class WireSigner:
 
 
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    return clock.epoch_ms()
 
 
 def dumps(payload: Any) -> bytes:

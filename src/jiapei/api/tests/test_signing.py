@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
+from jiapei.core import clock
 from jiapei.signing import Signer, digest, verify
 
 DATA = Path(__file__).parent / "data"
@@ -159,7 +160,7 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="open
 def test_jiapei_verifies_a_fresh_openssl_signature(tmp_path, public_key):
     payload = {"stunum": "4301041234567890", "name": "学员乙", "nonce": time.time_ns()}
     body_bytes = json.dumps(payload, ensure_ascii=False).encode()
-    ts = int(time.time() * 1000)
+    ts = clock.epoch_ms()
     digest_file = tmp_path / "digest.bin"
     digest_file.write_bytes(hashlib.sha256(body_bytes + ts.to_bytes(8, "big")).digest())
     result = subprocess.run(
@@ -177,7 +178,7 @@ def test_jiapei_verifies_a_fresh_openssl_signature(tmp_path, public_key):
 @needs_openssl
 def test_openssl_recovers_the_bare_digest_from_a_jiapei_signature(tmp_path, key):
     body = '{"name":"教练员丙"}'.encode()
-    ts = int(time.time() * 1000)
+    ts = clock.epoch_ms()
     sig_file = tmp_path / "sig.bin"
     sig_file.write_bytes(bytes.fromhex(Signer(key, SERIAL).sign(body, ts)))
     result = subprocess.run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.db import transaction
 from jiapei.accounts import access
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.thresholds import ThresholdOverride, coerce, resolve
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -77,7 +78,7 @@ def set_threshold(*, actor: Actor, data: Mapping[str, Any]) -> ThresholdSetting:
             province=settings.JIAPEI_PROVINCE,
             city=None,
             inscode=None,
-            on=date.today(),
+            on=clock.today(),
         )
         trail.record(actor=actor, action="threshold.set", obj=row, after=trail.snapshot(row))
         return row

@@ -29,7 +29,7 @@ from jiapei.audit.loading import other_intervals, sessions_of, student_fact
 from jiapei.audit.models import PartResult, ThresholdSetting
 from jiapei.audit.rules.part import part_progress
 from jiapei.audit.thresholds import ThresholdOverride, Thresholds, resolve
-from jiapei.core import progress
+from jiapei.core import clock, progress
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Student
@@ -131,7 +131,7 @@ def audit_student(
     others = [Interval(*row) for row in other_intervals(student, sessions)]
     result = run_engine(student, sessions, others)
     change = StudentChange(student.stunum, minutes=len(result.minutes) + len(orphans))
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         _store_minutes(result, orphans, stored, change)
         _store_sessions(result, now, change)

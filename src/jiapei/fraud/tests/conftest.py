@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from jiapei.accounts.models import User
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.fraud import detectors
 from jiapei.fraud.detectors.base import Draft, ScanContext
@@ -26,7 +27,7 @@ from jiapei.testing.fixtures import School
 from jiapei.testing.sessions import play_session
 
 # Two days ago: in the past for every check, and recent enough for any upload window.
-DAY = timezone.localdate() - timedelta(days=2)
+DAY = clock.today() - timedelta(days=2)
 ZHUZHOU_LUSONG = "430203"
 
 

@@ -3,11 +3,10 @@ detector list. Detectors are faked (see ``conftest.py``) so the replies are know
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from jiapei.accounts.models import Role
 from jiapei.core.actors import Actor
@@ -173,13 +172,16 @@ def test_a_scan_of_a_month_runs_the_school_detectors(
         ({}, "day"),
         ({"day": "2026-11-01", "month": "2026-11"}, "day"),
         ({"day": "20261101"}, "day"),
-        ({"day": (timezone.localdate() + timedelta(days=1)).isoformat()}, "day"),
+        ({"day": "2026-09-02"}, "day"),  # tomorrow, on the frozen clock's 2026-09-01
         ({"month": "2026-13"}, "month"),
         ({"month": "next"}, "month"),
-        ({"month": f"{timezone.localdate() + timedelta(days=40):%Y-%m}"}, "month"),
+        ({"month": "2026-10"}, "month"),  # next month
     ],
 )
-def test_bad_scan_requests_name_the_field_and_store_nothing(api, changsha_regulator, body, field):
+def test_bad_scan_requests_name_the_field_and_store_nothing(
+    api, changsha_regulator, frozen_clock, body, field
+):
+    assert frozen_clock.today() == date(2026, 9, 1)
     refused(api(changsha_regulator, "POST", "/api/regulator/fraud/scan", json=body), 400, field)
     assert not AuditLogEntry.objects.filter(action="fraud.scan").exists()
 

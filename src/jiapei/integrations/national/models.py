@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
+from jiapei.core.timestamps import ClockDateTimeField
+
 
 class IssuedNumber(models.Model):
     number = models.CharField(max_length=16, unique=True)
     kind = models.CharField(max_length=16)
-    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "fake national number"

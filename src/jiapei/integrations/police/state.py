@@ -25,10 +25,11 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jiapei.core import clock
 from jiapei.integrations.police.wire import (
     PART_FOR_SUBJECT,
     PATH_HOURS,
@@ -95,7 +96,8 @@ def bad_request(problems: list[str]) -> Reply:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current instant (the platform's clock, in UTC) as the state file records it."""
+    return clock.now().isoformat(timespec="seconds")
 
 
 def _empty() -> dict[str, Any]:

@@ -2,8 +2,8 @@
 is down, exactly-once delivery (as the receiver sees it) once it is back, lease expiry after a
 worker dies, idempotent ``enqueue``, ``jiapei worker --once``, and a suspended platform's calls.
 
-Time is a :class:`Clock` patched over ``django.utils.timezone.now``; the receiver is a real
-HTTP server on loopback (:class:`CallbackReceiver`).
+Time is the platform's clock frozen at ``T0`` (the ``frozen_clock`` fixture) and advanced by
+the tests; the receiver is a real HTTP server on loopback (:class:`CallbackReceiver`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.sim.receiver import CallbackReceiver
 from jiapei.testing import factories as f
+from jiapei.testing.clock import FrozenClock
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
@@ -40,22 +41,23 @@ def _fast_passwords(settings: Any) -> None:
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = T0
+    """The frozen platform clock, read as ``clock.now`` and moved by ``clock.advance``."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self, frozen: FrozenClock) -> None:
+        self.frozen = frozen
+
+    @property
+    def now(self) -> datetime:
+        return self.frozen.now()
 
     def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+        return self.frozen.advance(**delta)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr("django.utils.timezone.now", frozen)
-    return frozen
+def clock(frozen_clock: FrozenClock) -> Clock:
+    frozen_clock.freeze(T0)
+    return Clock(frozen_clock)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from shapely.geometry import Point
 
 from jiapei.accounts import access
 from jiapei.accounts.models import RegionLevel
 from jiapei.accounts.queries import get_region
 from jiapei.accounts.regions import boundary
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -178,7 +178,7 @@ def review_area(*, actor: Actor, area_id: int, approve: bool, reason: str = "") 
         row.status = AreaStatus.APPROVED if approve else AreaStatus.REJECTED
         row.review_reason = reason.strip()
         row.reviewed_by = user
-        row.reviewed_at = timezone.now()
+        row.reviewed_at = clock.now()
         row.save()
         entry = trail.record(
             actor=actor,
@@ -254,7 +254,7 @@ def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Teachi
             "police_designated": True,
             "status": AreaStatus.APPROVED,
             "reviewed_by": user,
-            "reviewed_at": timezone.now(),
+            "reviewed_at": clock.now(),
         }
         if row is None:
             row = TeachingArea.objects.create(region=region, seq=seq, **values, **common)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from jiapei.core import clock
 from jiapei.registry.models import Device, DeviceBinding, TrainingCar
 
 
@@ -11,5 +10,5 @@ def end_bindings(row: TrainingCar | Device) -> int:
     """Close every open binding of ``row``. Call inside the caller's transaction."""
     field = "car" if isinstance(row, TrainingCar) else "device"
     return DeviceBinding.objects.filter(**{field: row}, unbound_at__isnull=True).update(
-        unbound_at=timezone.now()
+        unbound_at=clock.now()
     )

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
@@ -25,7 +25,7 @@ M = TypeVar("M", bound=Filed)
 
 
 def today() -> Any:
-    return timezone.localdate()
+    return clock.today()
 
 
 def served_institution(platform: TimingPlatform, inscode: str | None) -> Institution:

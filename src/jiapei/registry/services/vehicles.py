@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -222,7 +222,7 @@ def unbind_device(
         if binding is None:
             return None
         before = trail.snapshot(binding)
-        binding.unbound_at = timezone.now()
+        binding.unbound_at = clock.now()
         binding.save(update_fields=["unbound_at"])
         trail.record(
             actor=actor,

@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.registry.models import Personnel, Student
 from jiapei.registry.tests.helpers import (
     car,
@@ -44,7 +44,7 @@ def wire(day: Any) -> str:
 
 
 def tomorrow() -> str:
-    return wire(timezone.localdate() + timedelta(days=1))
+    return wire(clock.today() + timedelta(days=1))
 
 
 # --- ID numbers ---------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_applydate_in_the_future_is_refused(tp, ins, student_photo, db):
 
 
 def test_applydate_today_is_accepted(tp, ins, student_photo, db):
-    today = wire(timezone.localdate())
+    today = wire(clock.today())
     filed = tp.post("student", student(ins, student_photo, applydate=today))
     assert wire(Student.objects.get(stunum=filed["stunum"]).applydate) == today
 

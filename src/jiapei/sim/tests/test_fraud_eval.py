@@ -14,7 +14,7 @@ import io
 import json
 import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import combinations
 
 import imagehash
@@ -22,6 +22,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.fraud import detectors
 from jiapei.fraud.detectors.base import Draft
@@ -32,11 +33,13 @@ from jiapei.sim.plants import Shot
 from jiapei.training.models import TeachingLog
 
 AREA = tracks.Area(112.90, 28.20, 112.91, 28.21)  # about 1 km square
-START = date.today() - timedelta(days=4)
+# Recent days, whichever weekday they fall on: the injector's minimum must not depend on it
+# (``test_fraud_schedule`` covers every weekday and the month and leap-day boundaries).
+START = clock.today() - timedelta(days=4)
 
 
 def _shots(n: int) -> list[Shot]:
-    at = datetime(2026, 9, 1, 9, 0)
+    at = datetime(2026, 9, 1, 9, 0)  # noqa: DTZ001 — the simulator plans in Shanghai wall time
     events = [17] + [5] * (n - 2) + [18]
     return [Shot(at + timedelta(minutes=15 * i), e, 90, f"s:{i}") for i, e in enumerate(events)]
 

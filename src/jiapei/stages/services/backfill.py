@@ -22,10 +22,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -84,7 +84,7 @@ def _scan(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
 
 def _confirmed(field: str, value: str) -> Any:
     at = wire_stamp(field, value)
-    if at > timezone.now() + _CLOCK_SLACK:
+    if at > clock.now() + _CLOCK_SLACK:
         raise FieldError(field, value, "确认时间晚于当前时间 (confirmed in the future)")
     return at
 
@@ -201,7 +201,7 @@ def review_backfill(
                 value=backfill_id,
             )
         before = trail.snapshot(row)
-        now = timezone.now()
+        now = clock.now()
         row.status = BackfillStatus.APPROVED if approve else BackfillStatus.REJECTED
         row.reviewer, row.reason, row.decided_at = user, reason, now
         row.save()

@@ -21,12 +21,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.accounts.queries import province
 from jiapei.audit.models import PartResult
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -184,7 +184,7 @@ def assemble(*, actor: Actor, student: Student, part: int) -> StageReview:
         unchanged = row.pk is not None and all(getattr(row, k) == v for k, v in content.items())
         for key, value in content.items():
             setattr(row, key, value)
-        now = timezone.now()
+        now = clock.now()
         clean = c.all_ok(row.checks)
         status = (
             ReviewStatus.AUTO_APPROVED
@@ -279,7 +279,7 @@ def review(*, actor: Actor, review_id: int, approve: bool, reason: str = "") -> 
                 value=review_id,
             )
         before = trail.snapshot(row)
-        now = timezone.now()
+        now = clock.now()
         row.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         row.reviewer, row.reason, row.decided_at = user, reason, now
         row.save()
@@ -321,7 +321,7 @@ def revoke(*, actor: Actor, review_id: int, reason: str) -> StageReview:
                 value=review_id,
             )
         before = trail.snapshot(row)
-        now = timezone.now()
+        now = clock.now()
         row.status = ReviewStatus.REVOKED
         row.reviewer, row.reason, row.decided_at = user, reason, now
         row.save()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
+from jiapei.core import clock
 from jiapei.outbox.models import OutboxMessage
 from jiapei.stages import checks as c
 from jiapei.stages.queries import delivery_status
@@ -46,7 +45,7 @@ def test_the_draw_is_fixed_per_student_and_part_and_follows_the_share():
 
 
 def test_police_status_follows_the_outbox_message():
-    now = timezone.now()
+    now = clock.now()
     message = OutboxMessage(status="pending", attempts=0, next_attempt_at=now)
     assert delivery_status("push", None) == "pending"
     assert delivery_status("push", message, now) == "pending"

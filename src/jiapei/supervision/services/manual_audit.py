@@ -18,10 +18,10 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, RegionLevel, User
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -118,7 +118,7 @@ def draw(*, actor: Actor, region_code: str, month: str | date) -> list[SampleDra
     first = f.get("month", sampling.parse_month)
     f.check()
     user = access.require(actor, access.Action.DRAW_SAMPLES, region=region.code)
-    if first > timezone.localdate().replace(day=1):
+    if first > clock.today().replace(day=1):
         raise FieldError("month", raw_month, "不能抽查未来的月份 (a future month)")
     county = region.level == RegionLevel.COUNTY
     districts = [region]
@@ -240,7 +240,7 @@ def record_verdict(*, actor: Actor, review_id: int, data: Mapping[str, Any]) -> 
             )
         before = trail.snapshot(row)
         row.verdict, row.note = verdict, note
-        row.reviewer, row.reviewed_at = user, timezone.now()
+        row.reviewer, row.reviewed_at = user, clock.now()
         row.save(update_fields=["verdict", "note", "reviewer", "reviewed_at"])
         trail.record(
             actor=actor,

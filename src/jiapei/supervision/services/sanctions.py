@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -81,7 +82,7 @@ def add_to_watchlist(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Watchlis
     kind = f.get("kind", _choice(*WatchKind.values))
     number = f.get("number", text)
     reason = f.get("reason", text)
-    listed_on = f.get("listed_on", wire_date, required=False) or timezone.localdate()
+    listed_on = f.get("listed_on", wire_date, required=False) or clock.today()
     f.check()
     with transaction.atomic():
         institution, coach = _watch_subject(user, kind, number)
@@ -115,7 +116,7 @@ def lift_watch(*, actor: Actor, entry_id: int, data: Mapping[str, Any]) -> Watch
     user = access.require(actor, access.Action.MANAGE_WATCHLIST)
     f = Fields(data)
     reason = f.get("reason", text)
-    lifted_on = f.get("lifted_on", wire_date, required=False) or timezone.localdate()
+    lifted_on = f.get("lifted_on", wire_date, required=False) or clock.today()
     f.check()
     with transaction.atomic():
         row = WatchlistEntry.objects.select_for_update().filter(pk=entry_id).first()
@@ -221,7 +222,7 @@ def ban(*, actor: Actor, data: Mapping[str, Any]) -> tuple[TrainingBan, bool]:
             institution=subject.institution,
             platform=subject.platform,
             reason=reason,
-            banned_from=timezone.now(),
+            banned_from=clock.now(),
             banned_by=user,
         )
         trail.record(
@@ -250,7 +251,7 @@ def lift_ban(*, actor: Actor, ban_id: int, data: Mapping[str, Any]) -> TrainingB
         if row.lifted_at is not None:
             return row
         before = trail.snapshot(row)
-        row.lifted_at, row.lift_reason = timezone.now(), reason
+        row.lifted_at, row.lift_reason = clock.now(), reason
         row.save(update_fields=["lifted_at", "lift_reason"])
         trail.record(
             actor=actor,

@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from jiapei.cli.worker import relay_once
+from jiapei.core import clock
 from jiapei.core.models import AuditLogEntry
 from jiapei.integrations.timingplatform.fake import RECORDED
 from jiapei.outbox.models import OutboxMessage
@@ -47,7 +47,7 @@ def test_a_ban_reaches_the_platform_rejects_minutes_during_it_and_lifting_ends_i
     number = {"coach": school.coachnum, "car": school.carnum, "device": school.devnum}[kind]
     relay_once()  # the teaching area's approval
     delivered.clear()
-    now = timezone.localtime()
+    now = clock.localnow()
     before_ban = upload(tp, school, now - timedelta(hours=2), 1)
     assert before_ban["result"] == "accepted", before_ban
 

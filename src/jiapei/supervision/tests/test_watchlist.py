@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from jiapei.accounts.models import Role
+from jiapei.core import clock
 from jiapei.core.models import AuditLogEntry
 from jiapei.supervision.models import WatchlistEntry
 from jiapei.supervision.queries import watchlist_active
@@ -226,7 +226,7 @@ def test_another_citys_regulator_cannot_list_lift_or_see(
             json={"kind": "coach", "number": school.coachnum, "reason": "代培"},
         )
     )
-    assert entry["listed_on"] == timezone.localdate().isoformat()
+    assert entry["listed_on"] == clock.today().isoformat()
     assert listing(api, zhuzhou_regulator) == []
     refused(
         api(zhuzhou_regulator, "POST", f"{WATCHLIST}/{entry['id']}/lift", json={"reason": "x"}), 404

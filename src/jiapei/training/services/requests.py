@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.training.models import AuditRequest, ScanRequest
 
 
@@ -36,7 +36,7 @@ def request_scans(days: Iterable[date]) -> int:
     wanted = set(days)
     if not wanted:
         return 0
-    now = timezone.now()
+    now = clock.now()
     pending = set(ScanRequest.objects.filter(day__in=wanted).values_list("day", flat=True))
     if pending:
         ScanRequest.objects.filter(day__in=pending).update(requested_at=now)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.fraud.models import Finding
 from jiapei.registry.models import Institution
 from jiapei.workorders import queries, services
@@ -26,7 +27,7 @@ def zhuzhou_order(inscode: str) -> WorkOrder:
         severity="medium",
         region_id=school.district_id,
         institution=school,
-        day=timezone.localdate(),
+        day=clock.today(),
         summary="日培训学时超出教练车承载能力",
     )
     with transaction.atomic():

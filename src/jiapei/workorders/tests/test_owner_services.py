@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
+from jiapei.core import clock
 from jiapei.core.errors import Conflict
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud import services as fraud_services
@@ -17,14 +17,14 @@ from jiapei.workorders.tests.factories import WORKER, finding, session
 
 def test_voiding_sets_the_log_once_and_records_who_did_it(tp, school, ground):
     log = TeachingLog.objects.get(rnum=session(tp, school, 1, length=20))
-    first = timezone.now()
+    first = clock.now()
 
     [voided] = voiding.void_logs(actor=WORKER, logs=[log], reason="工单GD1：代培" * 40, at=first)
     assert voided.void_reason == ("工单GD1：代培" * 40)[:200]
     # A second decision on the same log (the in-memory row is stale) leaves the first standing.
     stale = TeachingLog.objects.get(pk=log.pk)
     stale.voided_at = None
-    assert voiding.void_logs(actor=WORKER, logs=[stale], reason="another", at=timezone.now()) == []
+    assert voiding.void_logs(actor=WORKER, logs=[stale], reason="another", at=clock.now()) == []
 
     log.refresh_from_db()
     assert (log.voided_at, log.void_reason) == (first, ("工单GD1：代培" * 40)[:200])

@@ -14,9 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from jiapei.core import progress
+from jiapei.core import clock, progress
 from jiapei.core.actors import Actor
 from jiapei.fraud import queries, services
 from jiapei.fraud.detectors.base import DETECTORS
@@ -86,7 +85,7 @@ class Command(BaseCommand):
             fraud_eval.run(options, self.stdout)
 
     def _scan(self, options: dict[str, Any]) -> None:
-        today = timezone.localdate()
+        today = clock.today()
         period = None
         if options["day"]:
             if options["until"]:

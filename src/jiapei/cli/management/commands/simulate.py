@@ -23,7 +23,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiapei.core import progress
+from jiapei.core import clock, progress
 from jiapei.signing import Signer
 from jiapei.sim import world as sim_world
 from jiapei.sim.client import TimingPlatformClient
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         chosen = {c.strip().upper() for c in options["violations"].split(",") if c.strip()}
         if chosen - set(CODES):
             raise CommandError(f"unknown violation codes {sorted(chosen - set(CODES))}")
-        start = options["start"] or date.today() - timedelta(days=days)
+        start = options["start"] or clock.today() - timedelta(days=days)
         call_command("migrate", interactive=False, verbosity=0)
         users = sim_world.ensure_demo_users(demo_password())
         key = demo_key()

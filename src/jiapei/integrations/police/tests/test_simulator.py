@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from jiapei.cli.worker import police_transport
+from jiapei.core import clock
 from jiapei.integrations.police import PoliceUnavailable, messages
 from jiapei.integrations.police.client import HttpPolicePlatform
 from jiapei.integrations.police.state import Code
@@ -280,7 +280,7 @@ def test_the_outbox_relay_delivers_through_an_outage_exactly_once(
 
     healthy.post("/control", {"fail": False})
     assert relay_due(transports) == (0, 0)  # backing off: not due yet
-    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=clock.now())
     assert relay_due(transports) == (1, 0)
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED and message.attempts == 2
