@@ -28,7 +28,7 @@ def require_allowed_hosts(host: str) -> None:
     server behind a proxy on this machine; on any other address the operator must say which host
     names are served, or every request would be refused (400) or, with ``*``, any Host trusted.
     """
-    if is_loopback(host) or settings.DEBUG:
+    if is_loopback(host):
         return
     if set(settings.ALLOWED_HOSTS) <= set(settings.LOOPBACK_HOSTS):
         raise ImproperlyConfigured(
