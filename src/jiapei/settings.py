@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -114,6 +114,11 @@ def env(name: str, default: Value, meaning: str, *, shown: str | None = None) ->
     return read(name, default)
 
 
+# Every file and directory the service creates (the SQLite database and its journal, the
+# generated secret key and police token, the demo keys, uploads, exported reports) is its user's
+# alone: 0600 files, 0700 directories, without a chmod at each place that writes one.
+os.umask(0o077)
+
 DATA_DIR = env(
     "JIAPEI_DATA_DIR",
     Path.cwd() / "var",
@@ -138,7 +143,7 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -147,8 +152,17 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env("JIAPEI_DEBUG", False, "Django's debug pages (never in production)")
+# The names a server on this machine's loopback interface is reached by: the default, so that
+# `./run demo` and `./run serve` need no setup. `jiapei serve --host` on any other address refuses
+# to start while ALLOWED_HOSTS holds only these (cli/management/commands/serve.py).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 ALLOWED_HOSTS = list(
-    env("JIAPEI_ALLOWED_HOSTS", ("*",), "host names the server answers, comma-separated")
+    env(
+        "JIAPEI_ALLOWED_HOSTS",
+        LOOPBACK_HOSTS,
+        "host names the server answers, comma-separated; required to serve on a non-loopback "
+        "address",
+    )
 )
 
 INSTALLED_APPS = [
@@ -159,6 +173,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
+    "csp",
     "jiapei.core",
     "jiapei.accounts",
     "jiapei.registry",
@@ -185,6 +201,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout reply.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiapei.urls"
@@ -234,10 +253,55 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# Applied wherever a password is set: accounts.services.create_user (so `jiapei createuser`, the
+# demo's accounts), createsuperuser and the admin's password forms.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {
+            "min_length": env(
+                "JIAPEI_PASSWORD_MIN_LENGTH", 12, "shortest password an account may have"
+            )
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes), for every login: the admin's and the console's (Django's login
+# views), and HTTP Basic on the regulators' API (api/auth.py). Its backend comes first: once a
+# client is locked out it refuses before the password is hashed, so a locked-out guesser costs no
+# PBKDF2 time. Failures are kept in the database, shared by every process.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env(
+    "JIAPEI_LOGIN_FAILURE_LIMIT", 5, "failed logins after which a client is locked out"
+)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env(
+        "JIAPEI_LOGIN_COOLOFF_MINUTES",
+        15,
+        "minutes a locked-out client is refused, even with the right password",
+    )
+)
+_lockout_by: tuple[str, ...] = env(
+    "JIAPEI_LOGIN_LOCKOUT_BY",
+    ("username+ip_address",),
+    "what is locked out, comma-separated: `username`, `ip_address`, or both joined by `+`",
+)
+_lockout_parameters = {"username", "ip_address", "user_agent"}
+if not _lockout_by or any(not set(item.split("+")) <= _lockout_parameters for item in _lockout_by):
+    raise ImproperlyConfigured(
+        f"JIAPEI_LOGIN_LOCKOUT_BY={','.join(_lockout_by)!r}: expected items of "
+        f"{', '.join(sorted(_lockout_parameters))}, or several joined by '+'"
+    )
+AXES_LOCKOUT_PARAMETERS = [item.split("+") if "+" in item else item for item in _lockout_by]
+AXES_RESET_ON_SUCCESS = True
+# The API answers a lockout with its envelope; other pages get a plain 429 (accounts/lockout.py).
+AXES_LOCKOUT_CALLABLE = "jiapei.accounts.lockout.lockout_response"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -248,7 +312,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
 # Static files (the admin's) are served from the installed package: no collectstatic, no CDN.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env(
@@ -258,8 +322,58 @@ MEDIA_ROOT = env(
     shown="`$JIAPEI_DATA_DIR/media`",
 )
 MEDIA_URL = "media/"
+# Django would chmod uploads 0644 whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = env(
     "JIAPEI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, "largest request body accepted, in bytes (10 MiB)"
+)
+
+# Security headers. The pages (admin, console) load scripts and styles from this server only and
+# run no inline script: the web ends vendor htmx. /api/docs adds what Swagger UI needs (urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A console session ends after this long without a request (each request renews it).
+SESSION_COOKIE_AGE = 60 * env(
+    "JIAPEI_SESSION_IDLE_MINUTES", 30, "minutes of inactivity after which a login session ends"
+)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+JIAPEI_TLS = env(
+    "JIAPEI_TLS",
+    False,
+    "served over HTTPS by a proxy that sets `X-Forwarded-Proto`: HSTS, secure cookies",
+)
+JIAPEI_HSTS_SECONDS = env(
+    "JIAPEI_HSTS_SECONDS", 31536000, "`Strict-Transport-Security` max-age when `JIAPEI_TLS` is on"
+)
+if JIAPEI_TLS:
+    # TLS ends at the proxy: Django learns the scheme from the header the proxy sets (and must
+    # strip from clients), without which it would never send HSTS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = JIAPEI_HSTS_SECONDS
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Off by default even behind TLS: the proxy usually redirects, and health checks speak HTTP.
+SECURE_SSL_REDIRECT = env(
+    "JIAPEI_SSL_REDIRECT", False, "redirect plain-HTTP requests to HTTPS (with `JIAPEI_TLS`)"
 )
 
 JIAPEI_PROVINCE = env(
@@ -397,5 +511,10 @@ LOGGING = {
         "level": env("JIAPEI_LOG_LEVEL", "INFO", "level of the console log"),
     },
     # One line per outbound request is noise; failures are logged by the outbox relay.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    # django-axes logs each failed login and lockout as a warning, and its start at INFO.
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from jiapei.accounts.models import REGULATOR_ROLES, ROLE_LEVEL, Region, Role, User
 from jiapei.accounts.regions import province_data
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import FieldError
+from jiapei.core.errors import DomainError, FieldError
 
 
 def sync_regions(*, province_code: str) -> int:
@@ -39,7 +41,8 @@ def create_user(
     region_code: str | None = None,
     **extra: Any,
 ) -> User:
-    """Create an account. Regulators must be bound to a region of their level."""
+    """Create an account. Regulators must be bound to a region of their level; the password must
+    pass AUTH_PASSWORD_VALIDATORS (:func:`check_password_strength`)."""
     if role not in Role.values:
         raise FieldError("role", role, f"取值应为 {'/'.join(Role.values)}")
     region = None
@@ -55,8 +58,9 @@ def create_user(
             )
     if User.objects.filter(username=username).exists():
         raise FieldError("username", username, "用户名已存在 (username taken)")
+    user = User(username=username, role=role, region=region, **extra)
+    check_password_strength(user, password)
     with transaction.atomic():
-        user = User(username=username, role=role, region=region, **extra)
         user.set_password(password)
         user.save()
         trail.record(
@@ -66,3 +70,13 @@ def create_user(
             after=trail.snapshot(user, exclude=("password",)),
         )
         return user
+
+
+def check_password_strength(user: User, password: str) -> None:
+    """Refuse a password AUTH_PASSWORD_VALIDATORS reject (too short, too common, all digits, too
+    like the username), with all their messages; the password itself is never echoed."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError("密码不合要求 (password refused): " + " ".join(exc.messages),
+                          field="password") from None  # fmt: skip

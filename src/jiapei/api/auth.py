@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBasicAuth, django_auth
+from ninja.security import HttpBasicAuth, SessionAuth
 
+from jiapei.accounts.lockout import lockout_message
 from jiapei.core import clock
-from jiapei.core.errors import ErrorCode, MalformedBody, SignatureRejected
+from jiapei.core.errors import ErrorCode, MalformedBody, NotAuthenticated, SignatureRejected
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import normalize_serial
 from jiapei.signing import load_public_key, verify
@@ -105,9 +106,21 @@ def _require_json(body: bytes, shape: type) -> None:
         raise MalformedBody(f"请求体应为 {expected}，收到 {type(parsed).__name__}")
 
 
+class LockedOut(NotAuthenticated):
+    """Too many failed logins: refused, whatever the password, for the cool-off period."""
+
+    status = 429
+
+
 class RegulatorBasicAuth(HttpBasicAuth):
+    """HTTP Basic, throttled like every login: ``authenticate`` runs django-axes' backend first,
+    which records each failure and, once the client is locked out, refuses before the password
+    is hashed. A locked-out caller gets 429 with errorcode 3002 and ``Retry-After``."""
+
     def authenticate(self, request: HttpRequest, username: str, password: str) -> Any:
         user = authenticate(request, username=username, password=password)
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut(lockout_message())
         if user is not None and user.is_active:
             request.user = user
             return user
@@ -116,4 +129,15 @@ class RegulatorBasicAuth(HttpBasicAuth):
         raise AuthenticationError(401, "用户名或密码错误 (wrong username or password)")
 
 
-user_auth = [RegulatorBasicAuth(), django_auth]
+class RegulatorSession(SessionAuth):
+    """The console's session. CSRF is checked only for a logged-in session: an anonymous call
+    (no credentials at all) is told to authenticate (401/3002), not that a CSRF token is
+    missing, while a forged request riding a real session is still refused (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+user_auth = [RegulatorBasicAuth(), RegulatorSession()]

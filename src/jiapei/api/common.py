@@ -26,6 +26,18 @@ ENVELOPE = {
     502: s.Envelope,
 }
 
+# The replies of a regulators' operation: the envelope, for every status it can answer (429: a
+# login locked out after too many failures).
+REGULATOR_ERRORS = {
+    400: s.Envelope,
+    401: s.Envelope,
+    403: s.Envelope,
+    404: s.Envelope,
+    409: s.Envelope,
+    429: s.Envelope,
+}
+REGULATOR = {200: s.Envelope, **REGULATOR_ERRORS}
+
 
 def regulator_of(request: HttpRequest) -> tuple[User, Actor]:
     """The regulator an account-authenticated request comes from, and their actor."""

@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
-from jiapei.api.common import Page, paged, regulator_of
+from jiapei.api.common import REGULATOR, Page, paged, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.core import clock
 from jiapei.core.errors import FieldError
@@ -46,6 +46,7 @@ def _day(field: str, value: str | None) -> date | None:
 
 @router.get(
     "findings",
+    response=REGULATOR,
     summary="学时造假线索 (fraud findings in scope)",
     description="Filters: `detector` (a code of `fraud/detectors`), `severity`, `status`, "
     "`since`/`until` (YYYY-MM-DD, the finding's day), `inscode`, `stunum`, `rnum`.",
@@ -68,7 +69,9 @@ def findings(request: HttpRequest, filters: Query[FindingFilter]) -> dict[str, A
     return paged(qs, filters, queries.finding_wire)
 
 
-@router.get("findings/{finding_id}", summary="线索详情 (one finding with its evidence)")
+@router.get(
+    "findings/{finding_id}", response=REGULATOR, summary="线索详情 (one finding with its evidence)"
+)
 def finding(request: HttpRequest, finding_id: int) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return ok(queries.finding_detail(queries.get_for(user, finding_id)))
@@ -80,6 +83,7 @@ class DismissIn(Schema):
 
 @router.post(
     "findings/{finding_id}/dismiss",
+    response=REGULATOR,
     summary="排除线索 (dismiss an open finding as not fraud; a reason is required)",
 )
 def dismiss(request: HttpRequest, finding_id: int, payload: DismissIn) -> dict[str, Any]:
@@ -122,6 +126,7 @@ def _scan_days(payload: ScanIn) -> tuple[list[date], tuple[date, date] | None]:
 
 @router.post(
     "fraud/scan",
+    response=REGULATOR,
     summary="立即扫描 (scan a day or a month now; province or city regulators)",
     description='Body: `{"day": "YYYY-MM-DD"}` scans one day; `{"month": "YYYY-MM"}` '
     "scans every day of the month so far and then the school-level detectors over it. The "
@@ -151,7 +156,7 @@ def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
     )
 
 
-@router.get("fraud/detectors", summary="检测规则 (the fraud detectors)")
+@router.get("fraud/detectors", response=REGULATOR, summary="检测规则 (the fraud detectors)")
 def detectors(request: HttpRequest) -> dict[str, Any]:
     regulator_of(request)
     # School-level detectors judge a period of a school's figures; the others a scanned day.

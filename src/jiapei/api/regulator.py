@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
-from jiapei.api.common import Page, paged, regulator_of
+from jiapei.api.common import REGULATOR, Page, paged, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.audit import queries as audit_queries
 from jiapei.audit import services as audit_services
@@ -24,7 +24,7 @@ from jiapei.registry.models import TimingPlatform
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
 
 
-@router.get("regions", summary="辖区行政区划 (regions in scope)")
+@router.get("regions", response=REGULATOR, summary="辖区行政区划 (regions in scope)")
 def regions(request: HttpRequest) -> dict[str, Any]:
     user, _ = regulator_of(request)
     rows = access.visible_regions(user)
@@ -46,7 +46,7 @@ class StatusIn(Schema):
     reason: str = ""
 
 
-@router.get("platforms", summary="计时平台列表 (timing platforms)")
+@router.get("platforms", response=REGULATOR, summary="计时平台列表 (timing platforms)")
 def platforms(request: HttpRequest) -> dict[str, Any]:
     user, _ = regulator_of(request)
     rows = [queries.platform_wire(p) for p in TimingPlatform.objects.order_by("platnum")]
@@ -56,14 +56,22 @@ def platforms(request: HttpRequest) -> dict[str, Any]:
     return ok(rows)
 
 
-@router.post("platforms", summary="登记计时平台 (register a timing platform; province only)")
+@router.post(
+    "platforms",
+    response=REGULATOR,
+    summary="登记计时平台 (register a timing platform; province only)",
+)
 def register_platform(request: HttpRequest, payload: PlatformIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     platform, created = services.register_platform(actor=actor, **payload.dict())
     return ok({**queries.platform_wire(platform), "created": created})
 
 
-@router.post("platforms/{platnum}/status", summary="暂停/吊销/恢复计时平台 (province only)")
+@router.post(
+    "platforms/{platnum}/status",
+    response=REGULATOR,
+    summary="暂停/吊销/恢复计时平台 (province only)",
+)
 def platform_status(request: HttpRequest, platnum: str, payload: StatusIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     platform = services.set_platform_status(
@@ -76,7 +84,7 @@ class AreaFilter(Page):
     status: str | None = None
 
 
-@router.get("areas", summary="教学区域 (teaching areas in scope)")
+@router.get("areas", response=REGULATOR, summary="教学区域 (teaching areas in scope)")
 def areas(request: HttpRequest, filters: Query[AreaFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.areas_for(user)
@@ -85,7 +93,7 @@ def areas(request: HttpRequest, filters: Query[AreaFilter]) -> dict[str, Any]:
     return paged(qs, filters, queries.area_wire)
 
 
-@router.get("areas/{area_id}", summary="教学区域详情 (one teaching area)")
+@router.get("areas/{area_id}", response=REGULATOR, summary="教学区域详情 (one teaching area)")
 def area(request: HttpRequest, area_id: int) -> dict[str, Any]:
     user, _ = regulator_of(request)
     row = queries.areas_for(user).filter(pk=area_id).first()
@@ -99,7 +107,9 @@ class ReviewIn(Schema):
     reason: str = ""
 
 
-@router.post("areas/{area_id}/review", summary="审核教学区域 (approve or reject)")
+@router.post(
+    "areas/{area_id}/review", response=REGULATOR, summary="审核教学区域 (approve or reject)"
+)
 def review_area(request: HttpRequest, area_id: int, payload: ReviewIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row = services.review_area(
@@ -125,7 +135,11 @@ class RouteIn(Schema):
     time_windows: list[TimeWindow]
 
 
-@router.post("routes", summary="录入公安指定道路训练路线 (enter a police-designated route)")
+@router.post(
+    "routes",
+    response=REGULATOR,
+    summary="录入公安指定道路训练路线 (enter a police-designated route)",
+)
 def enter_route(request: HttpRequest, payload: RouteIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row, created = services.enter_police_route(actor=actor, data=payload.dict(exclude_none=True))
@@ -139,7 +153,9 @@ class RevokeIn(Schema):
 FilingKind = Literal["coach", "examiner", "securityguard", "trainingcar"]
 
 
-@router.post("filings/{kind}/{number}/revoke", summary="撤销备案 (revoke a filing)")
+@router.post(
+    "filings/{kind}/{number}/revoke", response=REGULATOR, summary="撤销备案 (revoke a filing)"
+)
 def revoke(
     request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
 ) -> dict[str, Any]:
@@ -150,7 +166,11 @@ def revoke(
     return ok({"number": number, "filingstatus": row.filing_status})
 
 
-@router.post("filings/{kind}/{number}/restore", summary="恢复备案 (restore a revoked filing)")
+@router.post(
+    "filings/{kind}/{number}/restore",
+    response=REGULATOR,
+    summary="恢复备案 (restore a revoked filing)",
+)
 def restore(
     request: HttpRequest, kind: FilingKind, number: str, payload: RevokeIn
 ) -> dict[str, Any]:
@@ -161,7 +181,7 @@ def restore(
     return ok({"number": number, "filingstatus": row.filing_status})
 
 
-@router.get("institutions", summary="培训机构 (institutions in scope)")
+@router.get("institutions", response=REGULATOR, summary="培训机构 (institutions in scope)")
 def institutions(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return paged(queries.institutions_for(user), page, queries.institution_wire)
@@ -171,31 +191,39 @@ class PersonnelFilter(Page):
     role: Literal["coach", "examiner", "securityguard"] | None = None
 
 
-@router.get("personnel", summary="从业人员 (coaches, examiners, safety officers in scope)")
+@router.get(
+    "personnel",
+    response=REGULATOR,
+    summary="从业人员 (coaches, examiners, safety officers in scope)",
+)
 def personnel(request: HttpRequest, filters: Query[PersonnelFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return paged(queries.personnel_for(user, filters.role), filters, queries.personnel_wire)
 
 
-@router.get("cars", summary="教练车 (training cars in scope)")
+@router.get("cars", response=REGULATOR, summary="教练车 (training cars in scope)")
 def cars(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return paged(queries.cars_for(user), page, queries.car_wire)
 
 
-@router.get("devices", summary="计时终端 (terminals in scope)")
+@router.get("devices", response=REGULATOR, summary="计时终端 (terminals in scope)")
 def devices(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return paged(queries.devices_for(user), page, queries.device_wire)
 
 
-@router.get("students", summary="学员 (students in scope)")
+@router.get("students", response=REGULATOR, summary="学员 (students in scope)")
 def students(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     return paged(queries.students_for(user), page, queries.student_wire)
 
 
-@router.get("students/{stunum}/progress", summary="学员学时进度 (a student's audited progress)")
+@router.get(
+    "students/{stunum}/progress",
+    response=REGULATOR,
+    summary="学员学时进度 (a student's audited progress)",
+)
 def student_progress(request: HttpRequest, stunum: str, lang: str = "zh-hans") -> dict[str, Any]:
     user, _ = regulator_of(request)
     student = queries.students_for(user).filter(stunum=stunum).first()
@@ -216,7 +244,7 @@ class ThresholdIn(Schema):
     note: str = ""
 
 
-@router.get("thresholds", summary="审核阈值设置 (audit threshold settings)")
+@router.get("thresholds", response=REGULATOR, summary="审核阈值设置 (audit threshold settings)")
 def thresholds(request: HttpRequest) -> dict[str, Any]:
     user, _ = regulator_of(request)
     rows = audit_queries.thresholds_for(user)
@@ -237,14 +265,18 @@ def thresholds(request: HttpRequest) -> dict[str, Any]:
     )
 
 
-@router.post("thresholds", summary="设置审核阈值 (set an audit threshold from a date)")
+@router.post(
+    "thresholds", response=REGULATOR, summary="设置审核阈值 (set an audit threshold from a date)"
+)
 def set_threshold(request: HttpRequest, payload: ThresholdIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row = audit_services.set_threshold(actor=actor, data=payload.dict())
     return ok({"id": row.id, "field": row.field, "value": row.value})
 
 
-@router.get("pass-rates", summary="考试合格率 (pass rates per school and subject)")
+@router.get(
+    "pass-rates", response=REGULATOR, summary="考试合格率 (pass rates per school and subject)"
+)
 def pass_rates(request: HttpRequest, start: str, end: str) -> dict[str, Any]:
     user, _ = regulator_of(request)
     first = wire.wire_date("start", start)

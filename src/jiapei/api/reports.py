@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
-from jiapei.api.common import regulator_of
+from jiapei.api.common import REGULATOR, REGULATOR_ERRORS, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.reports import ranking, services, xlsx
 from jiapei.reports.monthly import Report, monthly_report, report_json, report_region
@@ -32,6 +32,7 @@ class MonthQuery(Schema):
 
 @router.get(
     "platforms/ranking",
+    response=REGULATOR,
     summary="计时平台排名通报 (timing-platform ranking for a month)",
     description="Figures per timing platform over the month (local time): minute records, data "
     "completeness from gaps in the record numbers' daily sequence, rejected share, upload delay "
@@ -64,6 +65,7 @@ def _report(request: HttpRequest, query: ReportQuery) -> Report:
 
 @router.get(
     "reports/monthly",
+    response=REGULATOR,
     summary="专项整治月报表 (monthly campaign report, seed 002 附件2)",
     description="`region` is a city (its form) or the province (one row per city and a total). "
     "`fields` lists every field of the form with its group, label, `source` (computed or "
@@ -75,6 +77,15 @@ def monthly(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, Any]:
 
 @router.get(
     "reports/monthly.xlsx",
+    response=REGULATOR_ERRORS,
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the .xlsx attachment",
+                "content": {xlsx.CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
     summary="专项整治月报表 Excel (the form as .xlsx)",
     description="The same report in the layout of the paper form; an .xlsx attachment.",
 )
@@ -96,6 +107,7 @@ class InputsIn(Schema):
 
 @router.post(
     "reports/monthly/inputs",
+    response=REGULATOR,
     summary="填报月报表人工数据 (enter the hand-collected figures of a city's month)",
     description="`values` maps entered field names (see `fields[].source` of the report) to "
     "non-negative integers; `null` clears one. Fields not named keep their values. Computed "

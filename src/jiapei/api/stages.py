@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from jiapei.api.auth import SignedPlatform, user_auth
-from jiapei.api.common import ENVELOPE, Page, paged, platform_of, regulator_of
+from jiapei.api.common import ENVELOPE, REGULATOR, Page, paged, platform_of, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.api.regulator import ReviewIn, RevokeIn
 from jiapei.api.tp_schemas import WireSchema
@@ -104,7 +104,9 @@ class StageFilter(Page):
     part: int | None = None
 
 
-@regulator_router.get("stages", summary="阶段培训记录审核 (stage reviews in scope)")
+@regulator_router.get(
+    "stages", response=REGULATOR, summary="阶段培训记录审核 (stage reviews in scope)"
+)
 def stages(request: HttpRequest, filters: Query[StageFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.reviews_for(user)
@@ -127,13 +129,16 @@ def _review(request: HttpRequest, review_id: int) -> StageReview:
     return row
 
 
-@regulator_router.get("stages/{review_id}", summary="阶段培训记录审核详情 (one stage review)")
+@regulator_router.get(
+    "stages/{review_id}", response=REGULATOR, summary="阶段培训记录审核详情 (one stage review)"
+)
 def stage(request: HttpRequest, review_id: int) -> dict[str, Any]:
     return ok(queries.review_wire(_review(request, review_id)))
 
 
 @regulator_router.post(
     "stages/{review_id}/review",
+    response=REGULATOR,
     summary="审核阶段培训记录 (approve or reject; reject needs a reason)",
 )
 def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dict[str, Any]:
@@ -148,7 +153,9 @@ def review_stage(request: HttpRequest, review_id: int, payload: ReviewIn) -> dic
 
 
 @regulator_router.post(
-    "stages/{review_id}/revoke", summary="撤销阶段审核 (revoke an approval; withdraws the hours)"
+    "stages/{review_id}/revoke",
+    response=REGULATOR,
+    summary="撤销阶段审核 (revoke an approval; withdraws the hours)",
 )
 def revoke_stage(request: HttpRequest, review_id: int, payload: RevokeIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
@@ -160,7 +167,9 @@ class BackfillFilter(Page):
     status: Literal["submitted", "approved", "rejected"] | None = None
 
 
-@regulator_router.get("backfills", summary="存量学员补录学时 (legacy backfills in scope)")
+@regulator_router.get(
+    "backfills", response=REGULATOR, summary="存量学员补录学时 (legacy backfills in scope)"
+)
 def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.backfills_for(user)
@@ -171,6 +180,7 @@ def backfills(request: HttpRequest, filters: Query[BackfillFilter]) -> dict[str,
 
 @regulator_router.post(
     "backfills/{backfill_id}/review",
+    response=REGULATOR,
     summary="审核补录学时 (approve: the part is approved and pushed; reject needs a reason)",
 )
 def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -> dict[str, Any]:
@@ -186,7 +196,9 @@ def review_backfill(request: HttpRequest, backfill_id: int, payload: ReviewIn) -
 
 
 @regulator_router.get(
-    "students/{stunum}/police", summary="推送公安平台状态 (per-subject police submissions)"
+    "students/{stunum}/police",
+    response=REGULATOR,
+    summary="推送公安平台状态 (per-subject police submissions)",
 )
 def student_police(request: HttpRequest, stunum: str) -> dict[str, Any]:
     user, _ = regulator_of(request)

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 
 from jiapei.accounts.models import Region
 from jiapei.api.auth import user_auth
-from jiapei.api.common import Page, paged, regulator_of
+from jiapei.api.common import REGULATOR, Page, paged, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.core.wire import wire_date
@@ -30,7 +30,11 @@ class PolicyIn(Schema):
     note: str = ""
 
 
-@router.get("sampling/policies", summary="人工审核抽查比例 (manual-audit shares by city)")
+@router.get(
+    "sampling/policies",
+    response=REGULATOR,
+    summary="人工审核抽查比例 (manual-audit shares by city)",
+)
 def policies(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.policies_for(user).order_by("region_id", "-effective_from")
@@ -39,7 +43,11 @@ def policies(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     return reply
 
 
-@router.post("sampling/policies", summary="设置人工审核抽查比例 (set a city's share from a date)")
+@router.post(
+    "sampling/policies",
+    response=REGULATOR,
+    summary="设置人工审核抽查比例 (set a city's share from a date)",
+)
 def set_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row, changed = services.set_policy(actor=actor, data=payload.dict())
@@ -51,7 +59,7 @@ class DrawFilter(Page):
     month: str | None = None
 
 
-@router.get("sampling/draws", summary="抽查批次 (sample draws in scope)")
+@router.get("sampling/draws", response=REGULATOR, summary="抽查批次 (sample draws in scope)")
 def draws(request: HttpRequest, filters: Query[DrawFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.draws_for(user)
@@ -72,6 +80,7 @@ class DrawIn(Schema):
 
 @router.post(
     "sampling/draws",
+    response=REGULATOR,
     summary="抽取教学日志人工审核 (draw a month's teaching logs for manual audit)",
     description="A county draws its schools' logs of the month; a city draws each of its "
     "counties (and its city-level schools) that has logs. Every log with a fraud finding is "
@@ -97,7 +106,9 @@ class ReviewFilter(Page):
 
 
 @router.get(
-    "sampling/draws/{draw_id}", summary="抽查批次详情与进度 (a draw, its progress, reviews)"
+    "sampling/draws/{draw_id}",
+    response=REGULATOR,
+    summary="抽查批次详情与进度 (a draw, its progress, reviews)",
 )
 def draw_detail(request: HttpRequest, draw_id: int, filters: Query[ReviewFilter]) -> dict[str, Any]:
     row = _draw(request, draw_id)
@@ -116,6 +127,7 @@ class VerdictIn(Schema):
 
 @router.post(
     "sampling/reviews/{review_id}/verdict",
+    response=REGULATOR,
     summary="记录人工审核结论 (record a verdict: good, or bad with a note)",
     description="A bad verdict opens a work order. Recording the same verdict again changes "
     "nothing; changing a recorded verdict is refused (409).",
@@ -136,7 +148,7 @@ class WatchFilter(Page):
     active: bool | None = None
 
 
-@router.get("watchlist", summary="重点监管名单 (key-supervision list in scope)")
+@router.get("watchlist", response=REGULATOR, summary="重点监管名单 (key-supervision list in scope)")
 def watchlist(request: HttpRequest, filters: Query[WatchFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.watchlist_for(user)
@@ -156,7 +168,7 @@ class WatchIn(Schema):
     listed_on: str | None = None
 
 
-@router.post("watchlist", summary="列入重点监管名单 (list a school or coach)")
+@router.post("watchlist", response=REGULATOR, summary="列入重点监管名单 (list a school or coach)")
 def watch(request: HttpRequest, payload: WatchIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row, created = services.add_to_watchlist(actor=actor, data=payload.dict())
@@ -168,7 +180,9 @@ class LiftIn(Schema):
     lifted_on: str | None = None
 
 
-@router.post("watchlist/{entry_id}/lift", summary="移出重点监管名单 (lift an entry)")
+@router.post(
+    "watchlist/{entry_id}/lift", response=REGULATOR, summary="移出重点监管名单 (lift an entry)"
+)
 def unwatch(request: HttpRequest, entry_id: int, payload: LiftIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row = services.lift_watch(actor=actor, entry_id=entry_id, data=payload.dict())
@@ -184,7 +198,7 @@ class BanFilter(Page):
     active: bool | None = None
 
 
-@router.get("bans", summary="禁训名单 (training bans in scope)")
+@router.get("bans", response=REGULATOR, summary="禁训名单 (training bans in scope)")
 def bans(request: HttpRequest, filters: Query[BanFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.bans_for(user)
@@ -205,6 +219,7 @@ class BanIn(Schema):
 
 @router.post(
     "bans",
+    response=REGULATOR,
     summary="禁训 (ban a coach, car or terminal from training)",
     description="`kind` is coach, car or device and `number` its coachnum, carnum or devnum. "
     "The ban starts now; the filing timing platform is sent `POST /trainingban` "
@@ -221,7 +236,9 @@ class BanLiftIn(Schema):
     reason: str | None = None
 
 
-@router.post("bans/{ban_id}/lift", summary="解除禁训 (lift a ban; banstatus 1 is sent)")
+@router.post(
+    "bans/{ban_id}/lift", response=REGULATOR, summary="解除禁训 (lift a ban; banstatus 1 is sent)"
+)
 def lift_ban(request: HttpRequest, ban_id: int, payload: BanLiftIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     row = services.lift_ban(actor=actor, ban_id=ban_id, data=payload.dict())

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from jiapei.accounts import access
 from jiapei.accounts.queries import get_region
 from jiapei.api.auth import user_auth
-from jiapei.api.common import Page, paged, regulator_of
+from jiapei.api.common import REGULATOR, Page, paged, regulator_of
 from jiapei.api.envelope import ok
 from jiapei.core.errors import FieldError, NotFound
 from jiapei.workorders import queries, services
@@ -35,7 +35,9 @@ class OrderFilter(Page):
     overdue: bool | None = None
 
 
-@router.get("workorders", summary="工单列表 (work orders about schools in scope)")
+@router.get(
+    "workorders", response=REGULATOR, summary="工单列表 (work orders about schools in scope)"
+)
 def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     qs = queries.orders_for(user)
@@ -61,6 +63,7 @@ class ClearanceFilter(Schema):
 
 @router.get(
     "workorders/clearance",
+    response=REGULATOR,
     summary="工单处置率 (clearance of a month's work orders per child region)",
     description="Orders count for the school's county even after escalation. `rate` is "
     "resolved / opened (null when none were opened); `overdue_open` counts unresolved orders "
@@ -105,7 +108,11 @@ def _order(request: HttpRequest, order_id: int) -> WorkOrder:
     return row
 
 
-@router.get("workorders/{order_id}", summary="工单详情 (one work order, its logs and timeline)")
+@router.get(
+    "workorders/{order_id}",
+    response=REGULATOR,
+    summary="工单详情 (one work order, its logs and timeline)",
+)
 def workorder(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return ok(queries.order_detail(_order(request, order_id)))
 
@@ -119,6 +126,7 @@ class OpenIn(Schema):
 
 @router.post(
     "workorders",
+    response=REGULATOR,
     summary="人工立案 (open a work order by hand for a school and some teaching logs)",
     description="Repeating the same request while the order is unresolved returns it with "
     "`created` false.",
@@ -135,7 +143,7 @@ def open_workorder(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
     return ok({**queries.order_detail(_order(request, order.pk)), "created": created})
 
 
-@router.post("workorders/{order_id}/start", summary="开始处置 (take the order)")
+@router.post("workorders/{order_id}/start", response=REGULATOR, summary="开始处置 (take the order)")
 def start(request: HttpRequest, order_id: int) -> dict[str, Any]:
     _, actor = regulator_of(request)
     services.start(actor=actor, order_id=order_id)
@@ -150,6 +158,7 @@ class ResolveIn(Schema):
 
 @router.post(
     "workorders/{order_id}/resolve",
+    response=REGULATOR,
     summary="处置工单 (voided: the logs are void, approvals revoked; upheld: hours stand)",
     description="A reason is required. `rnums` limits voiding to some of the order's logs. "
     "Repeating the same decision changes nothing.",
@@ -170,7 +179,11 @@ class EscalateIn(Schema):
     reason: str = ""
 
 
-@router.post("workorders/{order_id}/escalate", summary="上报上级 (hand to the region above)")
+@router.post(
+    "workorders/{order_id}/escalate",
+    response=REGULATOR,
+    summary="上报上级 (hand to the region above)",
+)
 def escalate(request: HttpRequest, order_id: int, payload: EscalateIn) -> dict[str, Any]:
     _, actor = regulator_of(request)
     services.escalate(actor=actor, order_id=order_id, reason=payload.reason)

@@ -25,7 +25,8 @@ class ApiRefused(Exception):
 @dataclass
 class TimingPlatformClient:
     signer: Signer
-    base_url: str = "http://testserver"
+    # In-process calls name the loopback: a host the default ALLOWED_HOSTS accepts.
+    base_url: str = "http://localhost"
     transport: httpx.BaseTransport | None = None
     _http: httpx.Client = field(init=False, repr=False)
 

@@ -70,7 +70,7 @@ def demo_password() -> str:
     path = Path(settings.DATA_DIR) / "demo_password"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(9))
+        path.write_text(secrets.token_urlsafe(12))  # 16 characters: passes the validators
         path.chmod(0o600)
     return path.read_text().strip()
 
