@@ -1,18 +1,18 @@
 """Finding and repairing poisoned rows: values a column cannot hold that SQLite stored anyway.
 
 SQLite keeps whatever it is given: a decimal beyond its column's precision (``1e20`` in a
-``max_digits=8`` column), an integer beyond the column's range, a string over ``max_length``, a
-JSON column holding text that is not JSON. Django then raises when it reads the row (a decimal
-cannot be quantized, JSON cannot be decoded), so every page and every task that touches the row
-fails. PostgreSQL refuses most of these on insert, but a ``numeric`` column still takes ``NaN``.
+``max_digits=8`` column), an integer beyond the column's range, a string over ``max_length``.
+Django then raises when it reads the row (a decimal cannot be quantized), so every page and
+every task that touches the row fails. (JSON columns are safe: Django adds a ``JSON_VALID``
+check on SQLite.) PostgreSQL refuses most of these on insert, but a ``numeric`` column still
+takes ``NaN``.
 
 :func:`scan` looks for them generically, model by model through ``_meta``, with one SQL query
 per table that reads the raw column values (never through the fields' converters, which are
 what fail). :func:`fix_for` says what a repair writes: a string cut to ``max_length``; else
 NULL where the column allows it; otherwise the value clamped into the column's range (a decimal
-to its largest magnitude with its sign, or 0 when it is no number; an integer to its bound), a
-JSON column reset to its default (or ``{}``). The write itself is
-:func:`jiapei.core.services.repair_field` (with an audit-log row).
+to its largest magnitude with its sign, or 0 when it is no number; an integer to its bound).
+The write itself is :func:`jiapei.core.services.repair_field` (with an audit-log row).
 """
 
 from __future__ import annotations
@@ -79,8 +79,6 @@ def _checks(field: models.Field[Any, Any]) -> tuple[str, list[Any], str] | None:
         return f"({column} < %s OR {column} > %s)", [low, high], f"outside {low}…{high}"
     if isinstance(field, models.CharField) and field.max_length:
         return f"LENGTH({column}) > %s", [field.max_length], f"longer than {field.max_length}"
-    if isinstance(field, models.JSONField) and sqlite:
-        return f"({column} IS NOT NULL AND NOT json_valid({column}))", [], "not JSON"
     return None
 
 
@@ -123,7 +121,7 @@ def _bad(field: models.Field[Any, Any], value: Any) -> bool:
         return not isinstance(value, int) or not low <= value <= high
     if isinstance(field, models.CharField) and field.max_length:
         return len(str(value)) > field.max_length
-    return isinstance(field, models.JSONField)  # matched json_valid() = 0
+    return False
 
 
 def fix_for(item: Poisoned) -> Any:
@@ -151,4 +149,4 @@ def fix_for(item: Poisoned) -> Any:
         except (TypeError, ValueError):
             return max(low, 0) if low is not None else 0
         return high if number > 0 else low
-    return field.get_default() if field.has_default() else {}
+    return field.get_default()
