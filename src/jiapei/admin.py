@@ -38,12 +38,13 @@ site = SuperuserAdminSite(name="admin")
 
 def register_models() -> None:
     from jiapei.accounts.models import Region, User
-    from jiapei.core.models import AuditLogEntry
+    from jiapei.core.models import AuditLogEntry, OperationalAlert
     from jiapei.outbox.models import OutboxMessage
     from jiapei.registry import models as r
 
     listings: dict[Any, tuple[str, ...]] = {
         AuditLogEntry: ("at", "actor_label", "action", "object_type", "object_id"),
+        OperationalAlert: ("task", "unit", "exc_type", "count", "last_seen", "resolved_at"),
         OutboxMessage: ("id", "destination", "path", "status", "attempts", "next_attempt_at"),
         Region: ("code", "name", "level", "parent"),
         User: ("username", "role", "region", "is_active"),

@@ -415,6 +415,19 @@ JIAPEI_OUTBOX_HTTP_TIMEOUT_SECONDS = env(
     10,
     "timeout of one HTTP send to the police platform or a timing platform",
 )
+
+# Background work: a unit (one student's audit, one scan day, one stage assembly) that failed
+# waits before its next try, doubling from the base up to the cap (core.alerts).
+JIAPEI_RETRY_BASE_SECONDS = env(
+    "JIAPEI_RETRY_BASE_SECONDS",
+    60,
+    "wait before a failed unit of background work is tried again (doubling on each failure)",
+)
+JIAPEI_RETRY_MAX_SECONDS = env(
+    "JIAPEI_RETRY_MAX_SECONDS",
+    3600,
+    "longest wait between two tries of a failed unit of background work",
+)
 JIAPEI_CALLBACK_BACKEND = env(
     "JIAPEI_CALLBACK_BACKEND",
     "http",

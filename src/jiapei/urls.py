@@ -9,6 +9,7 @@ from csp.decorators import csp_update
 from django.urls import path
 
 from jiapei import admin
+from jiapei.api.alerts import router as alerts_router
 from jiapei.api.envelope import JiapeiAPI, install_handlers
 from jiapei.api.exams import router as police_router
 from jiapei.api.fraud import router as fraud_router
@@ -44,6 +45,7 @@ api.add_router("/api/regulator/", fraud_router)
 api.add_router("/api/regulator/", workorders_router)
 api.add_router("/api/regulator/", supervision_router)
 api.add_router("/api/regulator/", reports_router)
+api.add_router("/api/regulator/", alerts_router)
 api.add_router("/api/police/", police_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)

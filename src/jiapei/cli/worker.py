@@ -5,22 +5,30 @@ carries each outbox destination.
 sessions comes first, because the stage review assembles from its part results and the fraud
 scan reads its verdicts; escalation of overdue work orders is independent; the outbox is relayed
 last, so the messages the earlier tasks queued in this pass go out in this pass.
+
+No failure stops a pass: each task isolates its units (:mod:`jiapei.core.alerts`), and a task
+that fails as a whole is recorded as an operational alert (unit ``*``) while the others run.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from jiapei.audit.tasks import drain_requests
+from jiapei.core import alerts
 from jiapei.core.actors import Actor
 from jiapei.fraud.tasks import scan_due
 from jiapei.integrations import national, police, timingplatform
 from jiapei.integrations.message import Message
 from jiapei.outbox.models import Destination, OutboxMessage
+from jiapei.outbox.services import TASK as OUTBOX
 from jiapei.outbox.services import Transport, relay_due
 from jiapei.stages.tasks import assemble_due
 from jiapei.workorders.tasks import escalate_overdue
+
+logger = logging.getLogger(__name__)
 
 
 def _message(row: OutboxMessage) -> Message:
@@ -90,11 +98,27 @@ def run_pass(actor: Actor, write: Callable[[str], object]) -> bool:
     ``write``. Returns True if anything was done that may have left more work behind."""
     busy = False
     for task in TASKS:
-        count = task.run(actor)
+        try:
+            count = task.run(actor)
+        except Exception as exc:
+            # The task's own query of due work failed (its units are isolated inside it): record
+            # it and go on with the other tasks; the next pass tries again.
+            logger.exception("%s failed", task.name)
+            alerts.report_failure(task.name, alerts.WHOLE_TASK, exc)
+            write(f"{task.name}: failed ({type(exc).__name__}: {exc})")
+            continue
+        alerts.resolve(task.name, alerts.WHOLE_TASK)
         if count:
             write(f"{task.name}: {count} {task.done}")
             busy = busy or task.keeps_busy
-    delivered, failed = relay_once()
+    try:
+        delivered, failed = relay_once()
+    except Exception as exc:
+        logger.exception("outbox relay failed")
+        alerts.report_failure(OUTBOX, alerts.WHOLE_TASK, exc)
+        write(f"outbox: failed ({type(exc).__name__}: {exc})")
+        return busy
+    alerts.resolve(OUTBOX, alerts.WHOLE_TASK)
     if delivered or failed:
         write(f"outbox: {delivered} delivered, {failed} failed")
     return busy or bool(delivered)

@@ -53,3 +53,35 @@ class AuditLogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit log entries are append-only")
+
+
+class OperationalAlert(models.Model):
+    """A unit of background work that failed: one row per (task, unit), kept while it fails.
+
+    Written by :mod:`jiapei.core.alerts` only. A repeat failure bumps ``count``, ``last_seen``
+    and ``retry_at`` (the unit's backoff); the unit's next success sets ``resolved_at``. A
+    resolved alert that fails again is reopened with a fresh count. The province's regulators
+    read them through the API, operators through the admin.
+    """
+
+    task = models.CharField(_("task"), max_length=32)
+    unit = models.CharField(_("unit"), max_length=128)
+    exc_type = models.CharField(_("exception type"), max_length=200)
+    message = models.TextField(_("message"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+    count = models.PositiveIntegerField(_("failures"), default=1)
+    retry_at = models.DateTimeField(_("next retry at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operational alert")
+        verbose_name_plural = _("operational alerts")
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit"], name="core_alert_one_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.unit}: {self.exc_type}"

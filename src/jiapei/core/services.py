@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
@@ -78,3 +78,28 @@ def record_event(
         after=after,
         reason=reason,
     )
+
+
+def repair_field(
+    *,
+    actor: Actor,
+    model: type[models.Model],
+    pk: Any,
+    field: str,
+    value: Any,
+    shown: str,
+    reason: str,
+) -> AuditLogEntry:
+    """Overwrite one stored value its column cannot hold (found by :mod:`jiapei.core.integrity`)
+    with ``value``, without loading the row (loading is what fails), and append an audit-log row
+    (``core.repair``) naming the field, the old value as ``shown`` and the new one."""
+    with transaction.atomic():
+        model._default_manager.filter(pk=pk).update(**{field: value})
+        return record_event(
+            actor=actor,
+            action="core.repair",
+            object_type=model._meta.label_lower,
+            object_id=str(pk),
+            after={"field": field, "before": shown, "after": str(value)},
+            reason=reason,
+        )

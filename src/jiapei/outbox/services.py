@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
-from jiapei.core import clock
+from jiapei.core import alerts, clock
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 # After this many failed attempts a message is given up as dead and shown to operators.
 MAX_ATTEMPTS = 30
+
+# The operational-alert task name of the relay (the unit is ``message <id>``).
+TASK = "outbox"
 
 
 class DeliveryError(Exception):
@@ -89,7 +92,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(*, limit: int = 50) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due messages to this relay. Concurrent relays never share a row."""
+    """Lease up to ``limit`` due messages to this relay and load them (see :func:`claim_ids`)."""
+    ids, lease = claim_ids(limit=limit)
+    rows = list(OutboxMessage.objects.filter(pk__in=ids).order_by("id"))
+    for row in rows:
+        row.locked_until = lease
+    return rows
+
+
+def claim_ids(*, limit: int = 50) -> tuple[list[int], datetime]:
+    """Lease up to ``limit`` due messages to this relay: their ids and the lease's end.
+    Concurrent relays never share a row. Only ids are read here, so a row that fails to load
+    stops its own delivery, not the batch's."""
     now = clock.now()
     lease = now + timedelta(seconds=settings.JIAPEI_OUTBOX_LEASE_SECONDS)
     with transaction.atomic():
@@ -100,11 +114,25 @@ def claim(*, limit: int = 50) -> list[OutboxMessage]:
         ).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        rows = list(due[:limit])
-        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(locked_until=lease)
-    for row in rows:
-        row.locked_until = lease
-    return rows
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        OutboxMessage.objects.filter(pk__in=ids).update(locked_until=lease)
+    return ids, lease
+
+
+def _failed(pk: int, lease: datetime, attempts: int, exc: BaseException) -> None:
+    """Record a failed attempt while this relay holds the lease: back off, or give up as dead
+    after MAX_ATTEMPTS; and raise (or bump) the message's operational alert."""
+    attempts += 1
+    dead = attempts >= MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=pk, status=MessageStatus.PENDING, locked_until=lease).update(
+        attempts=attempts,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        next_attempt_at=clock.now() + backoff(attempts),
+        locked_until=None,
+        status=MessageStatus.DEAD if dead else MessageStatus.PENDING,
+    )
+    logger.warning("outbox message %s failed (attempt %s): %s", pk, attempts, exc)
+    alerts.report_failure(TASK, f"message {pk}", exc)
 
 
 def deliver(message: OutboxMessage, transport: Transport) -> bool:
@@ -112,23 +140,13 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
 
     Outcomes are written only while this relay still holds its lease: if the lease expired and
     another relay took the message over, a late result from this one must not undo theirs.
+    A failure is also an operational alert (unit ``message <id>``), closed on delivery.
     """
-    held = OutboxMessage.objects.filter(
-        pk=message.pk, status=MessageStatus.PENDING, locked_until=message.locked_until
-    )
+    assert message.locked_until is not None
     try:
         transport(message)
     except Exception as exc:
-        attempts = message.attempts + 1
-        dead = attempts >= MAX_ATTEMPTS
-        held.update(
-            attempts=attempts,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=clock.now() + backoff(attempts),
-            locked_until=None,
-            status=MessageStatus.DEAD if dead else MessageStatus.PENDING,
-        )
-        logger.warning("outbox message %s failed (attempt %s): %s", message.pk, attempts, exc)
+        _failed(message.pk, message.locked_until, message.attempts, exc)
         return False
     OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
         attempts=message.attempts + 1,
@@ -137,6 +155,7 @@ def deliver(message: OutboxMessage, transport: Transport) -> bool:
         locked_until=None,
         last_error="",
     )
+    alerts.resolve(TASK, f"message {message.pk}")
     return True
 
 
@@ -147,7 +166,16 @@ def _no_transport(message: OutboxMessage) -> None:
 def relay_due(transports: dict[str, Transport], *, limit: int = 20) -> tuple[int, int]:
     """Claim and send due messages. Returns (delivered, failed)."""
     delivered = failed = 0
-    for message in claim(limit=limit):
+    ids, lease = claim_ids(limit=limit)
+    for pk in ids:
+        try:
+            message = OutboxMessage.objects.get(pk=pk)
+        except Exception as exc:  # a row that no longer loads (e.g. a corrupt payload)
+            attempts = OutboxMessage.objects.values_list("attempts", flat=True).get(pk=pk)
+            _failed(pk, lease, attempts, exc)
+            failed += 1
+            continue
+        message.locked_until = lease
         if deliver(message, transports.get(message.destination, _no_transport)):
             delivered += 1
         else:

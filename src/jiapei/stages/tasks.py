@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from jiapei.audit.models import PartResult
-from jiapei.core import clock
+from jiapei.core import alerts, clock
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError
 from jiapei.registry.models import Student
@@ -21,6 +22,9 @@ from jiapei.training.models import StageRecord, TeachingLog
 from jiapei.training.services.requests import request_scans
 
 logger = logging.getLogger(__name__)
+
+# The operational-alert task name of the stage assembly.
+TASK = "stages"
 
 
 def due(limit: int = 100) -> list[tuple[int, int]]:
@@ -95,17 +99,20 @@ def _transition_trained(review: Any, limit: int) -> Any:
 
 
 def assemble_due(*, actor: Actor, limit: int = 100) -> int:
-    """Assemble every due review (see :func:`due`), one transaction each. Returns how many were
-    looked at. A review that cannot be assembled is logged and skipped, so one bad record does
-    not stop the worker; it is retried on the next pass."""
+    """Assemble every due review (see :func:`due`), each one unit in its own savepoint
+    (:func:`jiapei.core.alerts.run_unit`, unit ``<stunum> part <n>``). Returns how many were
+    looked at. A review the rules refuse (a :class:`DomainError`) is logged and retried on the
+    next pass; one that raises anything else is rolled back, recorded as an operational alert
+    and skipped until the alert's retry time, so one bad record never stops the others."""
     count = 0
     pairs = due(limit)
-    students = Student.objects.select_related("institution").in_bulk([s for s, _ in pairs])
+    stunums = dict(Student.objects.filter(pk__in=[s for s, _ in pairs]).values_list("pk", "stunum"))
+    waiting = {row["unit"] for row in alerts.backing_off(TASK)}
     for student_id, part in pairs:
-        try:
-            assemble(actor=actor, student=students[student_id], part=part)
-        except DomainError as exc:
-            logger.warning("stage review of student %s part %s: %s", student_id, part, exc)
+        unit = f"{stunums[student_id]} part {part}"
+        if unit in waiting:
+            continue
+        alerts.run_unit(TASK, unit, partial(_assemble, actor, student_id, part))
         count += 1
     if pairs:
         # Reviews assembled today are what STAGE_BURST compares the student's last days with:
@@ -113,3 +120,11 @@ def assemble_due(*, actor: Actor, limit: int = 100) -> int:
         with transaction.atomic():
             request_scans({clock.today()})
     return count
+
+
+def _assemble(actor: Actor, student_id: int, part: int) -> None:
+    student = Student.objects.select_related("institution").get(pk=student_id)
+    try:
+        assemble(actor=actor, student=student, part=part)
+    except DomainError as exc:
+        logger.warning("stage review of student %s part %s: %s", student_id, part, exc)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import connection
 
 from jiapei.core import clock
+from jiapei.registry.models import Student
 from jiapei.training.models import AuditRequest, ScanRequest
 
 
@@ -46,13 +48,17 @@ def request_scans(days: Iterable[date]) -> int:
     return len(wanted)
 
 
-def claim_audit_request() -> AuditRequest | None:
+def claim_audit_request(*, skip_students: Any = ()) -> AuditRequest | None:
     """The oldest pending request, locked until the caller's transaction ends, or None.
+    Requests of students whose stunum is in ``skip_students`` (a list or a ``unit`` subquery
+    of backing-off alerts) are left alone.
 
     On PostgreSQL rows other workers hold are skipped (``SKIP LOCKED``), so several workers
     share the queue without auditing one student twice at once. Call inside a transaction and
     close the request with :func:`close_audit_request` in the same one."""
-    pending = AuditRequest.objects.order_by("requested_at")
+    # A subquery rather than a join, so FOR UPDATE locks the request row only.
+    skipped = Student.objects.filter(stunum__in=skip_students).values("pk")
+    pending = AuditRequest.objects.exclude(student_id__in=skipped).order_by("requested_at")
     if connection.features.has_select_for_update_skip_locked:
         pending = pending.select_for_update(skip_locked=True)
     return pending.first()
