@@ -11,8 +11,8 @@ the audit of the student whose log holds it is made to fail the way SQLite's rea
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +20,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from jiapei.audit import tasks as audit_tasks
 from jiapei.core import clock
@@ -60,10 +59,15 @@ def doctor(*args: str) -> tuple[str, str | None]:
 
 
 def later(monkeypatch: pytest.MonkeyPatch, **delta: float) -> None:
-    """Move the clock forward (past a unit's backoff)."""
-    real = timezone.now
-    shift = timedelta(**delta)
-    monkeypatch.setattr("django.utils.timezone.now", lambda: real() + shift)
+    """Move the platform's clock to ``delta`` after the real time (past a unit's backoff); the
+    clock ticks on from there, and the real one is back after the test."""
+    clock.freeze(datetime.now(UTC) + timedelta(**delta), tick=True)
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after_each_test() -> Iterator[None]:
+    yield
+    clock.unfreeze()
 
 
 def poison_log(rnum: str, monkeypatch: pytest.MonkeyPatch) -> None:
