@@ -29,7 +29,7 @@ from jiapei.accounts.models import User
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
+from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number
 from jiapei.registry.models import Personnel, PersonnelRole, TimingPlatform, UploadedFile
 from jiapei.registry.services.uploads import IMAGE_TYPES
 from jiapei.stages.models import (
@@ -69,8 +69,8 @@ def _scan(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
 
     def parse(field: str, value: str) -> UploadedFile:
         row = None
-        if value.isascii() and value.isdigit():
-            row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        if (pk := row_id(value)) is not None:
+            row = UploadedFile.objects.filter(pk=pk, platform=platform).first()
         if row is None:
             raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
         if row.kind != "epdfimg" and row.kind not in IMAGE_TYPES:
