@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
@@ -115,12 +116,32 @@ def column_errors(instance: models.Model) -> list[FieldError]:
     return errors
 
 
-def refuse_unfit_row(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
-    """``pre_save`` receiver: refuse a jiapei row that does not fit its columns."""
-    if not sender.__module__.startswith("jiapei."):
-        return
-    errors = column_errors(instance)
+def fit(model: type[models.Model], values: dict[str, Any]) -> None:
+    """Refuse ``values`` (model field name -> value) that ``model``'s columns cannot hold.
+
+    For services that must judge a row before a side effect the database cannot undo (asking
+    the national platform for a number); the ``pre_save`` check covers every other write."""
+    errors = []
+    for name, value in values.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        error = value_error(field, value)
+        if error is not None:
+            errors.append(error)
+    _raise(errors)
+
+
+def _raise(errors: list[FieldError]) -> None:
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise FieldErrors(errors)
+
+
+def refuse_unfit_row(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    """``pre_save`` receiver: refuse a jiapei row that does not fit its columns."""
+    if not sender.__module__.startswith("jiapei."):
+        return
+    _raise(column_errors(instance))
