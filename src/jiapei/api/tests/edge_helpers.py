@@ -21,12 +21,18 @@ RawPost = Callable[[str, bytes], httpx.Response]
 
 
 def row_counts() -> dict[str, int]:
-    """The number of rows in every jiapei table."""
-    return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_models()
-        if model.__module__.startswith("jiapei.")
-    }
+    """The number of rows in every jiapei table, in one query (the fuzz asks before and after
+    every example)."""
+    from django.db import connection
+
+    models = [m for m in apps.get_models() if m.__module__.startswith("jiapei.")]
+    quote = connection.ops.quote_name
+    # Table names come from the models, quoted by the backend: nothing from outside.
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in models)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}")
+        row = cursor.fetchone()
+    return {m._meta.label: count for m, count in zip(models, row, strict=True)}
 
 
 def encode(payload: Any) -> bytes:
