@@ -37,7 +37,30 @@ RESOURCES = [
     "graduation",
     "videorecord",
     "traininfo/get",
+    "stagetrainningtimereview/get",
+    "legacybackfill",
 ]
+
+
+def extra_bodies(wire_bodies: dict[str, Any]) -> dict[str, Any]:
+    """Bodies of resources whose valid form needs more history than the fixture files (a
+    reviewed stage, a legacy student): the fuzz still drives every field through the readers."""
+    log = wire_bodies["classrecord"]
+    return {
+        "stagetrainningtimereview/get": {"stunum": log["stunum"], "subject": "2"},
+        "legacybackfill": {
+            "inscode": log["inscode"],
+            "stunum": log["stunum"],
+            "subject": "2",
+            "vehicletime": 600,
+            "mileage": "120.5",
+            "fileid": wire_bodies["stagetrainningtime"]["pdfid"],
+            "studentsign": "20261101100000",
+            "coachnum": log["coachnum"],
+            "coachsign": "20261101100500",
+            "schoolseal": "20261101101000",
+        },
+    }
 
 
 def nested(depth: int) -> Any:
@@ -86,7 +109,7 @@ HOSTILE = st.one_of(
 
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_a_mutated_body_is_never_a_server_error(raw_post, wire_bodies, resource):
-    base = wire_bodies[resource]
+    base = {**wire_bodies, **extra_bodies(wire_bodies)}[resource]
     item = base[0] if isinstance(base, list) else base
     fields = sorted(item)
 
