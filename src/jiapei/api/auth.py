@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from typing import Any
@@ -137,6 +138,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 parses to infinity, which no column (nor PostgreSQL's jsonb) can hold.
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text[:20]} is beyond a double")
+    return number
+
+
 def _require_json(body: bytes, shape: type) -> None:
     """Refuse, once the caller is known, a body that is not UTF-8 JSON of the right shape
     (an object for filings, an array for batches), nests deeper than MAX_JSON_DEPTH, or
@@ -144,7 +153,7 @@ def _require_json(body: bytes, shape: type) -> None:
     if too_deep(body):
         raise MalformedBody(f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层 (nested too deep)")
     try:
-        parsed = json.loads(body, parse_constant=_refuse_constant)
+        parsed = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedBody(f"请求体不是有效的 JSON (body is not JSON: {exc})") from None
     if not isinstance(parsed, shape):
