@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 
@@ -98,6 +99,18 @@ def install_handlers(api: NinjaAPI) -> None:
             code=ErrorCode.MALFORMED_BODY,
             message=f"请求体超过 {limit} 字节 (body larger than {limit} bytes)",
             status=413,
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    def malformed(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A multipart body Django cannot parse, or with more files or fields than allowed.
+        return envelope_error(
+            api,
+            request,
+            code=ErrorCode.MALFORMED_BODY,
+            message=f"请求体格式错误 (malformed request body: {type(exc).__name__})",
+            status=400,
         )
 
     @api.exception_handler(Exception)

@@ -250,3 +250,30 @@ def test_an_unexpected_fault_is_answered_with_the_envelope(raw_post, wire_bodies
     assert (reply.status_code, envelope["errorcode"]) == (500, ErrorCode.SERVER_FAULT)
     assert "a bug" not in envelope["message"]
     assert any("unhandled error" in r.getMessage() for r in caplog.records)
+
+
+MULTIPART = "multipart/form-data; boundary=zz"
+PART = b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx\r\n'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("multipart/form-data", b"garbage"), (MULTIPART, PART * 500 + b"--zz--\r\n")],
+    ids=["no-boundary", "too-many-files"],
+)
+def test_a_malformed_upload_is_a_malformed_body(tp, content_type, body):
+    import httpx
+    from django.core.wsgi import get_wsgi_application
+
+    before = row_counts()
+    with httpx.Client(
+        base_url="http://testserver", transport=httpx.WSGITransport(app=get_wsgi_application())
+    ) as http:
+        reply = http.post(
+            f"/imageup/stuimg?{tp.signer.query(b'x')}",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+    envelope = envelope_of(reply)
+    assert (reply.status_code, envelope["errorcode"]) == (400, ErrorCode.MALFORMED_BODY), envelope
+    assert row_counts() == before
