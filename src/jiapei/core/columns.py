@@ -12,6 +12,7 @@ transaction then rolls back, so nothing is half-stored.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -114,6 +115,20 @@ def column_errors(instance: models.Model) -> list[FieldError]:
         if error is not None:
             errors.append(error)
     return errors
+
+
+def reader(field: Any, parse: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
+    """A :class:`jiapei.core.wire.Fields` parser: ``parse``, then the column ``field`` must
+    hold the result (for wire fields whose name differs from the model field's)."""
+
+    def read(name: str, value: str) -> Any:
+        parsed = parse(name, value)
+        error = value_error(field, parsed, name)
+        if error is not None:
+            raise error
+        return parsed
+
+    return read
 
 
 def fit(model: type[models.Model], values: dict[str, Any]) -> None:

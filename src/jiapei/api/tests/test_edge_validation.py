@@ -277,3 +277,27 @@ def test_a_malformed_upload_is_a_malformed_body(tp, content_type, body):
     envelope = envelope_of(reply)
     assert (reply.status_code, envelope["errorcode"]) == (400, ErrorCode.MALFORMED_BODY), envelope
     assert row_counts() == before
+
+
+BACKFILL = [("vehicletime", 2**40), ("networktime", "2147483648"), ("mileage", "1e400")]
+
+
+@pytest.mark.parametrize(("field", "value"), BACKFILL)
+def test_a_legacy_backfill_is_judged_by_its_columns(raw_post, wire_bodies, settings, field, value):
+    # The fixture's students enrol on 2026-09-01: a later cut-over makes them legacy students.
+    settings.JIAPEI_STAGE_TRANSITION_BEFORE = "2027-04-01"
+    school = wire_bodies["classrecord"]
+    form = {
+        "inscode": school["inscode"],
+        "stunum": school["stunum"],
+        "subject": "2",
+        "vehicletime": 600,
+        "mileage": "120.5",
+        "fileid": wire_bodies["stagetrainningtime"]["pdfid"],
+        "studentsign": "20260920100000",
+        "coachnum": school["coachnum"],
+        "coachsign": "20260920100500",
+        "schoolseal": "20260921090000",
+    }
+    assert raw_post("legacybackfill", encode(form)).status_code == 200
+    refused(raw_post, "legacybackfill", {**form, field: value}, field)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
+from jiapei.core import columns
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
@@ -82,6 +83,10 @@ def _scan(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
     return parse
 
 
+def _minutes(column: str) -> Any:
+    return columns.reader(LegacyBackfill._meta.get_field(column), integer)
+
+
 def _confirmed(field: str, value: str) -> Any:
     at = wire_stamp(field, value)
     if at > timezone.now() + _CLOCK_SLACK:
@@ -99,7 +104,10 @@ def submit_backfill(
     inscode = f.get("inscode", unified_number)
     student = platform_student(platform, f)
     subject = f.get("subject", one_of("1", "2", "3", "4"))
-    minutes = {field: f.get(field, integer, required=False, default=0) for field in MINUTE_FIELDS}
+    minutes = {
+        field: f.get(field, _minutes(column), required=False, default=0)
+        for field, column in MINUTE_FIELDS.items()
+    }
     mileage = f.get("mileage", decimal, required=False, default="0")
     scan = f.get("fileid", _scan(platform))
     coachnum = f.get("coachnum", unified_number)
