@@ -13,7 +13,6 @@ never restated here, so the validation and the column cannot drift.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -147,15 +146,6 @@ def row_id(value: str) -> int | None:
     return number if number <= MAX_INT else None
 
 
-def digits(field: str, value: str, *, max_length: int = MAX_DIGITS) -> int:
-    """A string of at most ``max_length`` ASCII digits, as an int (file ids, sequence numbers)."""
-    if not (value.isascii() and value.isdigit()) or len(value) > max_length:
-        raise FieldError(
-            field, value, f"应为不超过{max_length}位的数字 (up to {max_length} digits)"
-        )
-    return int(value)
-
-
 def integer(field: str, value: str) -> int:
     text = str(value).strip()
     sign = text[1:] if text[:1] in "+-" else text
@@ -186,17 +176,6 @@ def decimal(field: str, value: str) -> str:
     if number < 0:
         raise FieldError(field, value, "不能为负数 (must not be negative)")
     return text
-
-
-def finite(field: str, value: Any) -> float:
-    """A finite float (coordinates, speeds): NaN, Infinity and non-numbers refused."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise FieldError(field, value, "应为数字 (must be a number)") from None
-    if not math.isfinite(number):
-        raise FieldError(field, value, "应为有限的数字 (must be a finite number)")
-    return number
 
 
 def one_of(*choices: str) -> Callable[[str, str], str]:
