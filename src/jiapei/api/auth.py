@@ -9,17 +9,28 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from jiapei.accounts.lockout import lockout_message
 from jiapei.core import clock
-from jiapei.core.errors import ErrorCode, MalformedBody, NotAuthenticated, SignatureRejected
+from jiapei.core.errors import (
+    ErrorCode,
+    FieldError,
+    FieldErrors,
+    MalformedBody,
+    NotAuthenticated,
+    SignatureRejected,
+)
+from jiapei.core.wire import text_problem
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import normalize_serial
 from jiapei.signing import load_public_key, verify
@@ -81,7 +92,10 @@ class SignedPlatform:
 
     def _signed_bytes(self, request: HttpRequest) -> bytes:
         if self.file_field is None:
-            return request.body
+            try:
+                return request.body
+            except RequestDataTooBig:
+                raise body_too_big() from None
         upload = request.FILES.get(self.file_field)
         if upload is None:
             raise SignatureRejected(
@@ -94,16 +108,99 @@ class SignedPlatform:
         return data
 
 
+# No resource nests deeper than a batch of minutes with their fix ([{"gnss": {}}]) or a stage
+# record's array; the bound keeps the parsers' recursion far from Python's limit.
+MAX_JSON_DEPTH = 32
+# Escapes, quotes and brackets: enough to follow strings and nesting in one linear pass.
+_TOKEN_RE = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
+
+
+def body_too_big() -> MalformedBody:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    error = MalformedBody(f"请求体超过 {limit} 字节 (body larger than {limit} bytes)")
+    error.status = 413
+    return error
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body``'s brackets nest deeper than ``limit`` outside strings, found without
+    parsing (the parsers recurse once per level and would exhaust the stack first)."""
+    depth = 0
+    in_string = False
+    for match in _TOKEN_RE.finditer(body):
+        token = match.group()
+        if token == b'"':
+            in_string = not in_string
+        elif in_string or len(token) == 2:
+            continue
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 parses to infinity, which no column (nor PostgreSQL's jsonb) can hold.
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text[:20]} is beyond a double")
+    return number
+
+
 def _require_json(body: bytes, shape: type) -> None:
     """Refuse, once the caller is known, a body that is not UTF-8 JSON of the right shape
-    (an object for filings, an array for batches)."""
+    (an object for filings, an array for batches), nests deeper than MAX_JSON_DEPTH, or
+    carries text no column can store (a NUL, a lone surrogate: a field error naming it)."""
+    if too_deep(body):
+        raise MalformedBody(f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层 (nested too deep)")
     try:
-        parsed = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        parsed = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedBody(f"请求体不是有效的 JSON (body is not JSON: {exc})") from None
     if not isinstance(parsed, shape):
         expected = "JSON 对象 (a JSON object)" if shape is dict else "JSON 数组 (a JSON array)"
         raise MalformedBody(f"请求体应为 {expected}，收到 {type(parsed).__name__}")
+    errors = list(_bad_text(parsed, ""))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise FieldErrors(errors[:20])
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates spelled as escapes, so the reply itself can be encoded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bad_text(value: Any, path: str) -> Any:
+    """FieldErrors for every string (key or value) in ``value`` that no column can store."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            yield FieldError(
+                path or "body", value.encode("utf-8", "backslashreplace").decode(), problem
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if text_problem(key) is not None:
+                yield FieldError(
+                    path or "body",
+                    key.encode("utf-8", "backslashreplace").decode(),
+                    "字段名无效 (invalid field name)",
+                )
+            else:
+                yield from _bad_text(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _bad_text(item, f"{path}[{index}]")
 
 
 class LockedOut(NotAuthenticated):

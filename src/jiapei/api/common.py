@@ -56,9 +56,13 @@ def data_of(payload: Any) -> dict[str, Any]:
     return payload.model_dump(exclude_none=True)
 
 
+# Far beyond any list's length, and far below the 2^63 a database's OFFSET holds.
+MAX_OFFSET = 10_000_000
+
+
 class Page(Schema):
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def paged(qs: Any, page: Page, view: Any) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 
@@ -84,6 +86,44 @@ def install_handlers(api: NinjaAPI) -> None:
             message = "请求体不是有效的 JSON 对象 (body must be a JSON object)"
         return envelope_error(
             api, request, code=code, message=message, status=400, data={"errors": errors}
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return envelope_error(
+            api,
+            request,
+            code=ErrorCode.MALFORMED_BODY,
+            message=f"请求体超过 {limit} 字节 (body larger than {limit} bytes)",
+            status=413,
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    def malformed(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A multipart body Django cannot parse, or with more files or fields than allowed.
+        return envelope_error(
+            api,
+            request,
+            code=ErrorCode.MALFORMED_BODY,
+            message=f"请求体格式错误 (malformed request body: {type(exc).__name__})",
+            status=400,
+        )
+
+    @api.exception_handler(Exception)
+    def server_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The last resort: bad input is refused with a 4xx before it gets here, so what arrives
+        # is a fault of ours. Log it with its traceback; the caller still gets the envelope.
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return envelope_error(
+            api,
+            request,
+            code=ErrorCode.SERVER_FAULT,
+            message="服务器内部错误 (internal server error)",
+            status=500,
         )
 
     @api.exception_handler(AuthenticationError)

@@ -24,6 +24,7 @@ class ErrorCode:
     NOT_AUTHENTICATED = 3002
     CONFLICT = 4001
     UPSTREAM = 5001
+    SERVER_FAULT = 5000
 
 
 class DomainError(Exception):

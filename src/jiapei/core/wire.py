@@ -5,8 +5,10 @@ them at once; the parsers below it (numbers, choices, ID numbers, licence classe
 unified numbers, mobiles, dates, polygons) each take ``(field, value)`` and raise
 :class:`FieldError` naming the field and the raw value.
 
-No ORM and no clock here: callers pass ``today`` so the rules are testable and deterministic.
-Rules that need the database (a filed school, an uploaded file) stay with the app that owns it.
+No queries and no clock here: callers pass ``today`` so the rules are testable and
+deterministic. Rules that need the database (a filed school, an uploaded file) stay with the app
+that owns it. Column limits are read from the model fields' metadata (:mod:`jiapei.core.columns`),
+never restated here, so the validation and the column cannot drift.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from shapely.geometry import Polygon
@@ -80,13 +83,24 @@ class Fields:
         *,
         required: bool = True,
         default: Any = None,
+        structured: bool = False,
     ) -> Any:
+        """The field ``name`` parsed by ``parse``; ``default`` (with the error recorded) when it
+        is missing or refused. Lists and objects are refused unless ``structured``."""
         raw = self.data.get(name)
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             if required:
                 self.errors.append(FieldError(name, raw, "必填字段不能为空 (required)"))
             return default
-        text = str(raw).strip() if not isinstance(raw, list | dict) else raw
+        if isinstance(raw, list | dict) and not structured:
+            kind = "列表 (a list)" if isinstance(raw, list) else "对象 (an object)"
+            self.errors.append(FieldError(name, raw, f"应为文本，收到{kind} (text expected)"))
+            return default
+        text = raw if isinstance(raw, list | dict) else str(raw).strip()
+        problem = text_problem(text) if isinstance(text, str) else None
+        if problem is not None:
+            self.errors.append(FieldError(name, raw, problem))
+            return default
         if parse is None:
             return text
         try:
@@ -105,24 +119,63 @@ class Fields:
             raise FieldErrors(self.errors)
 
 
-def integer(field: str, value: str) -> int:
+# No wire number needs more: a BigIntegerField holds 19 digits, and refusing longer strings
+# before int() keeps Python's 4,300-digit conversion limit (a ValueError deep in a lookup) away.
+MAX_DIGITS = 19
+# The largest value any integer column holds (BigIntegerField); lookups by id stay below it.
+MAX_INT = 2**63 - 1
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored as text (a NUL byte or a lone surrogate), or None."""
+    if "\x00" in text:
+        return "不能包含 NUL 字符 (must not contain NUL)"
     try:
-        number = int(str(value))
-    except ValueError:
-        raise FieldError(field, value, "应为整数 (must be an integer)") from None
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "不是有效的 Unicode 文本 (not valid Unicode: lone surrogate)"
+    return None
+
+
+def row_id(value: str) -> int | None:
+    """``value`` as a row id for a lookup, or None when it cannot name a row (not digits, or
+    beyond what an id column holds, which the databases would answer with an overflow)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_DIGITS:
+        return None
+    number = int(value)
+    return number if number <= MAX_INT else None
+
+
+def integer(field: str, value: str) -> int:
+    text = str(value).strip()
+    sign = text[1:] if text[:1] in "+-" else text
+    if not (sign.isascii() and sign.isdigit()):
+        raise FieldError(field, value, "应为整数 (must be an integer)")
+    if len(sign) > MAX_DIGITS or int(text) > MAX_INT:
+        raise FieldError(field, value, "超出取值范围 (out of range)")
+    number = int(text)
     if number < 0:
         raise FieldError(field, value, "不能为负数 (must not be negative)")
     return number
 
 
 def decimal(field: str, value: str) -> str:
+    """A finite, non-negative decimal in plain or exponent notation, returned as its text.
+
+    The column's precision is checked where the row is written (:mod:`jiapei.core.columns`),
+    against the model field's ``max_digits``/``decimal_places``."""
+    text = str(value).strip()
+    if len(text) > 64:
+        raise FieldError(field, value, "超出取值范围 (out of range)")
     try:
-        number = float(str(value))
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
         raise FieldError(field, value, "应为数字 (must be a number)") from None
+    if not number.is_finite():
+        raise FieldError(field, value, "应为有限的数字 (must be a finite number)")
     if number < 0:
         raise FieldError(field, value, "不能为负数 (must not be negative)")
-    return str(value)
+    return text
 
 
 def one_of(*choices: str) -> Callable[[str, str], str]:

@@ -155,12 +155,15 @@ def get_for_platform(platform: TimingPlatform, kind: str, number: str) -> dict[s
 
 def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, Any]:
     """``regionreview/get``: flag 1 = approved (同意启用), otherwise 0 with the reason."""
-    seq = f"{int(seq):04d}" if seq.isascii() and seq.isdigit() else seq
+    # Area numbers have at most 4 digits (the filing refuses more); longer ones name no area.
+    seq = f"{int(seq):04d}" if seq.isascii() and seq.isdigit() and len(seq) <= 4 else seq
     row = TeachingArea.objects.filter(
         institution__inscode=inscode, seq=seq, platform=platform
     ).first()
     if row is None:
-        raise NotFound(f"seq={seq!r}: 教学区域未备案 (area not filed)", field="seq", value=seq)
+        raise NotFound(
+            f"seq={seq[:20]!r}: 教学区域未备案 (area not filed)", field="seq", value=seq[:20]
+        )
     return {
         "inscode": inscode,
         "seq": row.seq,

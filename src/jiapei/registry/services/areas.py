@@ -73,7 +73,7 @@ def file_area(
         "area": f.get("area", decimal),
         "type": f.get("type", one_of(*AreaType.values)),
         "vehicletype": f.get("vehicletype", v.licence_classes),
-        "polygon": f.get("polygon", _polygon(coordtype)),
+        "polygon": f.get("polygon", _polygon(coordtype), structured=True),
         "totalvehnum": f.get("totalvehnum", integer, required=False),
         "curvehnum": f.get("curvehnum", integer, required=False),
     }
@@ -238,8 +238,8 @@ def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Teachi
         "address": f.get("address", required=False, default=""),
         "area": f.get("area", decimal, required=False, default="0"),
         "vehicletype": f.get("vehicletype", v.licence_classes),
-        "polygon": f.get("polygon", _polygon(coordtype, within=region_code)),
-        "time_windows": f.get("time_windows", _time_windows),
+        "polygon": f.get("polygon", _polygon(coordtype, within=region_code), structured=True),
+        "time_windows": f.get("time_windows", _time_windows, structured=True),
     }
     f.check()
     values["vehicletype"] = ",".join(values["vehicletype"])

@@ -12,6 +12,7 @@ from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, Forbidden, NotFound
+from jiapei.core.wire import row_id
 from jiapei.integrations import national
 from jiapei.registry.models import (
     Filed,
@@ -62,9 +63,10 @@ def uploaded(platform: TimingPlatform, kind: str) -> Callable[[str, str], Upload
     have been uploaded as ``kind`` (a car photo is not a coach's portrait)."""
 
     def parse(field: str, value: str) -> UploadedFile:
-        if not (value.isascii() and value.isdigit()):
+        pk = row_id(value)
+        if pk is None:
             raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
-        row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        row = UploadedFile.objects.filter(pk=pk, platform=platform).first()
         if row is None:
             raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
         if row.kind != kind:

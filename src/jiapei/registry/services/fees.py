@@ -63,7 +63,7 @@ def file_fee_standard(
 def fee_seq(field: str, value: str) -> str:
     """Fee numbers compare as numbers when numeric: "3" and "03" are the same standard."""
     if value.isascii() and value.isdigit():
-        return str(int(value))
+        value = value.lstrip("0") or "0"
     if len(value) > 8:
         raise FieldError(field, value, "编号不超过8位 (at most 8 characters)")
     return value

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from jiapei.accounts.models import Region, RegionLevel
+from jiapei.core import columns
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -111,6 +112,7 @@ def file_institution(
             field="licnum",
             value=values["licnum"],
         )
+    columns.fit(Institution, values)  # before a number is issued
     number = resolve_number("institution", inscode, existing, "inscode", dict(data))
     return upsert(
         Institution,
@@ -140,6 +142,7 @@ def file_personnel(
     values["platform"] = platform
     values["filing_status"] = FilingStatus.ACTIVE
     existing = _filed_person(role, number_field, number, values["idcard"], platform)
+    columns.fit(Personnel, values)  # before a number is issued
     resolved = resolve_number(role, number, existing, "number", dict(data))
     return upsert(
         Personnel,
@@ -288,6 +291,7 @@ def file_student(
     values["platform"] = platform
     values["filing_status"] = FilingStatus.ACTIVE
     existing = _filed_student(stunum, values, institution)
+    columns.fit(Student, values)  # before a number is issued
     number = resolve_number("student", stunum, existing, "stunum", dict(data))
     return upsert(
         Student,

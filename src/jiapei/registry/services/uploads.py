@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -35,6 +40,35 @@ OTHER_TYPES = {
     "video": "video/mp4",
 }
 MAX_BYTES = 10 * 1024 * 1024
+# A terminal's photo is well under 5 megapixels; a decompression bomb claims billions.
+MAX_PIXELS = 40_000_000
+
+
+@contextmanager
+def open_image(field: str, content: bytes, value: Any) -> Iterator[Any]:
+    """The Pillow image of ``content`` (None when it is not an image), opened with a pixel
+    limit checked from the header before any pixel is decoded. A bomb is refused as a
+    FieldError naming ``field``=``value``."""
+    from PIL import Image, UnidentifiedImageError
+
+    refusal = FieldError(
+        field, value, f"图片超过 {MAX_PIXELS} 像素 (image larger than {MAX_PIXELS} pixels)"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(content))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise refusal from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            image = None
+    if image is None:
+        yield None
+        return
+    with image:
+        if image.width * image.height > MAX_PIXELS:
+            raise refusal
+        yield image
 
 
 def _sniff(kind: str, content: bytes) -> str:
@@ -60,6 +94,9 @@ def store_upload(
     content_type = _sniff(kind, content)
     if kind in IMAGE_TYPES and not content_type.startswith("image/"):
         raise FieldError("file", kind, "应为 JPEG 或 PNG 图片 (must be a JPEG or PNG image)")
+    if kind in IMAGE_TYPES:
+        with open_image("file", content, kind):
+            pass
     if kind == "epdfimg" and content_type != "application/pdf":
         raise FieldError("file", kind, "应为 PDF 文件 (must be a PDF)")
     sha = hashlib.sha256(content).hexdigest()

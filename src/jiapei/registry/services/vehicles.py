@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jiapei.core import clock
+from jiapei.core import clock, columns
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -80,6 +80,7 @@ def file_trainingcar(
             field="licnum",
             value=values["licnum"],
         )
+    columns.fit(TrainingCar, values)  # before a number is issued
     number = resolve_number("trainingcar", carnum, existing, "carnum", dict(data))
     return upsert(
         TrainingCar,
@@ -131,6 +132,7 @@ def file_device(
             field="sn",
             value=values["sn"],
         )
+    columns.fit(Device, values)  # before a number is issued
     number = resolve_number("device", devnum, existing, "devnum", dict(data))
     return upsert(
         Device,

@@ -25,11 +25,11 @@ from django.db import transaction
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.core import clock
+from jiapei.core import clock, columns
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
+from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number
 from jiapei.registry.models import Personnel, PersonnelRole, TimingPlatform, UploadedFile
 from jiapei.registry.services.uploads import IMAGE_TYPES
 from jiapei.stages.models import (
@@ -69,8 +69,8 @@ def _scan(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
 
     def parse(field: str, value: str) -> UploadedFile:
         row = None
-        if value.isascii() and value.isdigit():
-            row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        if (pk := row_id(value)) is not None:
+            row = UploadedFile.objects.filter(pk=pk, platform=platform).first()
         if row is None:
             raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
         if row.kind != "epdfimg" and row.kind not in IMAGE_TYPES:
@@ -80,6 +80,10 @@ def _scan(platform: TimingPlatform) -> Callable[[str, str], UploadedFile]:
         return row
 
     return parse
+
+
+def _minutes(column: str) -> Any:
+    return columns.reader(LegacyBackfill._meta.get_field(column), integer)
 
 
 def _confirmed(field: str, value: str) -> Any:
@@ -99,7 +103,10 @@ def submit_backfill(
     inscode = f.get("inscode", unified_number)
     student = platform_student(platform, f)
     subject = f.get("subject", one_of("1", "2", "3", "4"))
-    minutes = {field: f.get(field, integer, required=False, default=0) for field in MINUTE_FIELDS}
+    minutes = {
+        field: f.get(field, _minutes(column), required=False, default=0)
+        for field, column in MINUTE_FIELDS.items()
+    }
     mileage = f.get("mileage", decimal, required=False, default="0")
     scan = f.get("fileid", _scan(platform))
     coachnum = f.get("coachnum", unified_number)

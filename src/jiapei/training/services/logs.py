@@ -7,17 +7,16 @@ a photo or video by its file id, a stage record by (student, part), a completion
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number, wire_date
+from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number, wire_date
 from jiapei.integrations.national import messages as national
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import enqueue_message
@@ -30,6 +29,7 @@ from jiapei.registry.models import (
     TrainingCar,
     UploadedFile,
 )
+from jiapei.registry.services.uploads import open_image
 from jiapei.training import wire
 from jiapei.training.models import (
     Graduation,
@@ -69,8 +69,8 @@ def _recnum(field: str, value: str) -> str:
 def _file(platform: TimingPlatform, *kinds: str) -> Callable[[str, str], UploadedFile]:
     def parse(field: str, value: str) -> UploadedFile:
         row = None
-        if value.isascii() and value.isdigit():
-            row = UploadedFile.objects.filter(pk=int(value), platform=platform).first()
+        if (pk := row_id(value)) is not None:
+            row = UploadedFile.objects.filter(pk=pk, platform=platform).first()
         if row is None:
             raise FieldError(field, value, "文件编号不存在 (unknown file id; upload it first)")
         if kinds and row.kind not in kinds:
@@ -179,7 +179,22 @@ def _filed_links(*, coachnum: str | None, carnum: str | None, devnum: str | None
 def _store_classrecord(
     *, actor: Actor, student: Student, rnum: str, values: dict[str, Any]
 ) -> tuple[TeachingLog, bool]:
-    """Create or update the log ``rnum`` and queue its days for audit, in one transaction."""
+    """Create or update the log ``rnum`` and queue its days for audit, in one transaction.
+
+    Two identical logs filed at the same moment both find no row and both insert; the loser's
+    unique violation is answered as what it is, a re-filing: once the winner has committed,
+    the loser files again and updates the row (created False), never a server error."""
+    try:
+        return _write_classrecord(actor=actor, student=student, rnum=rnum, values=values)
+    except IntegrityError:
+        if not TeachingLog.objects.filter(rnum=rnum).exists():
+            raise
+        return _write_classrecord(actor=actor, student=student, rnum=rnum, values=values)
+
+
+def _write_classrecord(
+    *, actor: Actor, student: Student, rnum: str, values: dict[str, Any]
+) -> tuple[TeachingLog, bool]:
     with transaction.atomic():
         row = TeachingLog.objects.select_for_update().filter(rnum=rnum).first()
         created = row is None
@@ -205,16 +220,18 @@ def _store_classrecord(
         return row, created
 
 
-def fingerprint(content: bytes) -> str:
-    """A 64-bit perceptual hash (pHash) of an image, as 16 hex digits; '' if not an image."""
+def fingerprint(content: bytes, *, field: str = "fileid", value: Any = None) -> str:
+    """A 64-bit perceptual hash (pHash) of an image, as 16 hex digits; '' if not an image.
+    An image over the pixel limit is refused (FieldError naming ``field``) before decoding."""
     import imagehash
-    from PIL import Image, UnidentifiedImageError
 
-    try:
-        with Image.open(io.BytesIO(content)) as image:
+    with open_image(field, content, value) as image:
+        if image is None:
+            return ""
+        try:
             return str(imagehash.phash(image))
-    except (UnidentifiedImageError, OSError):
-        return ""
+        except (OSError, ValueError, SyntaxError):
+            return ""
 
 
 def file_photo(
@@ -251,7 +268,7 @@ def file_photo(
             platform=platform,
             student=student,
             file=photo,
-            fingerprint=fingerprint(photo.content.read()),
+            fingerprint=fingerprint(photo.content.read(), value=data.get("fileid")),
             **{**values, "event": int(values["event"])},
         )
         trail.record(actor=actor, action="trainimginfo", obj=row, after=trail.snapshot(row))
@@ -277,7 +294,7 @@ def file_stage(
         "pdf": f.get("pdfid", _file(platform, "epdfimg"), required=False),
         "esignature": f.get("esignature"),
         "rectype": f.get("rectype"),
-        "recarray": f.get("recarray", _recarray),
+        "recarray": f.get("recarray", _recarray, structured=True),
     }
     f.check()
     assert student is not None

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
+from jiapei.core.columns import integer_range, value_error
 from jiapei.core.errors import FieldError, FieldErrors
 from jiapei.core.wire import Fields
 from jiapei.registry.models import (
@@ -84,6 +85,26 @@ def _tenths(limit: int) -> Callable[[str, str], float]:
     return parse
 
 
+# The text columns a minute's own fields go to unchanged (the bulk insert skips pre_save).
+_TEXT_COLUMNS = ("coachnum", "classid")
+_RPM_COLUMN = MinuteRecord._meta.get_field("engine_rpm")
+
+
+def _rpm(value: Any) -> int:
+    """The engine speed as the column holds it: a whole number within its range."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError
+    number = float(value) if not isinstance(value, int) else value
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError
+        number = int(number)  # OverflowError for infinity, ValueError for NaN
+    low, high = integer_range(_RPM_COLUMN)
+    if not low <= number <= high:
+        raise ValueError
+    return number
+
+
 def _parse(item: Any, students: Mapping[str, Student]) -> dict[str, Any]:
     """Validate one item's fields; raises FieldError(s). Returns the parsed values."""
     if not isinstance(item, dict):
@@ -115,9 +136,13 @@ def _parse(item: Any, students: Mapping[str, Student]) -> dict[str, Any]:
                     raise ValueError
                 values["lng"], values["lat"] = lng, lat
                 rpm = gnss.get("rpm")
-                values["engine_rpm"] = None if rpm is None else int(rpm)
-            except (KeyError, TypeError, ValueError):
+                values["engine_rpm"] = None if rpm is None else _rpm(rpm)
+            except (KeyError, TypeError, ValueError, OverflowError):
                 f.add(FieldError("gnss", gnss, "坐标或转速无效 (bad lng/lat/rpm)"))
+    for name in _TEXT_COLUMNS:
+        error = value_error(MinuteRecord._meta.get_field(name), values.get(name))
+        if error is not None:
+            f.add(error)
     if stunum is not None and stunum not in students:
         f.add(
             FieldError("stunum", stunum, "学员未在本平台备案 (student not filed by this platform)")
