@@ -179,15 +179,20 @@ class FraudInjector:
         ]
         rng.shuffle(choices)
         used: Counter[int] = Counter()
-        for school, car in choices:
-            if len(self._idle) >= count:
-                break
-            # Keep two cars of the class in use, for honest training and the paired patterns.
-            if used[school.index] >= sum(c.klass == car.klass for c in school.cars) - 2:
-                continue
-            used[school.index] += 1
-            cal.take([("car", car.carnum)], midnight, midnight + timedelta(days=1))
-            self._idle.append((school, car))
+        # Keep two cars of the class in use, for honest training and the paired patterns. When no
+        # school can spare a car that way (two cars of a class, as in the demo's world) and the
+        # minimum needs the pattern today, keep one.
+        for keep, wanted in ((2, count), (1, self.need(day)["NIGHT_IDLE_CAR"])):
+            for school, car in choices:
+                if len(self._idle) >= wanted:
+                    break
+                if (school, car) in self._idle or used[school.index] >= sum(
+                    c.klass == car.klass for c in school.cars
+                ) - keep:
+                    continue
+                used[school.index] += 1
+                cal.take([("car", car.carnum)], midnight, midnight + timedelta(days=1))
+                self._idle.append((school, car))
 
     def add(self, cal: Calendar, schools: list[School], day: date, plans: list[Plan]) -> None:
         rng = random.Random(f"{self.seed}:{day}:fraud")

@@ -32,9 +32,10 @@ STARTS = [date(2026, 12, 7) + timedelta(days=n) for n in range(7)] + [
 ]
 
 
-def school(index: int, first_day: date, students: int, rng: random.Random) -> School:
-    """One school like ``sim.world`` files them: three C1 cars and a C2 one, four coaches,
-    students enrolled 5 to 90 days before ``first_day`` (a quarter of them C2)."""
+def school(index: int, first_day: date, students: int, cars: int, rng: random.Random) -> School:
+    """One school like ``sim.world`` files and ``sim.roster`` reads them: ``cars`` cars, the last
+    one C2, three coaches and the C2-only one the roster adds, students enrolled 5 to 90 days
+    before ``first_day`` (a quarter of them C2)."""
     code = f"43010{index:011d}"
     learners = [
         Learner(
@@ -58,7 +59,10 @@ def school(index: int, first_day: date, students: int, rng: random.Random) -> Sc
             Coach(f"{code}C3", frozenset({"C1"})),
             Coach(f"{code}C4", frozenset({"C2"})),
         ],
-        cars=[Car(f"湘A{index}000{n}", f"{code}D{n}", "C2" if n == 3 else "C1") for n in range(4)],
+        cars=[
+            Car(f"湘A{index}000{n}", f"{code}D{n}", "C2" if n == cars - 1 else "C1")
+            for n in range(cars)
+        ],
         students=learners,
         teacher=f"{code}T",
         classroom_dev=f"{code}CLS",
@@ -69,12 +73,12 @@ def school(index: int, first_day: date, students: int, rng: random.Random) -> Sc
 
 
 def plan(
-    first_day: date, *, days: int, schools: int, students: int, share: float, seed: int,
-    minimum: int, violation_share: float = 0.0, fast_track: int = 0,
+    first_day: date, *, days: int, schools: int, students: int, cars: int, share: float,
+    seed: int, minimum: int, violation_share: float = 0.0, fast_track: int = 0,
 ) -> tuple[fraud.FraudInjector, list[list[Plan]]]:  # fmt: skip
     """The days' plans as ``simulate_days`` makes them, with the injector that marked them."""
     rng = random.Random(seed)
-    world = [school(i, first_day, students, rng) for i in range(schools)]
+    world = [school(i, first_day, students, cars, rng) for i in range(schools)]
     injector = fraud.FraudInjector(
         seed=seed, first_day=first_day, days=days, share=share, min_per_pattern=minimum
     )
@@ -127,9 +131,10 @@ def check_caps(plans: list[Plan]) -> None:
 
 @pytest.mark.parametrize("first_day", STARTS, ids=str)
 def test_every_pattern_reaches_the_minimum_whatever_the_first_day(first_day):
-    """The fraud-evaluation test's tiny world: one school of 20, two days, one of each."""
-    injector, played = plan(first_day, days=2, schools=1, students=20, share=0.7, seed=5,
-                            minimum=1)  # fmt: skip
+    """The fraud-evaluation test's tiny world: one school of 20 with four cars, two days, one
+    of each pattern."""
+    injector, played = plan(first_day, days=2, schools=1, students=20, cars=4, share=0.7,
+                            seed=5, minimum=1)  # fmt: skip
     assert {p: n for p, n in injector.done.items() if n}.keys() >= set(fraud.PATTERNS)
     injected = Counter(p.injected for plans in played for p in plans if p.injected)
     assert injected == +injector.done
@@ -140,10 +145,12 @@ def test_every_pattern_reaches_the_minimum_whatever_the_first_day(first_day):
 
 @pytest.mark.parametrize("first_day", STARTS[:7], ids=str)
 def test_the_demo_world_gets_every_pattern_whatever_the_weekday(first_day):
-    """``jiapei demo``'s defaults: four schools of eight, three days, a tenth of the sessions,
+    """``jiapei demo``'s defaults: four schools of eight with three cars (two of them C1, so
+    keeping a car idle all night leaves one in use), three days, a tenth of the sessions,
     planted violations too, and one fast-tracked student per school."""
-    injector, played = plan(first_day, days=3, schools=4, students=8, share=0.1, seed=20260901,
-                            minimum=1, violation_share=0.15, fast_track=1)  # fmt: skip
+    injector, played = plan(first_day, days=3, schools=4, students=8, cars=3, share=0.1,
+                            seed=20260901, minimum=1, violation_share=0.15,
+                            fast_track=1)  # fmt: skip
     assert all(injector.done[p] >= 1 for p in fraud.PATTERNS), injector.done
     for plans in played:
         check_pairs(plans)
@@ -151,7 +158,7 @@ def test_the_demo_world_gets_every_pattern_whatever_the_weekday(first_day):
 
 def test_the_plan_is_the_same_for_the_same_seed_and_first_day():
     def fingerprint(seed: int) -> list[tuple[str, str | None, str]]:
-        _, played = plan(date(2027, 3, 31), days=2, schools=1, students=20, share=0.7,
+        _, played = plan(date(2027, 3, 31), days=2, schools=1, students=20, cars=4, share=0.7,
                          seed=seed, minimum=1)  # fmt: skip
         return [(p.classid, p.injected, f"{p.start:%H%M}") for plans in played for p in plans]
 
