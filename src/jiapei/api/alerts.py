@@ -11,7 +11,7 @@ from ninja import Query, Router
 
 from jiapei.accounts import access
 from jiapei.api.auth import user_auth
-from jiapei.api.common import Page, paged, regulator_of
+from jiapei.api.common import REGULATOR, Page, paged, regulator_of
 from jiapei.core.models import OperationalAlert
 
 router = Router(auth=user_auth, tags=["监管端 / regulators"])
@@ -40,7 +40,11 @@ def alert_wire(alert: OperationalAlert) -> dict[str, Any]:
     }
 
 
-@router.get("alerts", summary="运行告警 (failures of the background work; province only)")
+@router.get(
+    "alerts",
+    response=REGULATOR,
+    summary="运行告警 (failures of the background work; province only)",
+)
 def alerts(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, Any]:
     user, _ = regulator_of(request)
     access.require(user, access.Action.READ_OPERATIONAL_ALERTS)
