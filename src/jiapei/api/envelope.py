@@ -70,6 +70,10 @@ def envelope_error(
 
 
 def install_handlers(api: NinjaAPI) -> None:
+    """Answer every error raised under ``api`` with the envelope: domain and validation errors
+    with their 4xx, malformed or over-size bodies with 2003, anything else with 5000."""
+    _install_fault_handlers(api)
+
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return envelope_error(
@@ -87,6 +91,38 @@ def install_handlers(api: NinjaAPI) -> None:
         return envelope_error(
             api, request, code=code, message=message, status=400, data={"errors": errors}
         )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return envelope_error(
+            api,
+            request,
+            code=ErrorCode.NOT_AUTHENTICATED,
+            message=exc.message
+            if exc.message != "Unauthorized"
+            else "需要登录 (authentication required)",
+            status=401,
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {
+            400: ErrorCode.MALFORMED_BODY,
+            401: ErrorCode.NOT_AUTHENTICATED,
+            403: ErrorCode.FORBIDDEN,
+            404: ErrorCode.NOT_FOUND,
+        }
+        return envelope_error(
+            api,
+            request,
+            code=codes.get(exc.status_code, ErrorCode.VALIDATION),
+            message=str(exc),
+            status=exc.status_code,
+        )
+
+
+def _install_fault_handlers(api: NinjaAPI) -> None:
+    """Bodies Django refuses before the handler runs, and the last resort for our own faults."""
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
@@ -124,32 +160,4 @@ def install_handlers(api: NinjaAPI) -> None:
             code=ErrorCode.SERVER_FAULT,
             message="服务器内部错误 (internal server error)",
             status=500,
-        )
-
-    @api.exception_handler(AuthenticationError)
-    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return envelope_error(
-            api,
-            request,
-            code=ErrorCode.NOT_AUTHENTICATED,
-            message=exc.message
-            if exc.message != "Unauthorized"
-            else "需要登录 (authentication required)",
-            status=401,
-        )
-
-    @api.exception_handler(HttpError)
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {
-            400: ErrorCode.MALFORMED_BODY,
-            401: ErrorCode.NOT_AUTHENTICATED,
-            403: ErrorCode.FORBIDDEN,
-            404: ErrorCode.NOT_FOUND,
-        }
-        return envelope_error(
-            api,
-            request,
-            code=codes.get(exc.status_code, ErrorCode.VALIDATION),
-            message=str(exc),
-            status=exc.status_code,
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from jiapei import envconfig
 from jiapei import settings as module
 
 SRC = Path(module.__file__).resolve().parent
@@ -45,7 +46,7 @@ def readme_configuration_rows() -> list[tuple[str, str, str]]:
 
 
 def declared_rows() -> list[tuple[str, str, str]]:
-    return [(d.name, d.shown, d.meaning) for d in module.declared.values()]
+    return [(d.name, d.shown, d.meaning) for d in envconfig.declared.values()]
 
 
 def test_the_readme_configuration_table_lists_every_declared_setting_with_its_default():
@@ -59,8 +60,8 @@ def test_the_readme_configuration_table_lists_every_declared_setting_with_its_de
 def test_every_jiapei_setting_is_declared_with_env():
     settings_names = {name for name in dir(module) if name.startswith("JIAPEI_")}
     assert settings_names
-    assert settings_names <= set(module.declared)
-    assert "DATABASE_URL" in module.declared
+    assert settings_names <= set(envconfig.declared)
+    assert "DATABASE_URL" in envconfig.declared
 
 
 def test_no_other_module_reads_a_setting_from_the_environment_or_restates_a_default():
@@ -97,13 +98,13 @@ def test_no_other_module_reads_a_setting_from_the_environment_or_restates_a_defa
 )
 def test_read_parses_the_value_as_the_defaults_type(monkeypatch, raw, default, value):
     monkeypatch.setenv("JIAPEI_TEST_VALUE", raw)
-    assert module.read("JIAPEI_TEST_VALUE", default) == value
+    assert envconfig.read("JIAPEI_TEST_VALUE", default) == value
 
 
 def test_read_without_the_variable_gives_a_copy_of_the_default(monkeypatch):
     monkeypatch.delenv("JIAPEI_TEST_VALUE", raising=False)
     default: dict[str, float] = {}
-    value = module.read("JIAPEI_TEST_VALUE", default)
+    value = envconfig.read("JIAPEI_TEST_VALUE", default)
     assert value == {} and value is not default
 
 
@@ -122,7 +123,7 @@ def test_a_value_that_does_not_parse_names_the_variable_and_the_value(
 ):
     monkeypatch.setenv("JIAPEI_TEST_VALUE", raw)
     with pytest.raises(ImproperlyConfigured) as caught:
-        module.read("JIAPEI_TEST_VALUE", default)
+        envconfig.read("JIAPEI_TEST_VALUE", default)
     assert f"JIAPEI_TEST_VALUE={raw!r}" in str(caught.value)
     assert says in str(caught.value)
 

@@ -30,7 +30,7 @@ from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number
-from jiapei.registry.models import Personnel, PersonnelRole, TimingPlatform, UploadedFile
+from jiapei.registry.models import Personnel, PersonnelRole, Student, TimingPlatform, UploadedFile
 from jiapei.registry.services.uploads import IMAGE_TYPES
 from jiapei.stages.models import (
     APPROVED_STATUSES,
@@ -117,24 +117,7 @@ def submit_backfill(
             f.add(FieldError(field, data.get(field), f"缺少{what} (confirmation missing)"))
         else:
             confirmed[field] = f.get(field, _confirmed)
-    if student is not None:
-        if inscode is not None and inscode != student.institution.inscode:
-            f.add(FieldError("inscode", inscode, "学员不属于该机构 (student of another school)"))
-        if not is_transition(student):
-            f.add(FieldError("stunum", student.stunum, _not_legacy(student)))
-    if sum(minutes.values()) == 0 and not any(e.field in MINUTE_FIELDS for e in f.errors):
-        f.add(FieldError("vehicletime", 0, "补录学时合计为0 (no minutes to backfill)"))
-    coach = None
-    if coachnum is not None and student is not None:
-        coach = Personnel.objects.filter(
-            role=PersonnelRole.COACH, number=coachnum, institution=student.institution
-        ).first()
-        if coach is None or not coach.is_active:
-            f.add(
-                FieldError(
-                    "coachnum", coachnum, "教练员未在该学员所属机构备案 (coach not filed there)"
-                )
-            )
+    coach = _cross_check(f, student=student, inscode=inscode, minutes=minutes, coachnum=coachnum)
     f.check()
     assert student is not None and coach is not None and subject is not None
     part = int(subject)
@@ -176,6 +159,37 @@ def submit_backfill(
             actor=actor, action="legacybackfill", obj=row, before=before, after=trail.snapshot(row)
         )
         return row, created
+
+
+def _cross_check(
+    f: Fields,
+    *,
+    student: Student | None,
+    inscode: str | None,
+    minutes: dict[str, int],
+    coachnum: str | None,
+) -> Personnel | None:
+    """Add to ``f`` what is wrong across the fields (school, legacy student, total, coach) and
+    return the backfill's coach, filed and active at the student's school, if there is one."""
+    if student is not None:
+        if inscode is not None and inscode != student.institution.inscode:
+            f.add(FieldError("inscode", inscode, "学员不属于该机构 (student of another school)"))
+        if not is_transition(student):
+            f.add(FieldError("stunum", student.stunum, _not_legacy(student)))
+    if sum(minutes.values()) == 0 and not any(e.field in MINUTE_FIELDS for e in f.errors):
+        f.add(FieldError("vehicletime", 0, "补录学时合计为0 (no minutes to backfill)"))
+    coach = None
+    if coachnum is not None and student is not None:
+        coach = Personnel.objects.filter(
+            role=PersonnelRole.COACH, number=coachnum, institution=student.institution
+        ).first()
+        if coach is None or not coach.is_active:
+            f.add(
+                FieldError(
+                    "coachnum", coachnum, "教练员未在该学员所属机构备案 (coach not filed there)"
+                )
+            )
+    return coach
 
 
 def _not_legacy(student: Any) -> str:
