@@ -171,3 +171,26 @@ def file_school(tp: TimingPlatformClient) -> Callable[..., School]:
 @pytest.fixture
 def school(file_school: Callable[..., School]) -> School:
     return file_school()
+
+
+RawPost = Callable[[str, bytes], httpx.Response]
+
+
+@pytest.fixture
+def raw_post(tp: TimingPlatformClient) -> Iterator[RawPost]:
+    """POST arbitrary body bytes, correctly signed by ``tp``, to a resource (through the WSGI app,
+    so that what Django does with a body before a view runs is tested too)."""
+    from django.core.wsgi import get_wsgi_application
+
+    http = httpx.Client(
+        base_url="http://testserver", transport=httpx.WSGITransport(app=get_wsgi_application())
+    )
+
+    def post(resource: str, body: bytes) -> httpx.Response:
+        query = tp.signer.query(body)
+        return http.post(
+            f"/{resource}?{query}", content=body, headers={"Content-Type": "application/json"}
+        )
+
+    yield post
+    http.close()

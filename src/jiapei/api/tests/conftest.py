@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jiapei.accounts.models import User
-from jiapei.api.tests.edge_helpers import raw_post, wire_bodies  # noqa: F401 (fixtures)
+from jiapei.api.tests.edge_helpers import wire_bodies  # noqa: F401 (fixtures)
 from jiapei.api.tests.scope_helpers import FURONG, LUSONG, YUELU, ZHUZHOU_CENTRE, World, ok
 from jiapei.registry.models import TeachingArea
 from jiapei.sim.world import square

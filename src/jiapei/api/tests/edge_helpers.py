@@ -5,7 +5,6 @@ can be shown to have stored nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +16,6 @@ from jiapei.sim.images import portrait
 from jiapei.testing.fixtures import School
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-RawPost = Callable[[str, bytes], httpx.Response]
 
 
 def row_counts() -> dict[str, int]:
@@ -38,25 +36,6 @@ def row_counts() -> dict[str, int]:
 def encode(payload: Any) -> bytes:
     """JSON bytes for ``payload``; ASCII escapes, so lone surrogates can be sent."""
     return json.dumps(payload, ensure_ascii=True).encode()
-
-
-@pytest.fixture
-def raw_post(tp: TimingPlatformClient) -> Iterator[RawPost]:
-    """POST arbitrary body bytes, correctly signed, to a resource."""
-    from django.core.wsgi import get_wsgi_application
-
-    http = httpx.Client(
-        base_url="http://testserver", transport=httpx.WSGITransport(app=get_wsgi_application())
-    )
-
-    def post(resource: str, body: bytes) -> httpx.Response:
-        query = tp.signer.query(body)
-        return http.post(
-            f"/{resource}?{query}", content=body, headers={"Content-Type": "application/json"}
-        )
-
-    yield post
-    http.close()
 
 
 def envelope_of(reply: httpx.Response) -> dict[str, Any]:

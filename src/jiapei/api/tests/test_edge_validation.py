@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 
-from jiapei.api.tests.edge_helpers import RawPost, assert_refused, encode, envelope_of, row_counts
+from jiapei.api.tests.edge_helpers import assert_refused, encode, envelope_of, row_counts
 from jiapei.core.errors import ErrorCode
 from jiapei.registry.models import Institution, UploadedFile
+from jiapei.testing.fixtures import RawPost
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 

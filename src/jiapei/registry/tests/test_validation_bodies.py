@@ -7,9 +7,6 @@ store nothing (see :func:`jiapei.registry.tests.helpers.refused`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import httpx
 import pytest
 
 from jiapei.core.errors import ErrorCode
@@ -23,30 +20,10 @@ from jiapei.registry.tests.helpers import (
     stored,
     student,
 )
-from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.testing import factories as f
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
-
-
-@pytest.fixture
-def raw_post(tp: TimingPlatformClient) -> Iterator[Callable[[str, bytes], httpx.Response]]:
-    """POST arbitrary body bytes, correctly signed, to a resource."""
-    from django.core.wsgi import get_wsgi_application
-
-    http = httpx.Client(
-        base_url="http://testserver", transport=httpx.WSGITransport(app=get_wsgi_application())
-    )
-
-    def post(resource: str, body: bytes) -> httpx.Response:
-        query = tp.signer.query(body)
-        return http.post(
-            f"/{resource}?{query}", content=body, headers={"Content-Type": "application/json"}
-        )
-
-    yield post
-    http.close()
 
 
 # --- required fields and malformed bodies -------------------------------------------------
