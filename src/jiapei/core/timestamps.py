@@ -1,6 +1,6 @@
 """Model timestamps stamped by the platform's clock (:mod:`jiapei.core.clock`).
 
-Django's ``auto_now`` / ``auto_now_add`` read ``django.utils.timezone.now()``. Rows the
+Django's ``auto_now`` / ``auto_now_add`` read Django's own ``timezone.now``. Rows the
 platform compares with the clock (a work order's ``opened_at`` against its deadline, a minute's
 ``received_at`` against its record time, an institution's ``created_at`` against a report's
 month) must be stamped by the same clock that product code and frozen tests read, so every
