@@ -136,3 +136,27 @@ def post_classrecord(
         },
     )
     return school.stunum + recnum
+
+
+def log_payload(school: Any, photos: tuple[str, str], **overrides: Any) -> dict[str, Any]:
+    """A valid ``classrecord`` body (a 60-minute part-2 session of ``school``'s student on
+    2026-11-20, with its two photos), with ``overrides`` applied."""
+    return {
+        "inscode": school.inscode,
+        "stunum": school.stunum,
+        "coachnum": school.coachnum,
+        "carnum": school.carnum,
+        "simunum": school.devnum,
+        "platnum": "A0041",
+        "recnum": "1",
+        "subjcode": "1212110000",
+        "photo1": photos[0],
+        "photo3": photos[1],
+        "starttime": "20261120090000",
+        "endtime": "20261120100000",
+        "duration": 60,
+        "mileage": "18.5",
+        "total": 60,
+        "part2": 60,
+        **overrides,
+    }

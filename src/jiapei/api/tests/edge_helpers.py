@@ -14,6 +14,7 @@ from django.apps import apps
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.testing.fixtures import School
+from jiapei.testing.sessions import log_payload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -65,25 +66,7 @@ def bodies(school: School, photos: tuple[str, str], pdf: str, video: str) -> dic
     """A valid body of every signed resource that takes a JSON body, for ``school``."""
     from jiapei.testing import factories as f
 
-    log = {
-        "inscode": school.inscode,
-        "stunum": school.stunum,
-        "coachnum": school.coachnum,
-        "carnum": school.carnum,
-        "simunum": school.devnum,
-        "platnum": "A0041",
-        "recnum": "1",
-        "classid": "1",
-        "subjcode": "1212110000",
-        "photo1": photos[0],
-        "photo3": photos[1],
-        "starttime": "20261120090000",
-        "endtime": "20261120100000",
-        "duration": 60,
-        "mileage": "18.5",
-        "total": 60,
-        "part2": 60,
-    }
+    log = log_payload(school, photos, classid="1")
     minute = {
         "recordnum": f"{school.devnum}2611200001",
         "stunum": school.stunum,

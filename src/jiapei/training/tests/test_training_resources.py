@@ -7,6 +7,7 @@ import pytest
 
 from jiapei.outbox.models import OutboxMessage
 from jiapei.sim.images import portrait
+from jiapei.testing.sessions import log_payload
 from jiapei.training.models import (
     AuditRequest,
     Graduation,
@@ -22,28 +23,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def photos(tp):
     return tp.upload("stuimg", portrait(1)), tp.upload("stuimg", portrait(2))
-
-
-def log_payload(school, photos, **overrides):
-    return {
-        "inscode": school.inscode,
-        "stunum": school.stunum,
-        "coachnum": school.coachnum,
-        "carnum": school.carnum,
-        "simunum": school.devnum,
-        "platnum": "A0041",
-        "recnum": "1",
-        "subjcode": "1212110000",
-        "photo1": photos[0],
-        "photo3": photos[1],
-        "starttime": "20261120090000",
-        "endtime": "20261120100000",
-        "duration": 60,
-        "mileage": "18.5",
-        "total": 60,
-        "part2": 60,
-        **overrides,
-    }
 
 
 def test_a_teaching_log_is_stored_once_and_queues_an_audit(tp, school, photos):
