@@ -8,4 +8,4 @@ import pytest
 
 pytest.register_assert_rewrite("jiapei.testing")
 
-pytest_plugins = ["jiapei.testing.fixtures", "jiapei.testing.clock"]
+pytest_plugins = ["jiapei.testing.fixtures", "jiapei.testing.clock", "jiapei.testing.browser"]

@@ -85,7 +85,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The form renderer's templates (web/forms/) override Django's widget templates by name.
+    "django.forms",
     "ninja",
+    "django_tables2",
+    "django_filters",
+    "django_htmx",
     "axes",
     "csp",
     "jiapei.core",
@@ -101,6 +106,8 @@ INSTALLED_APPS = [
     "jiapei.supervision",
     "jiapei.reports",
     "jiapei.integrations.national",
+    "jiapei.web",
+    "jiapei.console",
     "jiapei.cli",
 ]
 
@@ -113,6 +120,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Access refusals raised under a page become its 403/404 page (the API answers its own).
+    "jiapei.web.middleware.AccessErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout reply.
@@ -120,6 +130,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jiapei.urls"
+FORM_RENDERER = "jiapei.web.forms.FormRenderer"
+DJANGO_TABLES2_TEMPLATE = "web/table.html"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 WSGI_APPLICATION = "jiapei.wsgi.application"
 
 TEMPLATES = [
@@ -133,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "jiapei.web.context.site",
             ],
         },
     },

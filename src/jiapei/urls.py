@@ -2,11 +2,13 @@
 
 The timing-platform interface sits at the site root (``POST /{resource}?v=&ts=&sign=&user=``,
 as standards.md §2.1 writes it); the regulators' API under ``/api/``; the OpenAPI docs at
-``/api/docs``; the Django admin (superusers only) at ``/admin/``.
+``/api/docs``; the Django admin (superusers only) at ``/admin/``; the login and language switch
+of the web ends under ``/accounts/``, the regulators' console (治理端) under ``/console/``.
 """
 
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 from jiapei import admin
 from jiapei.api.alerts import router as alerts_router
@@ -57,5 +59,9 @@ admin.register_models()
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("jiapei.web.urls")),
+    path("console/", include("jiapei.console.urls")),
+    # The public site (DESIGN §9) will answer here; until then the root leads to the login.
+    path("", RedirectView.as_view(pattern_name="web:home", permanent=False)),
     path("", api.urls),
 ]

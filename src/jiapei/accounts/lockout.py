@@ -3,7 +3,7 @@
 django-axes refuses every login of a locked-out client, before the password is hashed, until
 ``JIAPEI_LOGIN_COOLOFF_MINUTES`` have passed. The regulators' API has already answered such a
 request with its envelope (errorcode 3002, HTTP 429; api/auth.py): that reply is kept. The login
-pages (the admin's, the console's) get a plain 429 page instead of their form.
+pages (the admin's, the web ends') get a 429 page instead of their form.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def retry_after_seconds() -> int:
@@ -36,8 +37,11 @@ def lockout_response(
     ):
         response = original_response
     else:
-        response = HttpResponse(
-            lockout_message(), status=429, content_type="text/plain; charset=utf-8"
+        response = render(
+            request,
+            "web/lockout.html",
+            {"message": lockout_message(), "title": "登录已锁定"},
+            status=429,
         )
     response["Retry-After"] = str(retry_after_seconds())
     return response

@@ -176,6 +176,13 @@ def area_review(platform: TimingPlatform, inscode: str, seq: str) -> dict[str, A
 # Region-scoped lists for regulators. Every list a regulator sees goes through one of these.
 
 
+def platforms_for(user: User) -> QuerySet[TimingPlatform]:
+    """Every timing platform: they serve the whole province, so every regulator reads their
+    names and status (certificates and callbacks are the province's: READ_PLATFORM_CREDENTIALS)."""
+    access.regulator(user)
+    return TimingPlatform.objects.order_by("platnum")
+
+
 def institutions_for(user: User) -> QuerySet[Institution]:
     return access.scope(
         user, Institution.objects.select_related("district"), region_field="district__code"

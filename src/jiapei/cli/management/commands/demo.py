@@ -147,8 +147,9 @@ class Command(BaseCommand):
             f"  回调 callbacks acknowledged by the timing platform: {run.callbacks}; "
             f"outbox {outbox_queries.status_counts()}"
         )
+        w("  治理端 regulators' console: ./run serve  →  http://127.0.0.1:8000/console/")
         w(
-            f"  监管账户 regulator logins (password {run.password!r}): hunan (省), city4301 … "
-            "(市州), county430104 (区县)"
+            f"  监管账户 regulator logins (password {run.password!r}): hunan (省 province), "
+            "city4301 长沙 … city4331 (市州 cities), county430104 岳麓区 (区县 county)"
         )
-        w("  启动服务 serve: ./run serve  →  http://127.0.0.1:8000/api/docs")
+        w("  接口文档 API docs: http://127.0.0.1:8000/api/docs")
