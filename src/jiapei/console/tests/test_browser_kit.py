@@ -108,3 +108,16 @@ def test_lists_filter_and_page_without_javascript(
     page.get_by_role("link", name="机构编号").click()
     assert "sort=inscode" in page.url
     context.close()
+
+
+def test_the_language_switch_turns_the_console_english_and_back(
+    as_user: Callable[..., Any], make_user: Callable[..., Any]
+) -> None:
+    make_user("city_regulator", "430100", username="changsha")
+    web = as_user("changsha")
+    web.page.get_by_role("button", name="English").click()
+    expect(web.page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(web.page.locator("html")).to_have_attribute("lang", "en")
+    expect(web.page.get_by_role("navigation")).to_contain_text("Training institutions")
+    web.page.get_by_role("button", name="简体中文").click()
+    expect(web.page.get_by_role("heading", level=1)).to_have_text("工作台")
