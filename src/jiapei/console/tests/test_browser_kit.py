@@ -81,7 +81,10 @@ def test_each_level_sees_only_its_region(
 
 
 def test_lists_filter_and_page_without_javascript(
-    browser: Any, live_server: Any, make_user: Callable[..., Any], file_school: Callable[..., Any],
+    browser: Any,
+    live_server: Any,
+    make_user: Callable[..., Any],
+    file_school: Callable[..., Any],
     _orm_under_playwright: None,
 ) -> None:
     """Every list reads without JavaScript: the filter form is a GET form, sort and page links
