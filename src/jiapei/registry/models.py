@@ -430,3 +430,34 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class SignatureUse(models.Model):
+    """One use of a signed request's ``(user, ts, sign)``: the replay cache.
+
+    The unique constraint makes the first use win across every process; a row is kept until its
+    ``ts`` leaves the signature window (after that ``ts`` is refused anyway) and then pruned.
+    ``status`` and ``answer`` (the reply's bytes, zlib-compressed) are the first answer to a
+    write, returned unchanged to an identical retry; reads keep neither and are answered afresh.
+    """
+
+    platform = models.ForeignKey(TimingPlatform, on_delete=models.CASCADE, related_name="+")
+    ts = models.BigIntegerField()
+    sign_sha256 = models.CharField(max_length=64)
+    resource = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    answer = models.BinaryField(null=True)
+    expires_at = ClockDateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("signature use")
+        verbose_name_plural = _("signature uses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "ts", "sign_sha256"], name="signature_used_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.ts} {self.resource}"
