@@ -210,4 +210,5 @@ def test_every_get_resource_is_a_read() -> None:
         "regionreview/get",
         "traininfo/get",
         "stagetrainningtimereview/get",
+        "transfer/get",
     }
