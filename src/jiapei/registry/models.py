@@ -291,18 +291,45 @@ class Student(Filed):
         return f"{self.stunum} {self.name}"
 
 
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
 class StudentTransfer(models.Model):
-    """学员转校: a student moved from one institution to another."""
+    """学员转校: the receiving school's request to take a student over, and its outcome.
+
+    ``platform`` is the receiving school's platform (the requester). Across platforms the move
+    happens only on the releasing platform's or a regulator's approval, with the student's
+    consent (a signed document, ``consent_file``) recorded; within one platform it is approved
+    at once.
+    """
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="transfers")
     from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     platform = models.ForeignKey(TimingPlatform, on_delete=models.PROTECT, related_name="+")
     at = ClockDateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices)
+    consent_file = models.ForeignKey(
+        "registry.UploadedFile", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_date = models.DateField(_("date of the student's consent"), null=True)
+    decided_at = ClockDateTimeField(null=True)
+    decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("student transfer")
         verbose_name_plural = _("student transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "to_institution"],
+                condition=models.Q(status="requested"),
+                name="one_open_transfer_request",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id}: {self.from_institution_id}→{self.to_institution_id}"
@@ -430,3 +457,34 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class SignatureUse(models.Model):
+    """One use of a signed request's ``(user, ts, sign)``: the replay cache.
+
+    The unique constraint makes the first use win across every process; a row is kept until its
+    ``ts`` leaves the signature window (after that ``ts`` is refused anyway) and then pruned.
+    ``status`` and ``answer`` (the reply's bytes, zlib-compressed) are the first answer to a
+    write, returned unchanged to an identical retry; reads keep neither and are answered afresh.
+    """
+
+    platform = models.ForeignKey(TimingPlatform, on_delete=models.CASCADE, related_name="+")
+    ts = models.BigIntegerField()
+    sign_sha256 = models.CharField(max_length=64)
+    resource = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    answer = models.BinaryField(null=True)
+    expires_at = ClockDateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("signature use")
+        verbose_name_plural = _("signature uses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "ts", "sign_sha256"], name="signature_used_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.ts} {self.resource}"

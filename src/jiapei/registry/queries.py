@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
@@ -15,6 +15,7 @@ from jiapei.registry.models import (
     Institution,
     Personnel,
     Student,
+    StudentTransfer,
     TeachingArea,
     TimingPlatform,
     TrainingCar,
@@ -226,3 +227,49 @@ def areas_for(user: User) -> QuerySet[TeachingArea]:
     return access.scope(
         user, TeachingArea.objects.select_related("institution"), region_field="region__code"
     )
+
+
+def transfer_wire(row: StudentTransfer, *, names: bool = False) -> dict[str, Any]:
+    """A transfer request as either side (and a regulator) sees it: schools and status, never
+    the student's personal data (the releasing side has it; the receiving side gets it from
+    the student). ``names`` adds the schools' names, for regulators."""
+    view: dict[str, Any] = {
+        "id": row.pk if names else str(row.pk),
+        "stunum": row.student.stunum,
+        "frominscode": row.from_institution.inscode,
+        "toinscode": row.to_institution.inscode,
+        "status": row.status,
+        "consentfile": str(row.consent_file_id) if row.consent_file_id else None,
+        "consentdate": _date(row.consent_date),
+        "requested": row.at.isoformat(),
+        "decided": row.decided_at.isoformat() if row.decided_at else None,
+        "reason": row.reason,
+    }
+    if names:
+        view["fromname"] = row.from_institution.name
+        view["toname"] = row.to_institution.name
+        view["decidedby"] = row.decided_by
+    return view
+
+
+def transfers_for_platform(platform: TimingPlatform, stunum: str) -> list[dict[str, Any]]:
+    """``transfer/get``: the requests about ``stunum`` that the caller made (receiving side) or
+    that concern its student (releasing side); nothing about other platforms' requests."""
+    rows = (
+        StudentTransfer.objects.filter(student__stunum=stunum)
+        .filter(Q(platform=platform) | Q(from_institution__platform=platform))
+        .select_related("student", "from_institution", "to_institution")
+        .order_by("-at", "-pk")
+    )
+    return [transfer_wire(row) for row in rows]
+
+
+def transfers_for(user: User, status: str | None = None) -> QuerySet[StudentTransfer]:
+    """The transfer requests a regulator sees: those from or to a school in its region."""
+    qs = StudentTransfer.objects.filter(
+        access.region_q(user, "from_institution__district__code")
+        | access.region_q(user, "to_institution__district__code")
+    ).select_related("student", "from_institution", "to_institution")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-at", "-pk")
