@@ -2,13 +2,15 @@
 status, free text), actions guarded by :mod:`jiapei.accounts.access` before their form is
 shown, and history rows with personal data masked.
 
-Kit candidates (reference/ui.md §1): :class:`GuardedAction` and :func:`masked_history` would
+Kit candidates (reference/ui.md §1): :class:`GuardedAction`, :class:`RequiredReasonForm`,
+:class:`LocalDateTimeColumn` and :func:`masked_history` would
 serve every end; they live here until the web kit takes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, ClassVar
 
 import django_filters as filters
@@ -16,6 +18,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from jiapei.accounts import access
@@ -25,6 +29,7 @@ from jiapei.core.models import AuditLogEntry
 from jiapei.registry import queries as registry
 from jiapei.registry.models import FilingStatus, Institution
 from jiapei.web import masking
+from jiapei.web.tables import DateTimeColumn
 
 
 def region_choices(request: Any) -> QuerySet[Any]:
@@ -68,11 +73,30 @@ class FiledFilter(filters.FilterSet):
         return qs.filter(**{f"{self.region_path}__startswith": value.scope_prefix})
 
 
+class LocalDateTimeColumn(DateTimeColumn):
+    """The kit's date-time column, exported as shown (``2026-03-05 14:30``, Asia/Shanghai)
+    rather than as the raw UTC value the kit's export writes for a datetime."""
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return value
+
+
 def flag_filter(label: Any, method: str, help_text: Any = "") -> filters.BooleanFilter:
     """A checkbox that narrows the list when ticked and does nothing when not."""
     return filters.BooleanFilter(
         label=label, method=method, widget=forms.CheckboxInput, help_text=help_text
     )
+
+
+class RequiredReasonForm(forms.Form):
+    """The kit's reason form with the reason required, for actions whose service refuses
+    one without it (revoking a filing, suspending a platform): the form says so up front."""
+
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=500, required=True)  # fmt: skip
+    confirm = forms.BooleanField(label=_("我已核对，确认执行此操作"), required=True)
 
 
 class GuardedAction(ConsoleAction):

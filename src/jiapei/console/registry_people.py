@@ -19,13 +19,20 @@ from django.utils.translation import gettext_lazy as _
 
 from jiapei.accounts import access
 from jiapei.console.base import ConsoleDetail, ConsoleList
-from jiapei.console.registry_common import FiledFilter, GuardedAction, flag_filter, masked_history
+from jiapei.console.registry_common import (
+    FiledFilter,
+    GuardedAction,
+    LocalDateTimeColumn,
+    RequiredReasonForm,
+    flag_filter,
+    masked_history,
+)
 from jiapei.core.actors import Actor
 from jiapei.registry import queries as registry
 from jiapei.registry.models import FilingStatus, Personnel, PersonnelRole
 from jiapei.registry.services.revocation import set_filing_revoked
 from jiapei.training.models import TeachingLog
-from jiapei.web.tables import BaseTable, DateTimeColumn, MaskedColumn
+from jiapei.web.tables import BaseTable, MaskedColumn
 
 # Each role's pages: the URL prefix, the URL names, the plural title.
 PAGES = {
@@ -95,7 +102,7 @@ class PersonnelTable(BaseTable):
 
 class CoachTable(PersonnelTable):
     caption = _("教练员")
-    last_taught = DateTimeColumn(
+    last_taught = LocalDateTimeColumn(
         verbose_name=_("最近带教"), orderable=False, default="—", empty_values=(None, "")
     )
 
@@ -183,6 +190,7 @@ class FilingAction(GuardedAction):
     """Revoke (撤销) or restore (恢复) one filing in the user's region."""
 
     required = access.Action.REVOKE_FILINGS
+    form_class = RequiredReasonForm
     revoked: ClassVar[bool]
     verb: ClassVar[Any]
 

@@ -19,13 +19,18 @@ from django.utils.translation import gettext_lazy as _
 
 from jiapei.accounts import access
 from jiapei.console.base import ConsoleDetail, ConsoleList
-from jiapei.console.registry_common import GuardedAction, masked_history
+from jiapei.console.registry_common import (
+    GuardedAction,
+    LocalDateTimeColumn,
+    RequiredReasonForm,
+    masked_history,
+)
 from jiapei.core.actors import Actor
 from jiapei.registry import queries as registry
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import set_platform_status
 from jiapei.web.aggregates import subcount
-from jiapei.web.tables import BaseTable, DateTimeColumn
+from jiapei.web.tables import BaseTable
 
 
 class PlatformFilter(filters.FilterSet):
@@ -53,7 +58,7 @@ class PlatformTable(BaseTable):
     )
     status = tables.Column(verbose_name=_("状态"))
     status_reason = tables.Column(verbose_name=_("原因"), orderable=False)
-    created_at = DateTimeColumn(verbose_name=_("登记时间"))
+    created_at = LocalDateTimeColumn(verbose_name=_("登记时间"))
 
     class Meta(BaseTable.Meta):
         model = TimingPlatform
@@ -99,15 +104,6 @@ class PlatformDetail(ConsoleDetail):
         return context
 
 
-class PlatformReasonForm(forms.Form):
-    """Suspending or revoking a platform stops every school it serves: the reason is
-    required, and the user confirms."""
-
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=500, required=True)  # fmt: skip
-    confirm = forms.BooleanField(label=_("我已核对，确认执行此操作"), required=True)
-
-
 class PlatformStatusAction(GuardedAction):
     required = access.Action.MANAGE_PLATFORMS
     status: ClassVar[str]
@@ -131,7 +127,7 @@ class PlatformStatusAction(GuardedAction):
 class SuspendPlatform(PlatformStatusAction):
     status = PlatformStatus.SUSPENDED
     verb = _("暂停计时平台")
-    form_class = PlatformReasonForm
+    form_class = RequiredReasonForm
     danger = True
     done_message = _("计时平台已暂停")
     explain = _(
@@ -142,7 +138,7 @@ class SuspendPlatform(PlatformStatusAction):
 class RevokePlatform(PlatformStatusAction):
     status = PlatformStatus.REVOKED
     verb = _("吊销计时平台")
-    form_class = PlatformReasonForm
+    form_class = RequiredReasonForm
     danger = True
     done_message = _("计时平台已吊销")
     explain = _(

@@ -7,11 +7,12 @@ filing through :func:`jiapei.registry.services.revocation.set_filing_revoked`.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import django_filters as filters
 import django_tables2 as tables
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -19,14 +20,16 @@ from jiapei.accounts import access
 from jiapei.console.base import ConsoleDetail, ConsoleList
 from jiapei.console.registry_common import (
     FiledFilter,
+    LocalDateTimeColumn,
     flag_filter,
     masked_history,
     school_choices,
 )
 from jiapei.console.registry_people import RESTORE_EXPLAIN, REVOKE_EXPLAIN, FilingAction
+from jiapei.core.models import AuditLogEntry
 from jiapei.registry import queries as registry
 from jiapei.registry.models import Device, DeviceBinding, FilingStatus, TrainingCar
-from jiapei.web.tables import BaseTable, DateTimeColumn
+from jiapei.web.tables import BaseTable
 
 
 def institution_column(accessor: str = "institution") -> tables.Column:
@@ -106,17 +109,36 @@ class CarList(ConsoleList):
 
 
 class BindingsMixin:
-    """Detail pages listing an object's terminal bindings, current first, then past."""
+    """Detail pages listing an object's terminal bindings, current first, then past; the
+    history adds the bindings' own audit rows (绑定计时终端, 解除终端绑定)."""
 
     object: Any
+    history_limit: int
 
-    def bindings(self) -> QuerySet[DeviceBinding]:
-        return self.object.bindings.select_related("device", "car").order_by(
-            "-unbound_at", "-bound_at", "-pk"
+    @cached_property
+    def bindings(self) -> list[DeviceBinding]:
+        return list(
+            self.object.bindings.select_related("device", "car").order_by(
+                "-unbound_at", "-bound_at", "-pk"
+            )
         )
 
+    @property
+    def current(self) -> DeviceBinding | None:
+        return next((b for b in self.bindings if b.unbound_at is None), None)
+
     def history(self) -> Any:
-        return masked_history(super().history())  # type: ignore[misc]
+        own = Q(object_type=self.object._meta.label_lower, object_id=str(self.object.pk))
+        binding = Q(
+            object_type=DeviceBinding._meta.label_lower,
+            object_id__in=[str(b.pk) for b in self.bindings],
+        )
+        rows = (
+            AuditLogEntry.objects.filter(own | binding)
+            .select_related("actor_user")
+            .order_by("-at", "-pk")
+        )
+        return masked_history(rows[: self.history_limit])
 
 
 class CarDetail(BindingsMixin, ConsoleDetail):
@@ -129,10 +151,9 @@ class CarDetail(BindingsMixin, ConsoleDetail):
         context = super().get_context_data(**kwargs)
         car = self.object
         may = access.allowed(self.user, access.Action.REVOKE_FILINGS)
-        bindings = list(self.bindings())
         context.update(
-            bindings=bindings,
-            current=next((b for b in bindings if b.unbound_at is None), None),
+            bindings=self.bindings,
+            current=self.current,
             revoke_url=reverse("console:car_revoke", args=[car.pk]),
             restore_url=reverse("console:car_restore", args=[car.pk]),
             can_revoke=may and car.filing_status == FilingStatus.ACTIVE,
@@ -230,10 +251,7 @@ class DeviceDetail(BindingsMixin, ConsoleDetail):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        bindings = list(self.bindings())
-        context.update(
-            bindings=bindings, current=next((b for b in bindings if b.unbound_at is None), None)
-        )
+        context.update(bindings=self.bindings, current=self.current)
         return context
 
 
@@ -282,8 +300,8 @@ class BindingTable(BaseTable):
     licnum = tables.Column(verbose_name=_("车牌号"), accessor="car__licnum")
     institution = institution_column("car__institution")
     sim = tables.Column(verbose_name=_("SIM卡号"))
-    bound_at = DateTimeColumn(verbose_name=_("绑定时间"))
-    unbound_at = DateTimeColumn(
+    bound_at = LocalDateTimeColumn(verbose_name=_("绑定时间"))
+    unbound_at = LocalDateTimeColumn(
         verbose_name=_("解绑时间"), default=_("当前绑定"), empty_values=(None,)
     )
 
