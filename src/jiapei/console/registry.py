@@ -36,11 +36,15 @@ __all__ = ["region_choices", "urlpatterns"]
 class InstitutionFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("搜索"), help_text=_("编号、名称或简称"))
     district = filters.ModelChoiceFilter(
-        queryset=region_choices, label=_("行政区划"), method="in_region"
+        queryset=region_choices, label=_("行政区划"), method="in_region", empty_label=_("全部")
     )
-    filing_status = filters.ChoiceFilter(choices=FilingStatus.choices, label=_("备案状态"))
+    filing_status = filters.ChoiceFilter(
+        choices=FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
+    )
     platform = filters.ModelChoiceFilter(
-        queryset=TimingPlatform.objects.order_by("platnum"), label=_("计时平台")
+        queryset=TimingPlatform.objects.order_by("platnum"),
+        label=_("计时平台"),
+        empty_label=_("全部"),
     )
 
     class Meta:

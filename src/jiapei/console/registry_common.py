@@ -56,12 +56,17 @@ class FiledFilter(filters.FilterSet):
 
     q = filters.CharFilter(method="search", label=_("搜索"))
     district = filters.ModelChoiceFilter(
-        queryset=region_choices, label=_("行政区划"), method="in_region"
+        queryset=region_choices, label=_("行政区划"), method="in_region", empty_label=_("全部")
     )
     school = filters.ModelChoiceFilter(
-        queryset=school_choices, label=_("培训机构"), field_name="institution"
+        queryset=school_choices,
+        label=_("培训机构"),
+        field_name="institution",
+        empty_label=_("全部"),
     )
-    filing_status = filters.ChoiceFilter(choices=FilingStatus.choices, label=_("备案状态"))
+    filing_status = filters.ChoiceFilter(
+        choices=FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
+    )
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         query = Q()

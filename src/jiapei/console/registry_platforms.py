@@ -35,7 +35,9 @@ from jiapei.web.tables import BaseTable
 
 class PlatformFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("搜索"), help_text=_("平台编号或名称"))
-    status = filters.ChoiceFilter(choices=PlatformStatus.choices, label=_("状态"))
+    status = filters.ChoiceFilter(
+        choices=PlatformStatus.choices, label=_("状态"), empty_label=_("全部")
+    )
 
     class Meta:
         model = TimingPlatform

@@ -12,7 +12,7 @@ from typing import Any
 
 import django_filters as filters
 import django_tables2 as tables
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -119,7 +119,7 @@ class BindingsMixin:
     def bindings(self) -> list[DeviceBinding]:
         return list(
             self.object.bindings.select_related("device", "car").order_by(
-                "-unbound_at", "-bound_at", "-pk"
+                F("unbound_at").desc(nulls_first=True), "-bound_at", "-pk"
             )
         )
 
@@ -268,11 +268,13 @@ class BindingFilter(FiledFilter):
         queryset=school_choices,
         label=_("培训机构"),
         field_name="car__institution",
+        empty_label=_("全部"),
     )
     state = filters.ChoiceFilter(
         label=_("绑定状态"),
         choices=[("current", _("当前绑定")), ("past", _("已解绑"))],
         method="in_state",
+        empty_label=_("全部"),
     )
 
     class Meta:

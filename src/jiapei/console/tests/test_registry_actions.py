@@ -27,9 +27,7 @@ def world(tp: Any, file_school: Callable[..., Any], make_user: Callable[..., Any
 
 
 def record_changes() -> list[dict[str, Any]]:
-    return [
-        m.payload for m in OutboxMessage.objects.order_by("pk") if "recordchange" in m.path
-    ]
+    return [m.payload for m in OutboxMessage.objects.order_by("pk") if "recordchange" in m.path]
 
 
 @pytest.mark.parametrize(
