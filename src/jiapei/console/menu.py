@@ -24,6 +24,13 @@ MENU = Menu(
             [
                 MenuItem(_("计时平台"), "console:platforms"),
                 MenuItem(_("培训机构"), "console:institutions"),
+                MenuItem(_("教练员"), "console:coaches"),
+                MenuItem(_("考核员"), "console:examiners"),
+                MenuItem(_("安全员"), "console:safety_officers"),
+                MenuItem(_("教练车"), "console:cars"),
+                MenuItem(_("计时终端"), "console:terminals"),
+                MenuItem(_("终端绑定"), "console:bindings"),
+                MenuItem(_("收费标准"), "console:fees"),
             ],
         ),
     ]

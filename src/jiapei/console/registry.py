@@ -1,4 +1,5 @@
-"""The registry in the console: timing platforms and training institutions.
+"""The registry in the console: training institutions (the other records have their own
+modules: registry_platforms, registry_people, registry_vehicles, registry_fees).
 
 Lists filter and export exactly what :mod:`jiapei.registry.queries` scopes to the user; a
 detail page shows the filing, its related records and its history.
@@ -10,19 +11,18 @@ from typing import Any
 
 import django_filters as filters
 import django_tables2 as tables
-from django.db.models import Q, QuerySet
-from django.urls import path
+from django.db.models import Count, Q, QuerySet
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from jiapei.accounts import access
-from jiapei.accounts.models import Region
 from jiapei.console.base import ConsoleDetail, ConsoleList
+from jiapei.console.registry_common import masked_history, region_choices, url_if_exists
 from jiapei.registry import queries as registry
 from jiapei.registry.models import (
     FilingStatus,
     Institution,
     Personnel,
-    PlatformStatus,
+    PersonnelRole,
     Student,
     TimingPlatform,
     TrainingCar,
@@ -30,22 +30,26 @@ from jiapei.registry.models import (
 from jiapei.web.aggregates import subcount
 from jiapei.web.tables import BaseTable
 
-
-def region_choices(request: Any) -> QuerySet[Any]:
-    """The regions a filter may offer: the user's own and those below it."""
-    return access.visible_regions(request.user) if request else Region.objects.none()
+__all__ = ["region_choices", "urlpatterns"]
 
 
 class InstitutionFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("搜索"), help_text=_("编号、名称或简称"))
     district = filters.ModelChoiceFilter(
-        queryset=region_choices, label=_("行政区划"), method="in_region"
+        queryset=region_choices, label=_("行政区划"), method="in_region", empty_label=_("全部")
     )
-    filing_status = filters.ChoiceFilter(choices=FilingStatus.choices, label=_("备案状态"))
+    filing_status = filters.ChoiceFilter(
+        choices=FilingStatus.choices, label=_("备案状态"), empty_label=_("全部")
+    )
+    platform = filters.ModelChoiceFilter(
+        queryset=TimingPlatform.objects.order_by("platnum"),
+        label=_("计时平台"),
+        empty_label=_("全部"),
+    )
 
     class Meta:
         model = Institution
-        fields = ["q", "district", "filing_status"]
+        fields = ["q", "district", "filing_status", "platform"]
 
     def search(self, qs: QuerySet[Institution], name: str, value: str) -> QuerySet[Institution]:
         return qs.filter(
@@ -54,6 +58,9 @@ class InstitutionFilter(filters.FilterSet):
 
     def in_region(self, qs: QuerySet[Institution], name: str, value: Any) -> QuerySet[Institution]:
         return qs.filter(district__code__startswith=value.scope_prefix)
+
+
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class InstitutionTable(BaseTable):
@@ -66,9 +73,9 @@ class InstitutionTable(BaseTable):
         verbose_name=_("行政区划"), accessor="district__name", order_by="district_id"
     )
     level = tables.Column(verbose_name=_("分类等级"))
-    n_coaches = tables.Column(verbose_name=_("教练员"), attrs={"td": {"class": "num"}})
-    n_cars = tables.Column(verbose_name=_("教练车"), attrs={"td": {"class": "num"}})
-    n_students = tables.Column(verbose_name=_("学员"), attrs={"td": {"class": "num"}})
+    n_coaches = tables.Column(verbose_name=_("教练员"), attrs=NUM)
+    n_cars = tables.Column(verbose_name=_("教练车"), attrs=NUM)
+    n_students = tables.Column(verbose_name=_("学员"), attrs=NUM)
     filing_status = tables.Column(verbose_name=_("备案状态"))
 
     class Meta(BaseTable.Meta):
@@ -105,57 +112,48 @@ class InstitutionDetail(ConsoleDetail):
     def scoped_queryset(self) -> QuerySet[Institution]:
         return registry.institutions_for(self.user).select_related("platform")
 
+    def history(self) -> Any:
+        return masked_history(super().history())
+
+    def related(self) -> list[tuple[Any, int, str | None]]:
+        """Each kind of record filed under the school: its label, count, and the list page
+        filtered to the school (None while that page does not exist)."""
+        school = self.object
+        staff = dict(
+            Personnel.objects.filter(institution=school)
+            .order_by()
+            .values_list("role")
+            .annotate(n=Count("*"))
+        )
+        query = f"?school={school.pk}"
+        rows: list[tuple[Any, int, str | None]] = [
+            (_("教练员"), staff.get(PersonnelRole.COACH, 0), reverse("console:coaches") + query),
+            (
+                _("考核员"),
+                staff.get(PersonnelRole.EXAMINER, 0),
+                reverse("console:examiners") + query,
+            ),
+            (
+                _("安全员"),
+                staff.get(PersonnelRole.SECURITYGUARD, 0),
+                reverse("console:safety_officers") + query,
+            ),
+            (_("教练车"), school.cars.count(), reverse("console:cars") + query),
+            (_("计时终端"), school.devices.count(), reverse("console:terminals") + query),
+            (_("收费标准"), school.fees.count(), reverse("console:fees") + query),
+            # The students' list belongs to another module of the console.
+            (_("学员"), school.students.count(), url_if_exists("console:students", query)),
+        ]
+        return rows
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        school = self.object
-        context["counts"] = {
-            "coaches": school.staff.filter(role="coach").count(),
-            "cars": school.cars.count(),
-            "devices": school.devices.count(),
-            "students": school.students.count(),
-        }
-        context["areas"] = school.areas.order_by("seq")
+        context["related"] = self.related()
+        context["areas"] = self.object.areas.order_by("seq")
         return context
 
 
-class PlatformFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", label=_("搜索"), help_text=_("平台编号或名称"))
-    status = filters.ChoiceFilter(choices=PlatformStatus.choices, label=_("状态"))
-
-    class Meta:
-        model = TimingPlatform
-        fields = ["q", "status"]
-
-    def search(
-        self, qs: QuerySet[TimingPlatform], name: str, value: str
-    ) -> QuerySet[TimingPlatform]:
-        return qs.filter(Q(platnum__icontains=value) | Q(name__icontains=value))
-
-
-class PlatformTable(BaseTable):
-    caption = _("计时平台")
-    platnum = tables.Column(verbose_name=_("平台编号"))
-    name = tables.Column(verbose_name=_("名称"))
-    status = tables.Column(verbose_name=_("状态"))
-    created_at = tables.DateTimeColumn(verbose_name=_("登记时间"), format="Y-m-d H:i")
-
-    class Meta(BaseTable.Meta):
-        model = TimingPlatform
-        fields = ("platnum", "name", "status", "created_at")
-
-
-class PlatformList(ConsoleList):
-    title = _("计时平台")
-    table_class = PlatformTable
-    filterset_class = PlatformFilter
-    export_name = "platforms"
-
-    def scoped_queryset(self) -> QuerySet[TimingPlatform]:
-        return registry.platforms_for(self.user)
-
-
 urlpatterns = [
-    path("platforms/", PlatformList.as_view(), name="platforms"),
     path("institutions/", InstitutionList.as_view(), name="institutions"),
     path("institutions/<int:pk>/", InstitutionDetail.as_view(), name="institution"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
@@ -12,6 +12,8 @@ from jiapei.core.errors import NotFound
 from jiapei.registry.models import (
     AreaStatus,
     Device,
+    DeviceBinding,
+    FeeStandard,
     Institution,
     Personnel,
     Student,
@@ -273,3 +275,59 @@ def transfers_for(user: User, status: str | None = None) -> QuerySet[StudentTran
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-at", "-pk")
+
+
+def fees_for(user: User) -> QuerySet[FeeStandard]:
+    return access.scope(
+        user,
+        FeeStandard.objects.select_related("institution"),
+        region_field="institution__district__code",
+    )
+
+
+def bindings_for(user: User) -> QuerySet[DeviceBinding]:
+    """Terminal bindings, current and past, of the cars in the user's region (a binding
+    belongs to the car's school: the terminal follows the car it is installed in)."""
+    return access.scope(
+        user,
+        DeviceBinding.objects.select_related("device", "car", "car__institution"),
+        region_field="car__institution__district__code",
+    )
+
+
+def platform_institutions_for(user: User, platform: TimingPlatform) -> QuerySet[Institution]:
+    """The schools in the user's region that ``platform`` serves (a platform serves the whole
+    province, but a city reads only its own schools' names and counts)."""
+    return institutions_for(user).filter(platform=platform)
+
+
+def _current_binding(field: str) -> QuerySet[DeviceBinding]:
+    return DeviceBinding.objects.filter(**{field: OuterRef("pk")}, unbound_at__isnull=True)
+
+
+def with_current_terminal(cars: QuerySet[TrainingCar]) -> QuerySet[TrainingCar]:
+    """Annotate each car with the number of the terminal bound to it now (``current_devnum``,
+    None when none is): one subquery per row, on the partial unique index of open bindings."""
+    return cars.annotate(
+        current_devnum=Subquery(_current_binding("car").values("device__devnum")[:1])
+    )
+
+
+def without_bound_terminal(cars: QuerySet[TrainingCar]) -> QuerySet[TrainingCar]:
+    """The cars no terminal is bound to now (seed 001 应装尽装: every car must carry one)."""
+    return cars.filter(~Exists(_current_binding("car")))
+
+
+def with_current_car(devices: QuerySet[Device]) -> QuerySet[Device]:
+    """Annotate each terminal with the car it is installed in now (``current_carnum``,
+    ``current_licnum``; None when it is not bound)."""
+    bound = _current_binding("device")
+    return devices.annotate(
+        current_carnum=Subquery(bound.values("car__carnum")[:1]),
+        current_licnum=Subquery(bound.values("car__licnum")[:1]),
+    )
+
+
+def not_installed(devices: QuerySet[Device]) -> QuerySet[Device]:
+    """The terminals bound to no car now."""
+    return devices.filter(~Exists(_current_binding("device")))
