@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.core import clock
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART, SUBJECT_NAMES_ZH
+from jiapei.outbox import queries as outbox
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 from jiapei.registry.models import Student
 from jiapei.stages.models import (
@@ -31,7 +32,7 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.training.models import StageRecord
+from jiapei.training.models import StageRecord, TeachingLog
 
 
 def reviews_for(user: User) -> QuerySet[StageReview]:
@@ -181,3 +182,42 @@ def backfill_wire(row: LegacyBackfill) -> dict[str, Any]:
         "reason": row.reason,
         "decided_at": _time(row.decided_at),
     }
+
+
+# The console's stage-review queue and its evidence.
+
+
+def review_queue_for(user: User) -> QuerySet[StageReview]:
+    """Reviews in the user's region, those waiting for a regulator first, then the most recently
+    changed."""
+    waiting_first = Case(When(status=ReviewStatus.PENDING_MANUAL, then=Value(0)), default=Value(1))
+    return (
+        reviews_for(user)
+        .select_related("student__institution__district")
+        .annotate(waiting_first=waiting_first)
+        .order_by("waiting_first", "-updated_at")
+    )
+
+
+def review_logs(row: StageReview) -> QuerySet[TeachingLog]:
+    """The teaching logs the review references that are the student's own (a listed log of
+    another student is only named by the failed check, never shown)."""
+    return (
+        TeachingLog.objects.filter(student_id=row.student_id, rnum__in=row.rnums)
+        .select_related("coach")
+        .order_by("starttime", "rnum")
+    )
+
+
+def decision_messages(row: StageReview, entry_ids: list[int]) -> list[OutboxMessage]:
+    """What the review's decisions queued in the outbox, oldest first: the ``/reviewmsg`` of
+    each decision (keyed by its audit-log entry), the police push or withdrawal and the national
+    platform's copy (keyed by the review)."""
+    return outbox.matching(
+        keys=[f"reviewmsg:{pk}" for pk in entry_ids],
+        prefixes=[
+            f"police:hours:{row.pk}:",
+            f"police:withdraw:{row.pk}:",
+            f"national:stage:{row.pk}:",
+        ],
+    )
