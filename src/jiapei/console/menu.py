@@ -26,5 +26,13 @@ MENU = Menu(
                 MenuItem(_("培训机构"), "console:institutions"),
             ],
         ),
+        MenuGroup(
+            _("审核"),
+            [
+                MenuItem(_("教学区域审核"), "console:areas"),
+                MenuItem(_("公安指定路线"), "console:routes"),
+                MenuItem(_("阶段培训记录审核"), "console:stages"),
+            ],
+        ),
     ]
 )
