@@ -17,6 +17,7 @@ import django_filters as filters
 import django_tables2 as tables
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -74,12 +75,24 @@ class StageFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING_CHECK],
         label=_("审核状态"),
+        empty_label=_("全部状态"),
+        method="by_status",
     )
     source = filters.ChoiceFilter(choices=ReviewSource.choices, label=_("来源"))
 
     class Meta:
         model = StageReview
         fields = ["q", "school", "region", "part", "status", "source"]
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # The queue opens on what waits for a regulator; choosing 全部状态 shows every review.
+        if data is None or "status" not in data:
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["status"] = ReviewStatus.PENDING_MANUAL
+        super().__init__(data, *args, **kwargs)
+
+    def by_status(self, qs: QuerySet[StageReview], name: str, value: str) -> QuerySet[StageReview]:
+        return queries.in_queue_order(qs, value)
 
     def search(self, qs: QuerySet[StageReview], name: str, value: str) -> QuerySet[StageReview]:
         value = value.strip()
@@ -175,8 +188,8 @@ class StageTable(BaseTable):
 class StageList(ConsoleList):
     title = _("阶段培训记录审核")
     intro = _(
-        "抽中人工审核或检查未通过的阶段培训记录，等待人工审核的排在最前。"
-        "点击审核编号查看审核依据并作出决定。"
+        "默认列出等待人工审核的阶段培训记录（抽中人工审核或检查未通过），先到先审；"
+        "在筛选中选择“全部状态”可查看已审核的记录。点击审核编号查看审核依据并作出决定。"
     )
     table_class = StageTable
     filterset_class = StageFilter

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiapei.accounts import access
@@ -188,14 +188,16 @@ def backfill_wire(row: LegacyBackfill) -> dict[str, Any]:
 
 
 def review_queue_for(user: User) -> QuerySet[StageReview]:
-    """Reviews in the user's region, those waiting for a regulator first, then the most recently
-    changed."""
-    waiting_first = Case(When(status=ReviewStatus.PENDING_MANUAL, then=Value(0)), default=Value(1))
-    return (
-        reviews_for(user)
-        .select_related("student__institution__district")
-        .annotate(waiting_first=waiting_first)
-        .order_by("waiting_first", "-updated_at")
+    """Reviews in the user's region, newest first (in ``id`` order, which the ``(status, id)``
+    index serves: a province's hundreds of thousands of reviews are never sorted whole)."""
+    return reviews_for(user).select_related("student__institution__district").order_by("-id")
+
+
+def in_queue_order(qs: QuerySet[StageReview], status: str) -> QuerySet[StageReview]:
+    """The reviews of ``qs`` in ``status``; those waiting for a regulator oldest first (a queue
+    is served in order), the decided ones newest first."""
+    return qs.filter(status=status).order_by(
+        "id" if status == ReviewStatus.PENDING_MANUAL else "-id"
     )
 
 

@@ -76,17 +76,25 @@ def test_the_queue_shows_the_regions_reviews_waiting_first(
     assert decide(changsha, decided, "reject", "学时不符").status_code == 302
     theirs = submit_stage(tp, file_school("430203"))
 
+    # The queue opens on what waits for a regulator, oldest first; 全部状态 shows every review.
+    second = submit_stage(tp, file_school("430104"))
     page = changsha.get("/console/stages/").content.decode()
-    assert mine.stunum in page and decided.student.stunum in page
-    assert theirs.student.stunum not in page and theirs.student.name not in page
-    assert page.index(mine.stunum) < page.index(decided.student.stunum), "waiting first"
+    assert mine.stunum in page and second.student.stunum in page
+    assert decided.student.stunum not in page and "共 2 条记录" in page
+    assert page.index(mine.stunum) < page.index(second.student.stunum), "oldest first"
     assert "平台报送学时与审核一致" in page  # the failed checks, named
-    listed = changsha.get("/console/stages/", {"status": "pending_manual"}).content.decode()
-    assert "共 1 条记录" in listed
+    every = changsha.get("/console/stages/", {"status": ""}).content.decode()
+    assert decided.student.stunum in every and "共 3 条记录" in every
+    assert theirs.student.stunum not in every and theirs.student.name not in every
     assert "共 1 条记录" in changsha.get("/console/stages/", {"q": mine.stunum}).content.decode()
-    rows = xlsx_rows(changsha.get("/console/stages/", {"export": "xlsx", "part": "2"}))
+    rejected = changsha.get("/console/stages/", {"status": "rejected"}).content.decode()
+    assert decided.student.stunum in rejected and "共 1 条记录" in rejected
+    query = {"export": "xlsx", "part": "2", "status": ""}
+    rows = xlsx_rows(changsha.get("/console/stages/", query))
     assert rows[0][:3] == ["审核编号", "学员", "学员编号"]
-    assert sorted(r[2] for r in rows[1:]) == sorted([mine.stunum, decided.student.stunum])
+    assert sorted(r[2] for r in rows[1:]) == sorted(
+        [mine.stunum, second.student.stunum, decided.student.stunum]
+    )
     assert rows[0][3] == "身份证号" and all("*" * 8 in r[3] for r in rows[1:])  # masked
 
     # Another city's review by its id: not admitted to exist, to read or to decide.
