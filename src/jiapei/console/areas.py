@@ -49,10 +49,14 @@ class AreaFilter(filters.FilterSet):
         method="by_school", label=_("培训机构"), help_text=_("机构编号或名称")
     )
     region = filters.ModelChoiceFilter(
-        queryset=region_choices, label=_("行政区划"), method="in_region"
+        queryset=region_choices, label=_("行政区划"), method="in_region", empty_label=_("全部")
     )
-    type = filters.ChoiceFilter(choices=AreaType.choices, label=_("区域类型"))
-    status = filters.ChoiceFilter(choices=AreaStatus.choices, label=_("审核状态"))
+    type = filters.ChoiceFilter(
+        choices=AreaType.choices, label=_("区域类型"), empty_label=_("全部")
+    )
+    status = filters.ChoiceFilter(
+        choices=AreaStatus.choices, label=_("审核状态"), empty_label=_("全部")
+    )
 
     class Meta:
         model = TeachingArea

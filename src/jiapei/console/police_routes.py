@@ -50,17 +50,23 @@ WINDOW_ROWS = 3  # empty rows offered below the route's windows
 
 
 def describe_windows(windows: list[dict[str, Any]]) -> str:
-    """``周一、周二 08:00–12:00；每天 14:00–18:00`` from the stored windows."""
-    names = dict(WEEKDAYS)
+    """``周一至周五 08:00–12:00；每天 14:00–18:00`` from the stored windows."""
     parts = []
     for window in windows or []:
-        days = window.get("weekdays") or []
-        if sorted(days) == list(range(1, 8)):
-            label = gettext("每天")
-        else:
-            label = "、".join(str(names[d]) for d in days if d in names)
-        parts.append(f"{label} {window.get('start', '')}–{window.get('end', '')}")
+        parts.append(f"{describe_days(window.get('weekdays') or [])} "
+                     f"{window.get('start', '')}–{window.get('end', '')}")  # fmt: skip
     return "；".join(parts) or "—"
+
+
+def describe_days(days: list[int]) -> str:
+    """``每天``, ``周一至周五`` (three or more days in a row) or ``周六、周日``."""
+    names = dict(WEEKDAYS)
+    days = sorted(d for d in set(days) if d in names)
+    if days == list(range(1, 8)):
+        return gettext("每天")
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return gettext("%(first)s至%(last)s") % {"first": names[days[0]], "last": names[days[-1]]}
+    return "、".join(str(names[d]) for d in days)
 
 
 def city_choices(user: User) -> list[tuple[str, str]]:
@@ -73,15 +79,17 @@ def draw_routes(
 ) -> dict[str, Any]:
     """The routes on one map for ``web/_map.html``: ``route`` stands out, ``others`` recede."""
     drawing = SvgMap(label=label)
+    # Alone, the routes are drawn as routes; around one route, the others recede.
+    others_kind = "area-other" if route is not None else "route"
     for other in others:
-        drawing.line(other.polygon, kind="area-other", title=f"{other.seq} {other.name}")
+        drawing.line(other.polygon, kind=others_kind, title=f"{other.seq} {other.name}")
     if route is not None:
         drawing.line(route.polygon, kind="route", title=f"{route.seq} {route.name}")
     legend = []
     if route is not None:
         legend.append(("route", _("本路线")))
     if others:
-        legend.append(("area-other", _("其他公安指定路线") if route else _("公安指定路线")))
+        legend.append((others_kind, _("其他公安指定路线") if route else _("公安指定路线")))
     if route is None:
         caption = gettext("图中：公安指定路线 %(n)d 条。") % {"n": len(others)}
     else:

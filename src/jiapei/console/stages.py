@@ -69,16 +69,20 @@ class StageFilter(filters.FilterSet):
         method="by_school", label=_("培训机构"), help_text=_("机构编号或名称")
     )
     region = filters.ModelChoiceFilter(
-        queryset=region_choices, label=_("行政区划"), method="in_region"
+        queryset=region_choices, label=_("行政区划"), method="in_region", empty_label=_("全部")
     )
-    part = filters.TypedChoiceFilter(choices=list(PARTS.items()), coerce=int, label=_("培训部分"))
+    part = filters.ChoiceFilter(
+        choices=[(str(k), v) for k, v in PARTS.items()], label=_("培训部分"), empty_label=_("全部")
+    )
     status = filters.ChoiceFilter(
         choices=[c for c in ReviewStatus.choices if c[0] != ReviewStatus.PENDING_CHECK],
         label=_("审核状态"),
         empty_label=_("全部状态"),
         method="by_status",
     )
-    source = filters.ChoiceFilter(choices=ReviewSource.choices, label=_("来源"))
+    source = filters.ChoiceFilter(
+        choices=ReviewSource.choices, label=_("来源"), empty_label=_("全部")
+    )
 
     class Meta:
         model = StageReview
@@ -160,7 +164,8 @@ class StageTable(BaseTable):
             "updated_at",
         )
         empty_text = _(
-            "没有符合条件的阶段培训记录：抽中人工审核或检查未通过的记录会出现在这里，请调整筛选条件"
+            "没有符合条件的阶段培训记录。等待人工审核的记录（抽中人工审核或检查未通过）会出现在"
+            "这里；在筛选中选择“全部状态”可查看已审核的记录。"
         )
 
     def render_part(self, value: int) -> str:
