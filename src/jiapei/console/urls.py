@@ -1,12 +1,15 @@
 """The console's pages, one module per topic, each with its own ``urlpatterns``."""
 
 from jiapei.console import (
+    areas,
     dashboard,
+    police_routes,
     registry,
     registry_fees,
     registry_people,
     registry_platforms,
     registry_vehicles,
+    stages,
 )
 
 app_name = "console"
@@ -18,4 +21,7 @@ urlpatterns = [
     *registry_people.urlpatterns,
     *registry_vehicles.urlpatterns,
     *registry_fees.urlpatterns,
+    *areas.urlpatterns,
+    *police_routes.urlpatterns,
+    *stages.urlpatterns,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
@@ -331,3 +331,50 @@ def with_current_car(devices: QuerySet[Device]) -> QuerySet[Device]:
 def not_installed(devices: QuerySet[Device]) -> QuerySet[Device]:
     """The terminals bound to no car now."""
     return devices.filter(~Exists(_current_binding("device")))
+
+
+# The console's fences and police routes (teaching areas filed by schools are reviewed; routes
+# are entered by the cities).
+
+
+def area_queue_for(user: User) -> QuerySet[TeachingArea]:
+    """Teaching areas filed by the schools of the user's region, pending ones first, then the
+    most recently changed."""
+    pending_first = Case(When(status=AreaStatus.PENDING, then=Value(0)), default=Value(1))
+    return (
+        areas_for(user)
+        .filter(institution__isnull=False)
+        .select_related("region", "reviewed_by")
+        .annotate(pending_first=pending_first)
+        .order_by("pending_first", "-updated_at")
+    )
+
+
+def police_routes_for(user: User) -> QuerySet[TeachingArea]:
+    """Police-designated routes the user reads: those of its region and of the city above it
+    (a county's regulators follow their city's routes; only cities and the province enter them)."""
+    return access.scope(
+        user,
+        TeachingArea.objects.filter(police_designated=True, institution__isnull=True)
+        .select_related("region", "reviewed_by")
+        .order_by("region_id", "seq"),
+        region_field="region__code",
+        include_above=True,
+    )
+
+
+def city_routes(user: User, region_code: str) -> QuerySet[TeachingArea]:
+    """The approved police routes of the city containing ``region_code`` the user may read."""
+    return police_routes_for(user).filter(
+        region_id=region_code[:4] + "00", status=AreaStatus.APPROVED
+    )
+
+
+def school_areas(area: TeachingArea) -> QuerySet[TeachingArea]:
+    """The other teaching areas of ``area``'s school (withdrawn ones left out)."""
+    return (
+        TeachingArea.objects.filter(institution=area.institution)
+        .exclude(pk=area.pk)
+        .exclude(status=AreaStatus.DELETED)
+        .order_by("seq")
+    )
