@@ -26,5 +26,6 @@ MENU = Menu(
                 MenuItem(_("培训机构"), "console:institutions"),
             ],
         ),
+        MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
     ]
 )
