@@ -17,9 +17,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
@@ -40,7 +42,7 @@ from jiapei.training.models import AuditStatus, TeachingLog
 from jiapei.training.wire import CLASS_CODES
 from jiapei.web.aggregates import subcount
 from jiapei.web.htmx import htmx_partial
-from jiapei.web.tables import BaseTable, DateTimeColumn, MaskedColumn
+from jiapei.web.tables import BaseTable, MaskedColumn
 
 MODE_LABELS = {1: _("实操"), 2: _("课堂"), 3: _("模拟"), 4: _("远程")}
 PART_LABELS = {1: _("第一部分"), 2: _("第二部分"), 3: _("第三部分"), 4: _("第四部分")}
@@ -189,12 +191,16 @@ class SessionTable(BaseTable):
         verbose_name=_("日志编号"),
         linkify=("console:session", {"student": tables.A("student_id"), "pk": tables.A("pk")}),
     )
-    starttime = DateTimeColumn(verbose_name=_("签到时间"), attrs={"td": {"class": "nowrap"}})
-    endtime = DateTimeColumn(verbose_name=_("签退时间"), attrs={"td": {"class": "nowrap"}})
+    starttime = tables.Column(verbose_name=_("培训时间"), attrs={"td": {"class": "nowrap"}})
     part = tables.Column(verbose_name=_("培训部分"))
     mode = tables.Column(verbose_name=_("培训方式"))
     coach = tables.Column(verbose_name=_("教练员"), accessor="coach__name", orderable=False)
-    car = tables.Column(verbose_name=_("教练车"), accessor="car__licnum", orderable=False)
+    car = tables.Column(
+        verbose_name=_("教练车"),
+        accessor="car__licnum",
+        orderable=False,
+        attrs={"td": {"class": "nowrap"}},
+    )
     total_minutes = tables.Column(
         verbose_name=_("分钟数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
@@ -212,7 +218,6 @@ class SessionTable(BaseTable):
         fields = (
             "rnum",
             "starttime",
-            "endtime",
             "part",
             "mode",
             "coach",
@@ -225,6 +230,14 @@ class SessionTable(BaseTable):
         )
         empty_text = _("暂无教学日志：计时平台尚未上传该学员的培训记录")
 
+    def render_starttime(self, record: TeachingLog) -> str:
+        start, end = timezone.localtime(record.starttime), timezone.localtime(record.endtime)
+        until = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
+        return f"{start:%Y-%m-%d %H:%M}–{until}"
+
+    def value_starttime(self, record: TeachingLog) -> str:
+        return self.render_starttime(record)
+
     def render_part(self, value: int) -> str:
         return str(PART_LABELS.get(value, value))
 
@@ -234,15 +247,23 @@ class SessionTable(BaseTable):
     def render_audit_status(self, record: TeachingLog) -> str:
         return verdict_tag(record)
 
-    def render_codes(self, value: list[str]) -> str:
-        if not value:
-            return "—"
-        return format_html_join(
-            "", "<div>{}</div>", ((short_reason(c, self.thresholds),) for c in value)
-        )
+    def reasons(self, record: TeachingLog) -> list[str]:
+        """The session's own reasons, then how many of its minutes are void (their reasons
+        are on the session page)."""
+        words = [short_reason(c, self.thresholds) for c in record.codes]
+        void = record.total_minutes - record.valid_minutes
+        if void > 0 and record.audit_status != AuditStatus.PENDING:
+            words.append(_t("%(n)d 分钟无效") % {"n": void})
+        return words
 
-    def value_codes(self, value: list[str]) -> str:
-        return "；".join(short_reason(c, self.thresholds) for c in value)
+    def render_codes(self, record: TeachingLog) -> str:
+        words = self.reasons(record)
+        if not words:
+            return "—"
+        return format_html_join("", "<div>{}</div>", ((w,) for w in words))
+
+    def value_codes(self, record: TeachingLog) -> str:
+        return "；".join(self.reasons(record))
 
     def value_audit_status(self, record: TeachingLog) -> str:
         return str(record.get_audit_status_display())
@@ -278,6 +299,7 @@ class StudentDetail(ConsoleDetail):
         context.update(
             transfers=list(registry.student_transfers(student)),
             parts=self.parts(student),
+            graduation=training.graduation_of(student),
             sessions=sessions,
         )
         return context
@@ -287,6 +309,7 @@ class StudentDetail(ConsoleDetail):
         and the exam sittings of the exam subject the part feeds."""
         police = {row["subject"]: row for row in stages.police_status(student)}
         reviews = {row.part: row for row in stages.reviews_for(self.user).filter(student=student)}
+        records = training.stage_records_of(student)
         sittings: dict[str, list[Any]] = {}
         for result in exams.results_of(student):
             sittings.setdefault(result.subject, []).append(result)
@@ -308,6 +331,7 @@ class StudentDetail(ConsoleDetail):
                     "subject_name": SUBJECT_NAMES_ZH.get(subject, ""),
                     "mileage_remaining": max(part["mileage_required"] - part["mileage"], 0.0),
                     "review": reviews.get(part["part"]),
+                    "stage_record": records.get(part["part"]),
                     "police": pushed,
                     "exams": sittings.get(subject, []),
                 }

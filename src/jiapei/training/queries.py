@@ -12,7 +12,14 @@ from django.utils import timezone
 from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.registry.models import Student
-from jiapei.training.models import MinuteRecord, TeachingLog, TrainingPhoto, VideoRecord
+from jiapei.training.models import (
+    Graduation,
+    MinuteRecord,
+    StageRecord,
+    TeachingLog,
+    TrainingPhoto,
+    VideoRecord,
+)
 
 # A minute record's time is the minute's last second; one up to this long after the log's end
 # still belongs to the session (the audit's loading uses the same slack).
@@ -109,3 +116,13 @@ def student_logs(student: Student) -> QuerySet[TeachingLog]:
         .select_related("coach", "car")
         .order_by("-starttime", "-pk")
     )
+
+
+def stage_records_of(student: Student) -> dict[int, StageRecord]:
+    """The stage records (阶段培训记录) the timing platform submitted, by syllabus part."""
+    return {row.subject: row for row in StageRecord.objects.filter(student=student)}
+
+
+def graduation_of(student: Student) -> Graduation | None:
+    """The student's completion (结业) with its certificate, if the school reported one."""
+    return Graduation.objects.filter(student=student).first()

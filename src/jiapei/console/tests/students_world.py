@@ -1,8 +1,8 @@
 """The world of the student-file tests (the ``world`` fixture; a test module imports
 ``world_fixture`` and ``ground`` to use it): two schools (长沙 岳麓区 and 株洲 芦淞区), each with a
 student who trained one part-2 session uploaded through the signed API (minutes, photos, the
-teaching log), audited by the worker as in production; the 长沙 student also has a video and
-an exam result. Imported by the tests as fixtures."""
+teaching log), audited by the worker as in production; the 长沙 student also has a video, a
+part-2 stage record and a completion certificate (PDFs), and an exam result."""
 
 from __future__ import annotations
 
@@ -65,6 +65,26 @@ def upload_video(tp: TimingPlatformClient, school: School, recnum: str) -> None:
     )
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def submit_papers(tp: TimingPlatformClient, school: School) -> None:
+    """The part-2 stage record and the completion certificate, each with its PDF."""
+    pdf = tp.upload("epdfimg", PDF, "record.pdf")
+    tp.post(
+        "stagetrainningtime",
+        {"inscode": school.inscode, "stunum": school.stunum, "subject": 2, "totaltime": 30,
+         "vehicletime": 30, "duration": 30, "examresult": "1", "pdfid": pdf,
+         "esignature": "AB" * 128, "rectype": "2",
+         "recarray": [{"rnum": school.stunum + "00001"}]},
+    )  # fmt: skip
+    tp.post(
+        "graduation",
+        {"stunum": school.stunum, "autinscode": school.inscode, "gracertnum": "JY2026000001",
+         "grantdate": "20261125", "pdfid": pdf, "esignature": "CD" * 128},
+    )  # fmt: skip
+
+
 def approve_ground(tp: TimingPlatformClient, school: School, regulator: User) -> None:
     """File the school's part-2 ground and approve it (minutes outside it are refused)."""
     tp.post("region", f.AreaPayload(inscode=school.inscode, seq="1"))
@@ -85,6 +105,7 @@ def world_fixture(
         tp, school, recnum="00001", start=START, length=30, stationary=range(10, 14)
     )
     upload_video(tp, school, "00001")
+    submit_papers(tp, school)
     call_command("worker", once=True)
     record_result(
         actor=Actor.system("police platform"),

@@ -13,6 +13,7 @@ from django.test import Client
 
 from jiapei.audit.reasons import explain
 from jiapei.console.tests.students_world import (  # noqa: F401
+    PDF,
     World,
     client_of,
     ground,
@@ -92,6 +93,27 @@ def test_a_video_is_served_to_its_region_only(
     assert b"".join(response.streaming_content).startswith(b"\x00\x00\x00\x18ftyp")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert zhuzhou.get(url).status_code == 404
+
+
+def test_the_stage_record_and_certificate_pdfs_are_served_to_their_region_only(
+    world: World, changsha: Client, zhuzhou: Client
+) -> None:
+    file_page = changsha.get(f"/console/students/{world.student.pk}/").content.decode()
+    assert "结业证书 JY2026000001" in file_page
+    for url in (
+        f"/console/students/{world.student.pk}/stage-records/2/",
+        f"/console/students/{world.student.pk}/graduation/",
+    ):
+        assert f'href="{url}"' in file_page
+        response = changsha.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content) == PDF
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert zhuzhou.get(url).status_code == 404
+    # A part without a stage record, and a student without a certificate: nothing to serve.
+    assert changsha.get(f"/console/students/{world.student.pk}/stage-records/3/").status_code == 404
+    other = f"/console/students/{world.other_student.pk}/graduation/"
+    assert zhuzhou.get(other).status_code == 404
 
 
 def test_the_session_page_does_not_grow_queries_with_photos(

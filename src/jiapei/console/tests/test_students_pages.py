@@ -90,7 +90,7 @@ def test_the_student_file_shows_progress_sessions_and_results(
     assert "合格" in page and "2026-11-10" in page
     # The session with its verdict, linking to its page.
     assert world.session_url in page
-    assert "部分有效" in page and "无转校记录" in page
+    assert "部分有效" in page and "4 分钟无效" in page and "无转校记录" in page
 
 
 def test_another_citys_student_and_a_sibling_countys_are_not_found(
