@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from jiapei.audit import queries as audit
 from jiapei.audit.thresholds import Thresholds
 from jiapei.console.base import ConsoleDetail
-from jiapei.console.students import MODE_LABELS, PART_LABELS, VERDICT_TAGS
+from jiapei.console.students import (
+    MODE_LABELS,
+    PART_LABELS,
+    VERDICT_TAGS,
+    first_clause,
+    reasons,
+)
 from jiapei.registry import queries as registry
 from jiapei.registry.models import AreaStatus, TeachingArea
 from jiapei.training import queries as training
@@ -173,8 +179,8 @@ def timeline(log: TeachingLog, minutes: list[MinuteRecord], thresholds: Threshol
     for minute in minutes:
         at = timezone.localtime(minute.at)
         kind = verdict(minute)
-        reasons = audit.reasons(codes_of(minute), thresholds=thresholds)
-        words = [str(VERDICT_WORDS[kind]), *(r["why"].split("，")[0] for r in reasons)]
+        why = reasons(codes_of(minute), thresholds)
+        words = [str(VERDICT_WORDS[kind]), *(first_clause(r["why"]) for r in why)]
         spans.append(Span(at - timedelta(seconds=60), at, kind, f"{at:%H:%M} " + "；".join(words)))
     counts = {k: sum(1 for m in minutes if verdict(m) == k) for k in VERDICT_WORDS}
     label = _t("%(rnum)s 的分钟学时时间轴") % {"rnum": log.rnum}
@@ -195,7 +201,7 @@ def void_stretches(minutes: list[MinuteRecord], thresholds: Thresholds) -> list[
             last["to"], last["minutes"] = at, last["minutes"] + 1
             continue
         rows.append({"from": at, "to": at, "minutes": 1, "codes": codes,
-                     "reasons": audit.reasons(codes, thresholds=thresholds)})  # fmt: skip
+                     "reasons": reasons(codes, thresholds)})  # fmt: skip
     return rows
 
 
@@ -259,7 +265,7 @@ class SessionDetail(ConsoleDetail):
             part_label=PART_LABELS.get(log.part, log.part),
             mode_label=MODE_LABELS.get(log.mode, log.mode),
             verdict_tag=VERDICT_TAGS.get(log.audit_status, "tag-muted"),
-            session_reasons=audit.reasons(log.codes, thresholds=thresholds),
+            session_reasons=reasons(log.codes, thresholds),
             timeline=timeline(log, minutes, thresholds),
             void_rows=void_stretches(minutes, thresholds),
             track=track_map(log, minutes, areas),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
@@ -32,7 +33,11 @@ from jiapei.audit.thresholds import Thresholds
 from jiapei.console.base import ConsoleDetail, ConsoleList
 from jiapei.core import clock
 from jiapei.exams import queries as exams
-from jiapei.integrations.police.wire import SUBJECT_FOR_PART, SUBJECT_NAMES_ZH
+from jiapei.integrations.police.wire import (
+    SUBJECT_FOR_PART,
+    SUBJECT_NAMES_EN,
+    SUBJECT_NAMES_ZH,
+)
 from jiapei.registry import queries as registry
 from jiapei.registry.models import FilingStatus, Student
 from jiapei.stages import queries as stages
@@ -45,6 +50,7 @@ from jiapei.web.htmx import htmx_partial
 from jiapei.web.tables import BaseTable, MaskedColumn
 
 MODE_LABELS = {1: _("实操"), 2: _("课堂"), 3: _("模拟"), 4: _("远程")}
+MODE_KEYS = {"practical": 1, "classroom": 2, "simulator": 3, "remote": 4}
 PART_LABELS = {1: _("第一部分"), 2: _("第二部分"), 3: _("第三部分"), 4: _("第四部分")}
 VERDICT_TAGS: dict[str, str] = {
     AuditStatus.VALID: "tag-ok",
@@ -60,11 +66,21 @@ def region_choices(request: Any) -> QuerySet[Region]:
     return access.visible_regions(request.user) if request else Region.objects.none()
 
 
+def reasons(codes: list[str], thresholds: Thresholds | None = None) -> list[dict[str, str]]:
+    """Each code with its explanation in the page's language (zh-hans unless English)."""
+    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    return audit.reasons(codes, lang=lang, thresholds=thresholds)
+
+
+def first_clause(text: str) -> str:
+    """What happened, without the consequence (「有效分钟占本次培训总分钟不足75%」): the
+    explanation up to its first comma (zh) or semicolon (en), short enough for a cell."""
+    return text.split("，")[0].split("；")[0].split("; ")[0].rstrip(".")
+
+
 def short_reason(code: str, thresholds: Thresholds | None = None) -> str:
-    """The first clause of a code's explanation (「有效分钟占本次培训总分钟不足75%」): what
-    happened, without the consequence, short enough for a table cell."""
-    [reason] = audit.reasons([code], thresholds=thresholds)
-    return reason["why"].split("，")[0].split("；")[0]
+    [reason] = reasons([code], thresholds)
+    return first_clause(reason["why"])
 
 
 def verdict_tag(log: TeachingLog) -> str:
@@ -323,12 +339,15 @@ class StudentDetail(ConsoleDetail):
                     "label": PoliceStatus(pushed["status"]).label,
                     "updated_at": parse_datetime(pushed["updated_at"] or ""),
                 }
+            modes = [{**m, "name": MODE_LABELS[MODE_KEYS[m["mode"]]]} for m in part["modes"]]
+            names = SUBJECT_NAMES_EN if get_language() == "en" else SUBJECT_NAMES_ZH
             parts.append(
                 {
                     **part,
+                    "modes": modes,
                     "label": PART_LABELS.get(part["part"], part["part"]),
                     "subject": subject,
-                    "subject_name": SUBJECT_NAMES_ZH.get(subject, ""),
+                    "subject_name": names.get(subject, ""),
                     "mileage_remaining": max(part["mileage_required"] - part["mileage"], 0.0),
                     "review": reviews.get(part["part"]),
                     "stage_record": records.get(part["part"]),
