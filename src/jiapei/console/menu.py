@@ -41,5 +41,6 @@ MENU = Menu(
                 MenuItem(_("阶段培训记录审核"), "console:stages"),
             ],
         ),
+        MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
     ]
 )

@@ -3,13 +3,16 @@
 from jiapei.console import (
     areas,
     dashboard,
+    files,
     police_routes,
     registry,
     registry_fees,
     registry_people,
     registry_platforms,
     registry_vehicles,
+    sessions,
     stages,
+    students,
 )
 
 app_name = "console"
@@ -24,4 +27,7 @@ urlpatterns = [
     *areas.urlpatterns,
     *police_routes.urlpatterns,
     *stages.urlpatterns,
+    *students.urlpatterns,
+    *sessions.urlpatterns,
+    *files.urlpatterns,
 ]

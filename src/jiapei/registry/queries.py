@@ -11,6 +11,7 @@ from jiapei.accounts.models import User
 from jiapei.core.errors import NotFound
 from jiapei.registry.models import (
     AreaStatus,
+    AreaType,
     Device,
     DeviceBinding,
     FeeStandard,
@@ -378,3 +379,33 @@ def school_areas(area: TeachingArea) -> QuerySet[TeachingArea]:
         .exclude(status=AreaStatus.DELETED)
         .order_by("seq")
     )
+
+
+def student_transfers(student: Student) -> QuerySet[StudentTransfer]:
+    """The student's transfers between institutions (学员转校), oldest first. The student comes
+    from :func:`students_for`, so the caller already may see it; the schools named may lie in
+    another region (a transfer crosses cities), and a transfer is part of the student's file."""
+    return (
+        StudentTransfer.objects.filter(student=student)
+        .select_related("from_institution__district", "to_institution__district", "platform")
+        .order_by("at", "pk")
+    )
+
+
+def session_areas(institution_id: int, city_code: str, *, part: int) -> QuerySet[TeachingArea]:
+    """The teaching areas a session map of syllabus ``part`` shows, the fences its minutes were
+    held to: for part 2 the school's training grounds, for part 3 its road areas and its
+    city's approved police-designated routes (the school's own in every status but withdrawn,
+    so a pending or rejected area is seen too); none for the theory parts."""
+    kind = {2: AreaType.SITE, 3: AreaType.ROAD}.get(part)
+    if kind is None:
+        return TeachingArea.objects.none()
+    own = Q(institution_id=institution_id, type=kind) & ~Q(status=AreaStatus.DELETED)
+    routes = Q(
+        institution__isnull=True,
+        police_designated=True,
+        status=AreaStatus.APPROVED,
+        region_id=city_code,
+    )
+    shown = own | routes if part == 3 else own
+    return TeachingArea.objects.filter(shown).order_by("institution_id", "seq", "pk")
