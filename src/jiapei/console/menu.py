@@ -26,5 +26,6 @@ MENU = Menu(
                 MenuItem(_("培训机构"), "console:institutions"),
             ],
         ),
+        MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )
