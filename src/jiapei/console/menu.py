@@ -42,5 +42,6 @@ MENU = Menu(
             ],
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
+        MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

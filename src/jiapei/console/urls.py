@@ -13,6 +13,7 @@ from jiapei.console import (
     sessions,
     stages,
     students,
+    trail,
 )
 
 app_name = "console"
@@ -30,4 +31,5 @@ urlpatterns = [
     *students.urlpatterns,
     *sessions.urlpatterns,
     *files.urlpatterns,
+    *trail.urlpatterns,
 ]

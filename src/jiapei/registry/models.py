@@ -79,6 +79,8 @@ class Filed(models.Model):
 class Institution(Filed):
     """培训机构. ``district`` is the county (or city) it is licensed in; it scopes regulators."""
 
+    REGION_PATH = "district_id"  # the region code, for the audit trail
+
     inscode = models.CharField(_("institution number"), max_length=16, unique=True)
     district = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="institutions"
@@ -132,6 +134,8 @@ class Personnel(Filed):
     A person is identified by (role, idcard); ``number`` is coachnum / examnum / secunum.
     """
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     role = models.CharField(_("category"), max_length=16, choices=PersonnelRole.choices)
     number = models.CharField(_("unified number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="staff")
@@ -175,6 +179,8 @@ class Personnel(Filed):
 
 
 class TrainingCar(Filed):
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     carnum = models.CharField(_("training car number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="cars")
     franum = models.CharField(_("VIN"), max_length=32, blank=True)
@@ -202,6 +208,8 @@ class TrainingCar(Filed):
 class Device(Filed):
     """计时终端. Identified by (vender, sn) before it has a unified number."""
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     devnum = models.CharField(_("terminal number"), max_length=16, unique=True)
     institution = models.ForeignKey(
         Institution, null=True, on_delete=models.PROTECT, related_name="devices"
@@ -227,6 +235,8 @@ class Device(Filed):
 
 class DeviceBinding(models.Model):
     """A terminal installed in a car. ``unbound_at`` is null while the binding holds."""
+
+    REGION_PATH = "device__institution__district_id"  # the region code, for the audit trail
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
     car = models.ForeignKey(TrainingCar, on_delete=models.PROTECT, related_name="bindings")
@@ -256,6 +266,8 @@ class DeviceBinding(models.Model):
 
 class Student(Filed):
     """学员: one enrolment for one licence class. Identified by (cardtype, idcard, traintype)."""
+
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
 
     stunum = models.CharField(_("student number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="students")
@@ -306,6 +318,8 @@ class StudentTransfer(models.Model):
     at once.
     """
 
+    REGION_PATH = "to_institution__district_id"  # the region code, for the audit trail
+
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="transfers")
     from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
@@ -353,6 +367,8 @@ class TeachingArea(models.Model):
     """教学区域 / 电子围栏. Filed by a school's timing platform, or entered by a city regulator
     for police-designated road-training routes (``institution`` is then null and
     ``time_windows`` lists when the route may be used)."""
+
+    REGION_PATH = "region_id"  # the region code, for the audit trail
 
     institution = models.ForeignKey(
         Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="areas"
@@ -409,6 +425,8 @@ class TeachingArea(models.Model):
 
 class FeeStandard(Filed):
     """收费标准 (charstandard)."""
+
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="fees")
     seq = models.CharField(_("number"), max_length=8)
