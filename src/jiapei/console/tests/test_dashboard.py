@@ -19,7 +19,7 @@ from jiapei.reports import dashboard
 from jiapei.testing import factories as f
 from jiapei.testing.fixtures import School
 from jiapei.testing.pages import assert_flat_queries
-from jiapei.testing.sessions import ground, play_session  # noqa: F401  (ground: a fixture)
+from jiapei.testing.sessions import play_session
 from jiapei.workorders.services import open_manual
 
 pytestmark = pytest.mark.django_db
