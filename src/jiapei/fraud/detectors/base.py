@@ -132,6 +132,10 @@ class SessionData:
     # with a fix, in time order. About 24 bytes a minute instead of ~450 for a MinuteData, so a
     # city's two-week look-back fits in memory. ``None`` when the minutes are loaded instead.
     track: Any = None
+    # The recording terminal's face-match confidences over the calibration window (the
+    # audit's ``terminal_confidences``): median and photo count; None when not loaded.
+    terminal_confidence_median: float | None = None
+    terminal_confidence_photos: int = 0
 
     @property
     def day(self) -> date:

@@ -81,6 +81,27 @@ class PhotoParams:
     falling_later_below: int = 80
     falling_min_low: int = 2
     falling_min_drop: int = 10
+    # Per-terminal calibration (the audit's ``face_calibrate_per_terminal`` and its fields):
+    # the bars above (``low_median_below``, ``falling_signin_min``, ``falling_later_below``)
+    # are lowered by as much as the terminal's median confidence lies below
+    # ``reference_median``, by at most ``calibration_max_shift``, when the terminal has at
+    # least ``calibration_min_photos`` photos. A camera that scores everyone ~13 points lower
+    # (issue 19: FACE_LOW on 78 % of its honest sessions) is judged against its own photos.
+    calibrate_per_terminal: bool = True
+    reference_median: float = 90.0
+    calibration_min_photos: int = 12
+    calibration_max_shift: int = 20
+
+    def shift(self, session: SessionData) -> float:
+        """Points by which the confidence bars are lowered for ``session``'s terminal."""
+        median = session.terminal_confidence_median
+        if (
+            not self.calibrate_per_terminal
+            or median is None
+            or session.terminal_confidence_photos < self.calibration_min_photos
+        ):
+            return 0.0
+        return min(max(self.reference_median - median, 0.0), float(self.calibration_max_shift))
 
 
 @dataclass(frozen=True)

@@ -423,3 +423,18 @@ def test_a_frozen_session_in_simulated_photos_names_the_photos(corpus):
     [draft] = detector.detect(context([s]))
     assert draft.key == f"PHOTO_FROZEN:{s.rnum}"
     assert "第3张照片与第1张几乎相同" in draft.summary
+
+
+def test_a_poor_camera_is_judged_against_its_own_confidences():
+    # Issue 19: a car whose honest photos score ~13 points lower than a good camera's.
+    poor = dataclasses.replace(
+        session("R1", confidences=[74, 70, 76, 72, 78]),
+        terminal_confidence_median=76.0,
+        terminal_confidence_photos=60,
+    )
+    assert detect(context([poor])) == []
+    stand_in = dataclasses.replace(poor, photos=session("R1", confidences=[55, 50, 58, 52]).photos)
+    assert found(detect(context([stand_in]))) == ["FACE_LOW:R1"]
+    # Too few photos of the terminal: the fixed bar.
+    unknown = dataclasses.replace(poor, terminal_confidence_photos=5)
+    assert found(detect(context([unknown]))) == ["FACE_LOW:R1"]
