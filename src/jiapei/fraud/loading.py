@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.timezone import localtime
@@ -147,8 +148,29 @@ def day_context(day: date, params: Any, city: str | None = None) -> ScanContext:
         earlier += copies_elsewhere(sessions, city, photo_start, end)
     stages, history = load_stages(start, end, city)
     return ScanContext(
-        day=day, sessions=sessions, params=params, earlier=earlier, stages=stages, history=history
+        day=day,
+        sessions=sessions,
+        params=params,
+        earlier=earlier,
+        stages=stages,
+        history=history,
+        images=read_photo,
     )
+
+
+def read_photo(photo_id: int) -> bytes | None:
+    """The stored picture of training photo ``photo_id`` (``ScanContext.images``); None when
+    the photo or its file is gone. One query and one file read: the photo detectors ask only
+    for the pairs their hash pre-filter selects, and decode each picture once."""
+    name = TrainingPhoto.objects.filter(pk=photo_id).values_list("file__content", flat=True).first()
+    if not name:
+        return None
+    try:
+        with default_storage.open(name, "rb") as handle:
+            content: bytes = handle.read()
+    except OSError:
+        return None
+    return content
 
 
 def period_context(first: date, last: date, params: Any) -> ScanContext:

@@ -187,6 +187,9 @@ class ScanContext:
     history: dict[tuple[str, int], list[SessionData]] = field(default_factory=dict)
     schools: list[SchoolPeriod] = field(default_factory=list)
     period: tuple[date, date] | None = None
+    # ``images(photo_id) -> bytes | None``: the stored picture of a photo, read only for the
+    # pairs the perceptual hash pre-selects (``detectors.pixels``); None: hashes only.
+    images: Any = None
 
 
 @dataclass
