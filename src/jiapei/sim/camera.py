@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 from functools import lru_cache
 
 import numpy as np
@@ -150,3 +151,20 @@ def covered(form: str, seed: int) -> bytes:
         base = (level * (1.2 - 0.5 * fall)).astype(np.float32)
     noise = np.random.default_rng(rng.randrange(2**32)).normal(0, sigma, base.shape)
     return _jpeg(base + noise, rng.randrange(70, 93))
+
+
+def render(camera: int, face: int, image: str, form: str = "", variant: int = 0) -> bytes:
+    """The bytes of a planned shot on ``camera``: exposure ``image`` of student ``face``; for
+    ``variant`` > 0 that exposure's copy in ``form`` (:data:`COPY_FORMS`), or a covered lens
+    when ``form`` is one of :data:`COVER_FORMS`."""
+    if form in COVER_FORMS:
+        return covered(form, zlib.crc32(f"{camera}:{image}:{variant}".encode()))
+    content = exposure(camera, face, image)
+    if variant and form in COPY_FORMS:
+        return copy_of(content, form, variant)
+    return content
+
+
+def camera_of(devnum: str) -> int:
+    """The camera number (≥ 1) of a terminal."""
+    return 1 + zlib.crc32(devnum.encode()) % 1_000_000
