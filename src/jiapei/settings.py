@@ -447,6 +447,12 @@ JIAPEI_WORKORDER_SEVERITIES: tuple[str, ...] = env(
     ("high", "medium"),
     "finding severities that open a work order, comma-separated",
 )
+JIAPEI_WORKORDER_QUIET_DETECTORS: tuple[str, ...] = env(
+    "JIAPEI_WORKORDER_QUIET_DETECTORS",
+    (),
+    "fraud detectors whose findings open no work order by themselves (honest-flag rate over 1 %"
+    " on the evaluation), comma-separated",
+)
 JIAPEI_WORKORDER_DEADLINE_DAYS = env(
     "JIAPEI_WORKORDER_DEADLINE_DAYS",
     7,
