@@ -274,6 +274,8 @@ class SessionDetail(ConsoleDetail):
             videos=list(training.videos_of(log)),
             face_min=thresholds.face_confidence_min,
             n_minutes=len(minutes),
+            # Only practical training moves a car: theory modes have no track or speed.
+            practical=log.mode == 1,
         )
         return context
 

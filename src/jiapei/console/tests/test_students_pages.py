@@ -16,6 +16,7 @@ from jiapei.console.tests.students_world import (  # noqa: F401
     keep_connection,
     world_fixture,
 )
+from jiapei.registry.models import Institution
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.testing.pages import assert_flat_queries, xlsx_rows
 from jiapei.testing.sessions import START, play_session
@@ -136,3 +137,21 @@ def test_list_and_file_do_not_grow_queries_with_rows(
         call_command("worker", once=True)
 
     assert_flat_queries(changsha, f"/console/students/{world.student.pk}/", more_sessions)
+
+
+def test_a_transfer_moves_the_file_to_the_new_schools_region(
+    world: World, changsha: Client, zhuzhou: Client, tp: TimingPlatformClient
+) -> None:
+    """The file (and its sessions) follows the student's current school; the transfer shows
+    both schools, since the new region's regulator must know where the hours came from."""
+    keep_connection()
+    tp.post("transfer", {"inscode": world.school.inscode, "stunum": world.other_student.stunum})
+    keep_connection()
+    url = f"/console/students/{world.other_student.pk}/"
+    page = changsha.get(url).content.decode()
+    assert "转校记录" in page and "无转校记录" not in page
+    former = Institution.objects.select_related("district").get(inscode=world.other_school.inscode)
+    assert f"{former.name}（{former.district.name}）" in page
+    assert changsha.get(world.other_session_url).status_code == 200
+    assert zhuzhou.get(url).status_code == 404
+    assert zhuzhou.get(world.other_session_url).status_code == 404
