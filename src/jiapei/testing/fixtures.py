@@ -36,13 +36,17 @@ def _media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _keep_test_connection() -> Iterator[None]:
+def _keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Requests made through ``httpx.WSGITransport`` fire Django's request signals, which close
     the database connection — and with it the test's transaction. Django's own test client
-    disconnects the same handler for the same reason."""
+    disconnects the same handler for the same reason, but connects it again after each of its
+    requests, so a signed upload after a page request would still close the connection (on
+    PostgreSQL, losing the test's data). The close itself is therefore held off for the test."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: None)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
