@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from jiapei.console.tests.registry_world import World, build_world
-from jiapei.console.tests.test_registry_lists import client_of
+from jiapei.console.tests.registry_world import World, build_world, client_of
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Device, Institution, Personnel, TimingPlatform, TrainingCar
 from jiapei.registry.services.revocation import set_filing_revoked
