@@ -312,6 +312,22 @@ JIAPEI_SIGNATURE_WINDOW_SECONDS = env(
     300,
     "accepted clock skew of a timing platform's `ts`, in seconds (replay window)",
 )
+# From this date the standard's signature (which does not cover the resource) is accepted only
+# for reads (`…/get`); writes need the path-bound version 2 (`v=2.0`). See the README.
+JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM = env(
+    "JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM",
+    "",
+    "ISO date from which writes need the path-bound signature (`v=2.0`) and the standard's "
+    "form is accepted only for `…/get`; empty: the standard's form everywhere",
+)
+try:
+    if JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM:
+        date.fromisoformat(JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM={JIAPEI_BOUND_SIGNATURE_REQUIRED_FROM!r}: "
+        "not an ISO date"
+    ) from None
 
 # The national platform (全国驾培平台).
 JIAPEI_NATIONAL_BACKEND = env(
@@ -430,6 +446,12 @@ JIAPEI_WORKORDER_SEVERITIES: tuple[str, ...] = env(
     "JIAPEI_WORKORDER_SEVERITIES",
     ("high", "medium"),
     "finding severities that open a work order, comma-separated",
+)
+JIAPEI_WORKORDER_QUIET_DETECTORS: tuple[str, ...] = env(
+    "JIAPEI_WORKORDER_QUIET_DETECTORS",
+    (),
+    "fraud detectors whose findings open no work order by themselves (honest-flag rate over 1 %"
+    " on the evaluation), comma-separated",
 )
 JIAPEI_WORKORDER_DEADLINE_DAYS = env(
     "JIAPEI_WORKORDER_DEADLINE_DAYS",

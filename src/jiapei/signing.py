@@ -4,6 +4,12 @@
 32-byte digest is padded and exponentiated, with no DigestInfo wrapping, exactly as the Java
 ``Cipher("RSA")`` implementations in the field do. This module holds both halves: the verifier
 the platform uses and the signer shipped for the simulator, tests and vendors' joint debugging.
+
+Version 2 (our extension, opted into with ``v=2…``) binds the resource into what is signed:
+``SHA-256("JIAPEI-SIGN-2\n" ‖ resource ‖ "\n" ‖ body ‖ int64_be(ts))``, where ``resource`` is
+the path after the base URL without its leading slash (``device/get``, ``imageup/stuimg``). A
+path cannot contain a newline, so no other (resource, body) pair gives the same bytes; a
+signature for one resource verifies for no other.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +32,21 @@ from jiapei.core import clock
 def digest(body: bytes, ts: int) -> bytes:
     """SHA-256 over the body bytes followed by ``ts`` as an 8-byte big-endian integer."""
     return hashlib.sha256(body + ts.to_bytes(8, "big", signed=True)).digest()
+
+
+BOUND_PREFIX = b"JIAPEI-SIGN-2\n"
+# The ``v`` of a path-bound request: any version whose first number is 2 selects it.
+BOUND_VERSION = "2.0"
+
+
+def is_bound_version(v: str | None) -> bool:
+    """Whether the query's ``v`` selects the path-bound signature (version 2)."""
+    return bool(v) and str(v).split(".", 1)[0].strip() == "2"
+
+
+def bound_digest(resource: str, body: bytes, ts: int) -> bytes:
+    """The version-2 digest: the standard's, with the resource bound in front."""
+    return digest(BOUND_PREFIX + resource.strip("/").encode() + b"\n" + body, ts)
 
 
 def sign_digest(private_key: rsa.RSAPrivateKey, message: bytes) -> bytes:
@@ -46,8 +68,11 @@ def sign_digest(private_key: rsa.RSAPrivateKey, message: bytes) -> bytes:
     return (m2 + h * numbers.q).to_bytes(k, "big")
 
 
-def verify(public_key: rsa.RSAPublicKey, body: bytes, ts: int, sign_hex: str) -> bool:
-    """True when ``sign_hex`` is the §2.1 signature of ``body`` and ``ts`` under ``public_key``."""
+def verify(
+    public_key: rsa.RSAPublicKey, body: bytes, ts: int, sign_hex: str, resource: str | None = None
+) -> bool:
+    """True when ``sign_hex`` is the §2.1 signature of ``body`` and ``ts`` under ``public_key``;
+    with ``resource``, the version-2 signature binding that resource too."""
     try:
         signature = bytes.fromhex(sign_hex)
     except ValueError:
@@ -56,7 +81,8 @@ def verify(public_key: rsa.RSAPublicKey, body: bytes, ts: int, sign_hex: str) ->
         recovered = public_key.recover_data_from_signature(signature, padding.PKCS1v15(), None)
     except (InvalidSignature, ValueError):
         return False
-    return hmac.compare_digest(recovered, digest(body, ts))
+    expected = digest(body, ts) if resource is None else bound_digest(resource, body, ts)
+    return hmac.compare_digest(recovered, expected)
 
 
 def load_public_key(pem: str) -> rsa.RSAPublicKey:
@@ -92,22 +118,50 @@ class Signer:
 
     >>> signer = Signer(private_key, cert_serial="9B64FED25801")
     >>> path, body = signer.request("coach", {"inscode": "…"})
+
+    With ``bound=True`` it signs version 2 (the resource bound in, ``v=2.0``). Each request
+    gets a ``ts`` later than the one before (by a millisecond if the clock has not moved), so
+    two requests with the same body never share a signature: the server takes a reused one for
+    a retry of the first.
     """
 
     private_key: rsa.RSAPrivateKey
     cert_serial: str
     version: str = "1.0.0.e1"
+    bound: bool = False
+    _last_ts: int = field(default=0, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
-    def sign(self, body: bytes, ts: int) -> str:
-        return sign_digest(self.private_key, digest(body, ts)).hex().upper()
+    def sign(self, body: bytes, ts: int, resource: str | None = None) -> str:
+        if self.bound:
+            if resource is None:
+                raise ValueError("a version-2 signature needs the resource")
+            message = bound_digest(resource, body, ts)
+        else:
+            message = digest(body, ts)
+        return sign_digest(self.private_key, message).hex().upper()
 
-    def query(self, body: bytes, ts: int | None = None) -> str:
-        ts = clock.epoch_ms() if ts is None else ts
+    def next_ts(self) -> int:
+        """Now in milliseconds, but always after the last ``ts`` this signer gave out."""
+        with self._lock:
+            self._last_ts = max(clock.epoch_ms(), self._last_ts + 1)
+            return self._last_ts
+
+    def query(self, body: bytes, ts: int | None = None, resource: str | None = None) -> str:
+        ts = self.next_ts() if ts is None else ts
         return urlencode(
-            {"v": self.version, "ts": ts, "sign": self.sign(body, ts), "user": self.cert_serial}
+            {
+                "v": BOUND_VERSION if self.bound else self.version,
+                "ts": ts,
+                "sign": self.sign(body, ts, resource),
+                "user": self.cert_serial,
+            }
         )
 
     def request(self, resource: str, payload: Any, ts: int | None = None) -> tuple[str, bytes]:
         """Return the path with its query string, and the JSON body bytes, for ``resource``."""
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        return f"/{resource.lstrip('/')}?{self.query(body, ts)}", body
+        resource = resource.strip("/")
+        return f"/{resource}?{self.query(body, ts, resource)}", body

@@ -24,6 +24,7 @@ from jiapei.api.tp_registry import router as tp_router
 from jiapei.api.tp_registry import upload_router
 from jiapei.api.tp_training import batch_router as tp_batch_router
 from jiapei.api.tp_training import router as tp_training_router
+from jiapei.api.transfers import router as transfers_router
 from jiapei.api.workorders import router as workorders_router
 
 api = JiapeiAPI(
@@ -48,6 +49,7 @@ api.add_router("/api/regulator/", workorders_router)
 api.add_router("/api/regulator/", supervision_router)
 api.add_router("/api/regulator/", reports_router)
 api.add_router("/api/regulator/", alerts_router)
+api.add_router("/api/regulator/", transfers_router)
 api.add_router("/api/police/", police_router)
 api.add_router("/", upload_router)
 api.add_router("/", tp_router)

@@ -81,6 +81,7 @@ class Action(StrEnum):
     RECORD_VERDICTS = "record_verdicts"
     MANAGE_WATCHLIST = "manage_watchlist"
     BAN_TRAINING = "ban_training"
+    DECIDE_TRANSFERS = "decide_transfers"  # approve or reject a student's move between platforms
     READ_OPERATIONAL_ALERTS = "read_operational_alerts"  # failures of the background work
 
 
@@ -141,6 +142,7 @@ RULES: dict[Action, Rule] = {
     Action.RECORD_VERDICTS: Rule(REGULATOR_ROLES),
     Action.MANAGE_WATCHLIST: Rule(REGULATOR_ROLES),
     Action.BAN_TRAINING: Rule(REGULATOR_ROLES),
+    Action.DECIDE_TRANSFERS: Rule(REGULATOR_ROLES),
     # The worker serves the whole province: its failures are the province's to follow up.
     Action.READ_OPERATIONAL_ALERTS: Rule(
         PROVINCE_ONLY, "只有省级监管部门可以查看运行告警 (province regulators only)"

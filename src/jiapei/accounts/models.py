@@ -63,6 +63,8 @@ ROLE_LEVEL = {
 class User(AbstractUser):
     """A person or machine account. Regulators are bound to the region they supervise."""
 
+    REGION_PATH = "region_id"  # the region code, for the audit trail
+
     # Django's default is django.utils.timezone.now; the platform's clock stamps every row.
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)

@@ -1,7 +1,8 @@
 """Authentication of the two kinds of machine caller.
 
 * Timing platforms sign every request (standards.md §2.1): ``ts``, ``sign`` and ``user`` in the
-  query string; the signature covers the raw body (or the uploaded file's bytes) and ``ts``.
+  query string; the signature covers the raw body (or the uploaded file's bytes) and ``ts``, and
+  with ``v=2.0`` the resource too. Each signature is used once (:mod:`jiapei.api.replay`).
 * Regulators and other people use their account: HTTP Basic for scripts, or the Django session
   (with CSRF) for the web console.
 """
@@ -21,6 +22,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from jiapei.accounts.lockout import lockout_message
+from jiapei.api import replay
 from jiapei.core import clock
 from jiapei.core.errors import (
     ErrorCode,
@@ -33,7 +35,7 @@ from jiapei.core.errors import (
 from jiapei.core.wire import text_problem
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.registry.services.platforms import normalize_serial
-from jiapei.signing import load_public_key, verify
+from jiapei.signing import is_bound_version, load_public_key, verify
 
 
 class SignedPlatform:
@@ -82,10 +84,15 @@ class SignedPlatform:
                 status=403,
             )
         body = self._signed_bytes(request)
-        if not verify(load_public_key(platform.public_key_pem), body, ts, params["sign"]):
+        resource = replay.resource_of(request)
+        bound = is_bound_version(params.get("v"))
+        key = load_public_key(platform.public_key_pem)
+        if not verify(key, body, ts, params["sign"], resource if bound else None):
             raise SignatureRejected(
                 ErrorCode.BAD_SIGNATURE, "签名验证失败 (signature does not verify)"
             )
+        replay.check_version(resource, bound=bound)
+        replay.claim(request, platform=platform, ts=ts, sign_hex=params["sign"], body=body)
         if self.file_field is None:
             _require_json(body, self.body)
         return platform

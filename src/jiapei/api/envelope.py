@@ -15,6 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 
+from jiapei.api import replay
 from jiapei.core.errors import DomainError, ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,22 @@ def ok(data: Any = None, message: str = "") -> dict[str, Any]:
 
 
 class JiapeiAPI(NinjaAPI):
-    """NinjaAPI whose validation errors keep the rejected value, so replies can name it."""
+    """NinjaAPI whose validation errors keep the rejected value, so replies can name it, and
+    which keeps the first answer to a signed write for its identical retries."""
+
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        replay.remember(request, response)
+        return response
 
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext]
@@ -123,6 +139,10 @@ def install_handlers(api: NinjaAPI) -> None:
 
 def _install_fault_handlers(api: NinjaAPI) -> None:
     """Bodies Django refuses before the handler runs, and the last resort for our own faults."""
+
+    @api.exception_handler(replay.Replayed)
+    def replayed(request: HttpRequest, exc: replay.Replayed) -> HttpResponse:
+        return exc.response()
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

@@ -17,6 +17,7 @@ from jiapei.api.auth import SignedPlatform
 from jiapei.api.common import ENVELOPE, data_of, platform_of
 from jiapei.api.envelope import ok
 from jiapei.registry import queries, services
+from jiapei.registry.models import TransferStatus
 
 router = Router(auth=SignedPlatform(), tags=["计时平台接口 / timing-platform interface"])
 upload_router = Router(
@@ -84,11 +85,52 @@ def student(request: HttpRequest, payload: s.StudentIn) -> dict[str, Any]:
     return ok({"stunum": row.stunum, "created": created})
 
 
-@router.post("transfer", response=ENVELOPE, summary="学员转校 (transfer a student)")
+@router.post(
+    "transfer",
+    response=ENVELOPE,
+    summary="学员转校申请 (the receiving school requests a student's transfer)",
+    description="Within one platform the student moves at once. From another platform's school "
+    "it is a request (`status` requested) until that platform (`transfer/approve`) or a "
+    "regulator approves it; `consentfile` (the student's signed consent, `imageup/epdfimg`) "
+    "and `consentdate` (YYYYMMDD) are then required.",
+)
 def transfer(request: HttpRequest, payload: s.TransferIn) -> dict[str, Any]:
     platform, actor = platform_of(request)
-    row, moved = services.transfer_student(actor=actor, platform=platform, data=data_of(payload))
-    return ok({"stunum": row.stunum, "inscode": row.institution.inscode, "moved": moved})
+    row, _created = services.request_transfer(actor=actor, platform=platform, data=data_of(payload))
+    if row is None:
+        return ok({"stunum": payload.stunum, "inscode": payload.inscode, "moved": False})
+    moved = row.status == TransferStatus.APPROVED and _created
+    return ok(
+        {
+            "stunum": payload.stunum,
+            "inscode": payload.inscode,
+            "moved": moved,
+            "id": str(row.pk),
+            "status": row.status,
+        }
+    )
+
+
+def _decision_endpoint(name: str, approve: bool, summary: str) -> None:
+    def handler(request: HttpRequest, payload: s.TransferDecisionIn) -> dict[str, Any]:
+        platform, actor = platform_of(request)
+        row = services.decide_by_platform(
+            actor=actor, platform=platform, data=data_of(payload), approve=approve
+        )
+        return ok({"id": str(row.pk), "stunum": payload.stunum, "status": row.status})
+
+    handler.__name__ = f"transfer_{name}"
+    router.post(f"transfer/{name}", response=ENVELOPE, summary=summary)(handler)
+
+
+_decision_endpoint("approve", True, "同意转出 (the releasing platform approves a transfer)")
+_decision_endpoint("reject", False, "拒绝转出 (the releasing platform rejects a transfer)")
+
+
+@router.post("transfer/get", response=ENVELOPE, summary="转校申请查询 (transfer requests)")
+def transfer_get(request: HttpRequest, payload: s.StudentKeyIn) -> dict[str, Any]:
+    platform, _actor = platform_of(request)
+    return ok({"items": queries.transfers_for_platform(platform, payload.stunum)})
 
 
 @router.post("region", response=ENVELOPE, summary="教学区域备案 (file a teaching area / fence)")

@@ -130,6 +130,16 @@ class StudentIn(WireSchema):
 class TransferIn(WireSchema):
     inscode: str
     stunum: str
+    # The student's signed consent (imageup/epdfimg) and its date (YYYYMMDD): required when the
+    # student is at a school of another platform.
+    consentfile: Text = None
+    consentdate: Text = None
+
+
+class TransferDecisionIn(WireSchema):
+    stunum: str
+    id: str
+    reason: Text = None
 
 
 class AreaIn(WireSchema):

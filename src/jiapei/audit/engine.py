@@ -42,7 +42,7 @@ from jiapei.audit.syllabus import Syllabus
 from jiapei.audit.thresholds import Thresholds
 
 # Bump when a rule's logic changes, so stored verdicts show which code produced them.
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 # Session codes that make the whole session invalid. SIGNIN/SIGNOUT_PHOTO_MISSING and
 # FACE_MISMATCH cost the minutes around the photo (PHOTO_GAP) but do not void by themselves.
@@ -50,7 +50,7 @@ VOIDING = ("SHORT_DISTANCE", "TWO_BAD_PHOTOS", "PHOTO_REUSED", "VALID_SHARE", "M
 
 
 def rule_version(thresholds: Thresholds, syllabus: Syllabus) -> str:
-    """Name of the rule code, syllabus and threshold values, e.g. ``rules-1/syllabus-2016/…``."""
+    """Name of the rule code, syllabus and threshold values, e.g. ``rules-2/syllabus-2016/…``."""
     return (
         f"rules-{RULES_VERSION}/syllabus-{syllabus.version}/thresholds-{thresholds.fingerprint()}"
     )

@@ -77,6 +77,11 @@ class SessionFact:
     photos: tuple[PhotoFact, ...] = ()
     reported_mileage: float | None = None  # km, as the timing platform reported it
     voided: bool = False  # a regulator voided the whole session (work-order decision)
+    device: str | None = None  # devnum of the terminal that recorded the session
+    # The terminal's face-match confidences over the calibration window: their median and how
+    # many photos it rests on (``Thresholds.face_calibrate_per_terminal``); None if unknown.
+    terminal_confidence_median: float | None = None
+    terminal_confidence_photos: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Interval:
     start: datetime
     end: datetime
     mode: int = Mode.PRACTICAL
+    device: str | None = None  # the recording terminal (clock skew differs between terminals)
 
 
 @dataclass

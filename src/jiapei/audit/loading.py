@@ -4,7 +4,9 @@ other sessions their coach or car took part in at the same time."""
 from __future__ import annotations
 
 import bisect
+import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -73,7 +75,9 @@ def minute_fact(row: Any, session_key: str, stunum: str) -> MinuteFact:
         car_class=row.car_class or None,
         device_ok=None if row.mode != 1 else "DEVICE_UNBOUND" not in codes,
         in_fence=None if row.mode != 1 else "OUT_OF_FENCE" not in codes,
-        ingest_rejected=codes,
+        # The fence is judged again by the audit (``in_fence``): a minute without a fix of its
+        # own (a GNSS dropout) cannot be out of the fence, which ingest could not know.
+        ingest_rejected=tuple(c for c in codes if c != "OUT_OF_FENCE"),
     )
 
 
@@ -120,7 +124,7 @@ def sessions_of(
     logs = list(
         TeachingLog.objects.filter(student=student)
         .filter(_within("starttime", days, slack=timedelta(days=1)))
-        .select_related("coach", "car")
+        .select_related("coach", "car", "device")
         .order_by("starttime", "id")
     )
     if days is not None:
@@ -146,8 +150,10 @@ def sessions_of(
             orphans.append(row.id)
         else:
             by_log[owner.pk].append(row)
+    calibration = terminal_confidences(logs)
     facts = []
     for log in logs:
+        median, count = calibration.get(log.pk, (None, 0))
         session_photos = [
             PhotoFact(localtime(p.ptime), p.event, p.confidence, p.fingerprint or None)
             for p in photos
@@ -168,10 +174,59 @@ def sessions_of(
                 photos=tuple(session_photos),
                 reported_mileage=float(log.mileage),
                 voided=log.voided_at is not None,
+                device=log.device.devnum if log.device else None,
+                terminal_confidence_median=median,
+                terminal_confidence_photos=count,
             )
         )
     stored = {row.id: (row.valid, row.codes or []) for row in minutes}
     return facts, orphans, stored
+
+
+CALIBRATION_EVENTS = (5, 17, 18, 19)  # the student's photos (coach photos are another face)
+
+
+def terminal_confidences(logs: Sequence[Any]) -> dict[int, tuple[float | None, int]]:
+    """log id -> (median face-match confidence, photo count) of the student photos taken in
+    the sessions its terminal recorded over the calibration window ending on the log's local
+    day (``Thresholds.face_calibration_days``, the default's window: overrides of it apply
+    to the rule, not to what is loaded). ``logs`` are teaching logs or rows with their ``id``,
+    ``device_id``, ``starttime`` and ``endtime``. Only photos taken before the log ends count,
+    so a verdict does not change with what the terminal records later. Two queries whatever
+    the number of logs."""
+    from jiapei.audit.thresholds import Thresholds
+
+    with_device = [log for log in logs if log.device_id]
+    if not with_device:
+        return {}
+    span = timedelta(days=Thresholds().face_calibration_days)
+    first = min(log.starttime for log in with_device) - span
+    last = max(log.endtime for log in with_device) + SLACK
+    devices = {log.device_id for log in with_device}
+    recorded = list(
+        TeachingLog.objects.filter(
+            device_id__in=devices, starttime__gte=first, starttime__lt=last
+        ).values_list("student_id", "recnum", "device_id", "starttime")
+    )
+    device_of = {(sid, recnum): (dev, start) for sid, recnum, dev, start in recorded}
+    confidences: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    photos = TrainingPhoto.objects.filter(
+        student_id__in={sid for sid, _, _, _ in recorded},
+        ptime__gte=first,
+        ptime__lt=last,
+        event__in=CALIBRATION_EVENTS,
+        confidence__isnull=False,
+    ).values_list("student_id", "recnum", "confidence")
+    for sid, recnum, confidence in photos.iterator(chunk_size=5000):
+        owner = device_of.get((sid, recnum))
+        if owner is not None and confidence is not None:
+            confidences[owner[0]].append((owner[1], confidence))
+    result: dict[int, tuple[float | None, int]] = {}
+    for log in with_device:
+        low, high = log.starttime - span, log.endtime + SLACK
+        scores = [c for at, c in confidences.get(log.device_id, []) if low <= at < high]
+        result[log.id] = (statistics.median(scores) if scores else None, len(scores))
+    return result
 
 
 def owning_log(logs: list[TeachingLog], starts: list[datetime], row: Any) -> TeachingLog | None:
@@ -200,7 +255,7 @@ def other_intervals(student: Student, sessions: list[SessionFact]) -> list[tuple
         TeachingLog.objects.filter(Q(coach__number__in=coaches) | Q(car__carnum__in=cars))
         .exclude(student=student)
         .filter(starttime__lt=end, endtime__gt=start)
-        .select_related("student", "coach", "car")
+        .select_related("student", "coach", "car", "device")
         .order_by("starttime", "id")
     )
     return [
@@ -212,6 +267,7 @@ def other_intervals(student: Student, sessions: list[SessionFact]) -> list[tuple
             localtime(log.starttime),
             localtime(log.endtime),
             log.mode,
+            log.device.devnum if log.device else None,
         )
         for log in rows
     ]

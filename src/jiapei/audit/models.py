@@ -41,6 +41,8 @@ class ThresholdSetting(models.Model):
 class PartResult(models.Model):
     """A student's audited progress in one syllabus part, rewritten by every audit run."""
 
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
+
     student = models.ForeignKey("registry.Student", on_delete=models.CASCADE, related_name="parts")
     part = models.PositiveSmallIntegerField(_("part"))
     required = models.JSONField(_("required minutes by mode"))

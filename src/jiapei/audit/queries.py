@@ -4,15 +4,18 @@ the audit's threshold settings."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.audit.facts import Mode
 from jiapei.audit.models import PartResult, ThresholdSetting
-from jiapei.audit.reasons import REASONS, explain
+from jiapei.audit.reasons import REASONS, explain, ordered
+from jiapei.audit.thresholds import ThresholdOverride, Thresholds, resolve
 from jiapei.registry.models import Institution, Student
 from jiapei.training.models import AuditStatus, MinuteRecord, TeachingLog
 
@@ -141,3 +144,79 @@ def thresholds_for(user: User) -> QuerySet[ThresholdSetting]:
     return ThresholdSetting.objects.filter(regional | own_schools).order_by(
         "field", "scope_kind", "effective_from"
     )
+
+
+# Reads for the console's student file and session page.
+
+
+def part_progress(student: Student) -> list[dict[str, Any]]:
+    """Per syllabus part, from the last audit run, in one query: required and credited minutes
+    by mode, mileage, whether the part is complete and what remains. The same figures as
+    :func:`progress` without the per-session detail (a page lists the sessions itself). Parts
+    are 1 to 4 with zeros before the first audit."""
+    parts = {p.part: p for p in PartResult.objects.filter(student=student)}
+    out = []
+    for number in sorted(parts) or [1, 2, 3, 4]:
+        result = parts.get(number)
+        modes = []
+        for mode, (key, zh) in MODE_NAMES.items():
+            required = int(result.required.get(str(mode), 0)) if result else 0
+            credited = int(result.credited.get(str(mode), 0)) if result else 0
+            if required or credited:
+                modes.append(
+                    {
+                        "mode": key,
+                        "name": zh,
+                        "required": required,
+                        "credited": credited,
+                        "remaining": max(required - credited, 0),
+                    }
+                )
+        out.append(
+            {
+                "part": number,
+                "name": PART_NAMES.get(number, str(number)),
+                "complete": bool(result and result.complete),
+                "modes": modes,
+                "mileage_required": result.mileage_required if result else 0,
+                "mileage": result.mileage if result else 0,
+                "remaining": result.remaining if result else {},
+                "syllabus": result.syllabus if result else "",
+                "audited_at": result.audited_at if result else None,
+            }
+        )
+    return out
+
+
+def thresholds_in_force(institution: Institution, on: date) -> Thresholds:
+    """The thresholds the audit applied to ``institution``'s sessions on day ``on`` (the
+    province's, the city's and the school's settings, most specific first), so an explanation
+    names the number that was actually used."""
+    overrides = [
+        ThresholdOverride(
+            s.scope_kind, s.scope_code, s.field, s.value, s.effective_from, s.effective_to
+        )
+        for s in ThresholdSetting.objects.order_by("id")
+    ]
+    return resolve(
+        overrides,
+        province=settings.JIAPEI_PROVINCE,
+        city=institution.district_id[:4] + "00",
+        inscode=institution.inscode,
+        on=on,
+    )
+
+
+def reasons(
+    codes: list[str], *, lang: str = "zh-hans", thresholds: Thresholds | None = None
+) -> list[dict[str, str]]:
+    """Each code of a verdict (in canonical order) with its explanation in ``lang``; codes
+    given at ingest and ``NO_TEACHING_LOG`` included, an unknown code shown as itself."""
+    out = []
+    for code in ordered(list(codes)):
+        if code in REASONS:
+            why = explain(code, lang=lang, thresholds=thresholds)
+        else:
+            why = _why(code, lang)
+        out.append({"code": code, "why": why})
+    return out

@@ -33,5 +33,15 @@ MENU = Menu(
                 MenuItem(_("收费标准"), "console:fees"),
             ],
         ),
+        MenuGroup(
+            _("审核"),
+            [
+                MenuItem(_("教学区域审核"), "console:areas"),
+                MenuItem(_("公安指定路线"), "console:routes"),
+                MenuItem(_("阶段培训记录审核"), "console:stages"),
+            ],
+        ),
+        MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
+        MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

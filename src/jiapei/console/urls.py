@@ -1,12 +1,19 @@
 """The console's pages, one module per topic, each with its own ``urlpatterns``."""
 
 from jiapei.console import (
+    areas,
     dashboard,
+    files,
+    police_routes,
     registry,
     registry_fees,
     registry_people,
     registry_platforms,
     registry_vehicles,
+    sessions,
+    stages,
+    students,
+    trail,
 )
 
 app_name = "console"
@@ -18,4 +25,11 @@ urlpatterns = [
     *registry_people.urlpatterns,
     *registry_vehicles.urlpatterns,
     *registry_fees.urlpatterns,
+    *areas.urlpatterns,
+    *police_routes.urlpatterns,
+    *stages.urlpatterns,
+    *students.urlpatterns,
+    *sessions.urlpatterns,
+    *files.urlpatterns,
+    *trail.urlpatterns,
 ]

@@ -36,6 +36,14 @@ class AuditLogEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The GB/T 2260 code of the region the object belongs to (its school's county, its own
+    # region), taken from the model's ``REGION_PATH`` when the row is written; it scopes the
+    # audit trail for regulators. Null for objects of no region (timing platforms, bulk
+    # ingests, rows written before the column existed): only the province reads those. Null, not
+    # "", so that "no region" can never match a prefix filter by accident.
+    region_code = models.CharField(  # noqa: DJ001
+        _("region code"), max_length=6, null=True, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("audit log entry")

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 
 from jiapei.core.actors import Actor
@@ -33,6 +34,24 @@ def snapshot(
     return data
 
 
+def region_of(obj: models.Model) -> str | None:
+    """The region code of ``obj``: its model's ``REGION_PATH`` (e.g.
+    ``"institution__district_id"``) walked attribute by attribute. None when the model declares
+    no path or a step is missing, so that writing the audit trail never fails on it."""
+    path = getattr(type(obj), "REGION_PATH", None)
+    if not path:
+        return None
+    value: Any = obj
+    try:
+        for step in path.split("__"):
+            value = getattr(value, step)
+            if value is None:
+                return None
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return str(value)[:6] or None
+
+
 def record(
     *,
     actor: Actor,
@@ -54,6 +73,7 @@ def record(
         before=before,
         after=after,
         reason=reason,
+        region_code=region_of(obj),
     )
 
 
@@ -65,8 +85,11 @@ def record_event(
     object_id: str,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    region_code: str | None = None,
 ) -> AuditLogEntry:
-    """Append one audit-log row for a write that is not one model row (e.g. a bulk ingest)."""
+    """Append one audit-log row for a write that is not one model row (e.g. a bulk ingest).
+    ``region_code`` names the region the write belongs to, when it belongs to one; without it
+    only the province reads the row."""
     return AuditLogEntry.objects.create(
         actor_kind=actor.kind,
         actor_user=actor.user,
@@ -77,6 +100,7 @@ def record_event(
         object_id=object_id[:64],
         after=after,
         reason=reason,
+        region_code=region_code,
     )
 
 

@@ -11,6 +11,8 @@ from jiapei.core.timestamps import ClockDateTimeField
 class ExamResult(models.Model):
     """One exam sitting of one student in one subject (科目一/二/三/安全文明)."""
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     result_id = models.CharField(_("police result id"), max_length=64, unique=True)
     student = models.ForeignKey("registry.Student", on_delete=models.PROTECT, related_name="+")
     institution = models.ForeignKey(

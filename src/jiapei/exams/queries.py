@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
@@ -50,3 +50,8 @@ def student_status(stunum: str) -> dict[str, Any]:
         "traintype": student.traintype,
         "inscode": student.institution.inscode,
     }
+
+
+def results_of(student: Student) -> QuerySet[ExamResult]:
+    """The student's exam sittings as the police platform reported them, oldest first."""
+    return ExamResult.objects.filter(student=student).order_by("exam_date", "subject", "pk")

@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from jiapei.audit.loading import SLACK, owning_log
+from jiapei.audit.loading import SLACK, owning_log, terminal_confidences
 from jiapei.fraud.detectors.base import (
     MinuteData,
     PhotoData,
@@ -50,6 +51,7 @@ LOG_COLUMNS = (
     "coach__number",
     "car__carnum",
     "device__devnum",
+    "device_id",
     "mode",
     "part",
     "starttime",
@@ -135,7 +137,7 @@ def day_context(day: date, params: Any, city: str | None = None) -> ScanContext:
     """
     start, end = day_range(day)
     mine = Q(institution__district__code__startswith=city) if city else Q()
-    sessions = load_sessions(mine & Q(starttime__gte=start, starttime__lt=end))
+    sessions = load_sessions(mine & Q(starttime__gte=start, starttime__lt=end), calibrate=True)
     photo_days, track_days = lookback_days()
     photo_start = start - timedelta(days=photo_days)
     track_start = start - timedelta(days=track_days)
@@ -146,8 +148,29 @@ def day_context(day: date, params: Any, city: str | None = None) -> ScanContext:
         earlier += copies_elsewhere(sessions, city, photo_start, end)
     stages, history = load_stages(start, end, city)
     return ScanContext(
-        day=day, sessions=sessions, params=params, earlier=earlier, stages=stages, history=history
+        day=day,
+        sessions=sessions,
+        params=params,
+        earlier=earlier,
+        stages=stages,
+        history=history,
+        images=read_photo,
     )
+
+
+def read_photo(photo_id: int) -> bytes | None:
+    """The stored picture of training photo ``photo_id`` (``ScanContext.images``); None when
+    the photo or its file is gone. One query and one file read: the photo detectors ask only
+    for the pairs their hash pre-filter selects, and decode each picture once."""
+    name = TrainingPhoto.objects.filter(pk=photo_id).values_list("file__content", flat=True).first()
+    if not name:
+        return None
+    try:
+        with default_storage.open(name, "rb") as handle:
+            content: bytes = handle.read()
+    except OSError:
+        return None
+    return content
 
 
 def period_context(first: date, last: date, params: Any) -> ScanContext:
@@ -164,6 +187,7 @@ def load_sessions(
     photos: bool = True,
     practical_minutes_only: bool = False,
     tracks_only: bool = False,
+    calibrate: bool = False,
 ) -> list[SessionData]:
     """The teaching logs matching ``where`` as :class:`SessionData`, ordered by start.
 
@@ -173,6 +197,7 @@ def load_sessions(
     ``practical_minutes_only`` only practical (mode 1) minutes are read: the track detectors
     need no others, and they are most of the volume over a long look-back. ``tracks_only``
     reads just their positions into :attr:`SessionData.track` arrays instead of minute records.
+    ``calibrate`` adds each terminal's face-match confidence distribution (two more queries).
     """
     logs = list(
         TeachingLog.objects.filter(where)
@@ -209,7 +234,8 @@ def load_sessions(
             if p.student_id in students
         ]
         _attach_photos(logs, photo_rows, attached)
-    return [_session(log, owned, attached, tracks) for log in logs]
+    calibration = terminal_confidences(logs) if calibrate else {}
+    return [_session(log, owned, attached, tracks, calibration) for log in logs]
 
 
 def _own_minutes(
@@ -248,7 +274,9 @@ def _session(
     owned: dict[int, list[MinuteData]],
     attached: dict[int, list[PhotoData]],
     tracks: dict[int, list[tuple[float, float, float]]],
+    calibration: dict[int, tuple[float | None, int]],
 ) -> SessionData:
+    median, count = calibration.get(log.id, (None, 0))
     return SessionData(
         log_id=log.id,
         rnum=log.rnum,
@@ -268,6 +296,8 @@ def _session(
         credited_minutes=log.credited_minutes,
         reported_mileage=float(log.mileage),
         track=np.array(tracks[log.id], dtype=np.float64) if log.id in tracks else None,
+        terminal_confidence_median=median,
+        terminal_confidence_photos=count,
     )
 
 

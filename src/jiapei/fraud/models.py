@@ -36,6 +36,8 @@ class Finding(models.Model):
     drawn for the sampled manual audit).
     """
 
+    REGION_PATH = "region_id"  # the region code, for the audit trail
+
     detector = models.CharField(_("detector"), max_length=40, db_index=True)
     key = models.CharField(_("finding key"), max_length=255, unique=True)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)

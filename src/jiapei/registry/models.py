@@ -79,6 +79,8 @@ class Filed(models.Model):
 class Institution(Filed):
     """培训机构. ``district`` is the county (or city) it is licensed in; it scopes regulators."""
 
+    REGION_PATH = "district_id"  # the region code, for the audit trail
+
     inscode = models.CharField(_("institution number"), max_length=16, unique=True)
     district = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="institutions"
@@ -132,6 +134,8 @@ class Personnel(Filed):
     A person is identified by (role, idcard); ``number`` is coachnum / examnum / secunum.
     """
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     role = models.CharField(_("category"), max_length=16, choices=PersonnelRole.choices)
     number = models.CharField(_("unified number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="staff")
@@ -175,6 +179,8 @@ class Personnel(Filed):
 
 
 class TrainingCar(Filed):
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     carnum = models.CharField(_("training car number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="cars")
     franum = models.CharField(_("VIN"), max_length=32, blank=True)
@@ -202,6 +208,8 @@ class TrainingCar(Filed):
 class Device(Filed):
     """计时终端. Identified by (vender, sn) before it has a unified number."""
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     devnum = models.CharField(_("terminal number"), max_length=16, unique=True)
     institution = models.ForeignKey(
         Institution, null=True, on_delete=models.PROTECT, related_name="devices"
@@ -227,6 +235,8 @@ class Device(Filed):
 
 class DeviceBinding(models.Model):
     """A terminal installed in a car. ``unbound_at`` is null while the binding holds."""
+
+    REGION_PATH = "device__institution__district_id"  # the region code, for the audit trail
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
     car = models.ForeignKey(TrainingCar, on_delete=models.PROTECT, related_name="bindings")
@@ -256,6 +266,8 @@ class DeviceBinding(models.Model):
 
 class Student(Filed):
     """学员: one enrolment for one licence class. Identified by (cardtype, idcard, traintype)."""
+
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
 
     stunum = models.CharField(_("student number"), max_length=16, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="students")
@@ -291,18 +303,47 @@ class Student(Filed):
         return f"{self.stunum} {self.name}"
 
 
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
 class StudentTransfer(models.Model):
-    """学员转校: a student moved from one institution to another."""
+    """学员转校: the receiving school's request to take a student over, and its outcome.
+
+    ``platform`` is the receiving school's platform (the requester). Across platforms the move
+    happens only on the releasing platform's or a regulator's approval, with the student's
+    consent (a signed document, ``consent_file``) recorded; within one platform it is approved
+    at once.
+    """
+
+    REGION_PATH = "to_institution__district_id"  # the region code, for the audit trail
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="transfers")
     from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     platform = models.ForeignKey(TimingPlatform, on_delete=models.PROTECT, related_name="+")
     at = ClockDateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices)
+    consent_file = models.ForeignKey(
+        "registry.UploadedFile", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_date = models.DateField(_("date of the student's consent"), null=True)
+    decided_at = ClockDateTimeField(null=True)
+    decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("student transfer")
         verbose_name_plural = _("student transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "to_institution"],
+                condition=models.Q(status="requested"),
+                name="one_open_transfer_request",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id}: {self.from_institution_id}→{self.to_institution_id}"
@@ -326,6 +367,8 @@ class TeachingArea(models.Model):
     """教学区域 / 电子围栏. Filed by a school's timing platform, or entered by a city regulator
     for police-designated road-training routes (``institution`` is then null and
     ``time_windows`` lists when the route may be used)."""
+
+    REGION_PATH = "region_id"  # the region code, for the audit trail
 
     institution = models.ForeignKey(
         Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="areas"
@@ -383,6 +426,8 @@ class TeachingArea(models.Model):
 class FeeStandard(Filed):
     """收费标准 (charstandard)."""
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="fees")
     seq = models.CharField(_("number"), max_length=8)
     vehicletype = models.CharField(_("training vehicle class"), max_length=4)
@@ -430,3 +475,34 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class SignatureUse(models.Model):
+    """One use of a signed request's ``(user, ts, sign)``: the replay cache.
+
+    The unique constraint makes the first use win across every process; a row is kept until its
+    ``ts`` leaves the signature window (after that ``ts`` is refused anyway) and then pruned.
+    ``status`` and ``answer`` (the reply's bytes, zlib-compressed) are the first answer to a
+    write, returned unchanged to an identical retry; reads keep neither and are answered afresh.
+    """
+
+    platform = models.ForeignKey(TimingPlatform, on_delete=models.CASCADE, related_name="+")
+    ts = models.BigIntegerField()
+    sign_sha256 = models.CharField(max_length=64)
+    resource = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    answer = models.BinaryField(null=True)
+    expires_at = ClockDateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("signature use")
+        verbose_name_plural = _("signature uses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "ts", "sign_sha256"], name="signature_used_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.ts} {self.resource}"

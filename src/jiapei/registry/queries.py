@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.core.errors import NotFound
 from jiapei.registry.models import (
     AreaStatus,
+    AreaType,
     Device,
     DeviceBinding,
     FeeStandard,
     Institution,
     Personnel,
     Student,
+    StudentTransfer,
     TeachingArea,
     TimingPlatform,
     TrainingCar,
@@ -230,6 +232,52 @@ def areas_for(user: User) -> QuerySet[TeachingArea]:
     )
 
 
+def transfer_wire(row: StudentTransfer, *, names: bool = False) -> dict[str, Any]:
+    """A transfer request as either side (and a regulator) sees it: schools and status, never
+    the student's personal data (the releasing side has it; the receiving side gets it from
+    the student). ``names`` adds the schools' names, for regulators."""
+    view: dict[str, Any] = {
+        "id": row.pk if names else str(row.pk),
+        "stunum": row.student.stunum,
+        "frominscode": row.from_institution.inscode,
+        "toinscode": row.to_institution.inscode,
+        "status": row.status,
+        "consentfile": str(row.consent_file_id) if row.consent_file_id else None,
+        "consentdate": _date(row.consent_date),
+        "requested": row.at.isoformat(),
+        "decided": row.decided_at.isoformat() if row.decided_at else None,
+        "reason": row.reason,
+    }
+    if names:
+        view["fromname"] = row.from_institution.name
+        view["toname"] = row.to_institution.name
+        view["decidedby"] = row.decided_by
+    return view
+
+
+def transfers_for_platform(platform: TimingPlatform, stunum: str) -> list[dict[str, Any]]:
+    """``transfer/get``: the requests about ``stunum`` that the caller made (receiving side) or
+    that concern its student (releasing side); nothing about other platforms' requests."""
+    rows = (
+        StudentTransfer.objects.filter(student__stunum=stunum)
+        .filter(Q(platform=platform) | Q(from_institution__platform=platform))
+        .select_related("student", "from_institution", "to_institution")
+        .order_by("-at", "-pk")
+    )
+    return [transfer_wire(row) for row in rows]
+
+
+def transfers_for(user: User, status: str | None = None) -> QuerySet[StudentTransfer]:
+    """The transfer requests a regulator sees: those from or to a school in its region."""
+    qs = StudentTransfer.objects.filter(
+        access.region_q(user, "from_institution__district__code")
+        | access.region_q(user, "to_institution__district__code")
+    ).select_related("student", "from_institution", "to_institution")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-at", "-pk")
+
+
 def fees_for(user: User) -> QuerySet[FeeStandard]:
     return access.scope(
         user,
@@ -284,3 +332,80 @@ def with_current_car(devices: QuerySet[Device]) -> QuerySet[Device]:
 def not_installed(devices: QuerySet[Device]) -> QuerySet[Device]:
     """The terminals bound to no car now."""
     return devices.filter(~Exists(_current_binding("device")))
+
+
+# The console's fences and police routes (teaching areas filed by schools are reviewed; routes
+# are entered by the cities).
+
+
+def area_queue_for(user: User) -> QuerySet[TeachingArea]:
+    """Teaching areas filed by the schools of the user's region, pending ones first, then the
+    most recently changed."""
+    pending_first = Case(When(status=AreaStatus.PENDING, then=Value(0)), default=Value(1))
+    return (
+        areas_for(user)
+        .filter(institution__isnull=False)
+        .select_related("region", "reviewed_by")
+        .annotate(pending_first=pending_first)
+        .order_by("pending_first", "-updated_at")
+    )
+
+
+def police_routes_for(user: User) -> QuerySet[TeachingArea]:
+    """Police-designated routes the user reads: those of its region and of the city above it
+    (a county's regulators follow their city's routes; only cities and the province enter them)."""
+    return access.scope(
+        user,
+        TeachingArea.objects.filter(police_designated=True, institution__isnull=True)
+        .select_related("region", "reviewed_by")
+        .order_by("region_id", "seq"),
+        region_field="region__code",
+        include_above=True,
+    )
+
+
+def city_routes(user: User, region_code: str) -> QuerySet[TeachingArea]:
+    """The approved police routes of the city containing ``region_code`` the user may read."""
+    return police_routes_for(user).filter(
+        region_id=region_code[:4] + "00", status=AreaStatus.APPROVED
+    )
+
+
+def school_areas(area: TeachingArea) -> QuerySet[TeachingArea]:
+    """The other teaching areas of ``area``'s school (withdrawn ones left out)."""
+    return (
+        TeachingArea.objects.filter(institution=area.institution)
+        .exclude(pk=area.pk)
+        .exclude(status=AreaStatus.DELETED)
+        .order_by("seq")
+    )
+
+
+def student_transfers(student: Student) -> QuerySet[StudentTransfer]:
+    """The student's transfers between institutions (学员转校), oldest first. The student comes
+    from :func:`students_for`, so the caller already may see it; the schools named may lie in
+    another region (a transfer crosses cities), and a transfer is part of the student's file."""
+    return (
+        StudentTransfer.objects.filter(student=student)
+        .select_related("from_institution__district", "to_institution__district", "platform")
+        .order_by("at", "pk")
+    )
+
+
+def session_areas(institution_id: int, city_code: str, *, part: int) -> QuerySet[TeachingArea]:
+    """The teaching areas a session map of syllabus ``part`` shows, the fences its minutes were
+    held to: for part 2 the school's training grounds, for part 3 its road areas and its
+    city's approved police-designated routes (the school's own in every status but withdrawn,
+    so a pending or rejected area is seen too); none for the theory parts."""
+    kind = {2: AreaType.SITE, 3: AreaType.ROAD}.get(part)
+    if kind is None:
+        return TeachingArea.objects.none()
+    own = Q(institution_id=institution_id, type=kind) & ~Q(status=AreaStatus.DELETED)
+    routes = Q(
+        institution__isnull=True,
+        police_designated=True,
+        status=AreaStatus.APPROVED,
+        region_id=city_code,
+    )
+    shown = own | routes if part == 3 else own
+    return TeachingArea.objects.filter(shown).order_by("institution_id", "seq", "pk")

@@ -14,6 +14,8 @@ from jiapei.core.timestamps import ClockDateTimeField
 
 
 class MonthlyReportInput(models.Model):
+    REGION_PATH = "region_id"  # the region code, for the audit trail
+
     region = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
     )

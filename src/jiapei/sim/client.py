@@ -55,7 +55,7 @@ class TimingPlatformClient:
 
     def upload(self, kind: str, content: bytes, filename: str = "file.jpg") -> str:
         """``imageup/{kind}``: the signature covers the raw file bytes; returns the file id."""
-        query = self.signer.query(content)
+        query = self.signer.query(content, resource=f"imageup/{kind}")
         reply = self._http.post(f"/imageup/{kind}?{query}", files={"file": (filename, content)})
         envelope = reply.json()
         if reply.status_code != 200 or envelope.get("errorcode") != 0:

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from jiapei.core import progress
-from jiapei.sim import plants
+from jiapei.sim import camera, plants
 from jiapei.sim.client import ApiRefused, TimingPlatformClient
 from jiapei.sim.photos import render
 from jiapei.sim.plants import EPOCH, MINUTE, Calendar, Plan, Shot
@@ -61,6 +61,7 @@ class SimSession:
     rejected: int = 0
     ingest_codes: tuple[str, ...] = ()
     injected: str | None = None  # the fraud pattern (``sim.fraud``) the session carries
+    form: str = ""  # its form, or the hard honest case the session carries (``sim.fraud``)
 
 
 class Injector(Protocol):
@@ -243,7 +244,7 @@ def _send(
             minutes=plan.minutes, start=f"{plan.start:%Y%m%d%H%M%S}",
             accepted=sum(r["result"] == "accepted" for r in results[n]),
             rejected=sum(r["result"] == "rejected" for r in results[n]), ingest_codes=tuple(codes),
-            injected=plan.injected,
+            injected=plan.injected, form=plan.form,
         ))  # fmt: skip
 
 
@@ -251,7 +252,10 @@ def _photo(
     client: TimingPlatformClient, platnum: str, plan: Plan, shot: Shot, report: SimReport
 ) -> str | None:
     face = plan.student.seed if shot.face is None else shot.face
-    content = render(face, shot.image, shot.variant)
+    if shot.camera:
+        content = camera.render(shot.camera, face, shot.image, shot.form, shot.variant)
+    else:
+        content = render(face, shot.image, shot.variant)
     try:
         fileid = client.upload("stuimg", content)
     except ApiRefused as exc:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from jiapei.sim import plants, tracks
+from jiapei.sim import hard, plants, tracks
 from jiapei.sim.fraud_schedule import (
     carrier,
     fits_window,
@@ -118,11 +118,13 @@ class FraudInjector:
         share: float,
         min_per_pattern: int,
         patterns: Sequence[str] = PATTERNS,
+        hard: bool = False,
     ) -> None:
         unknown = set(patterns) - set(PATTERNS)
         if unknown:
             raise ValueError(f"unknown fraud patterns {sorted(unknown)}; known: {PATTERNS}")
         self.seed = seed
+        self.hard = hard  # the harder simulator of issue 19 (``sim.hard``)
         self.first_day = first_day
         self.last_day = first_day + timedelta(days=days - 1)
         self.share = share
@@ -230,9 +232,15 @@ class FraudInjector:
 
     def finish(self, day: date, plans: list[Plan]) -> None:
         for plan in plans:
+            rng = random.Random(f"{self.seed}:{day}:{plan.classid}:fraud")
             if plan.injected in PHOTO_PATTERNS | TRACK_PATTERNS:
-                rng = random.Random(f"{self.seed}:{day}:{plan.classid}:fraud")
                 self._alter(rng, plan, self._sources.get(id(plan)))
+                if self.hard and plan.injected in PHOTO_PATTERNS:
+                    hard.photo_form(rng, plan, self._sources.get(id(plan)))
+            elif self.hard and plan.injected is None and plan.planted is None and plan.mode == 1:
+                hard.honest_track(rng, plan)
+            if self.hard:
+                hard.on_camera(plan)
 
     def sent(self, day: date, plans: list[Plan]) -> None:
         self.history += [p for p in plans if p.planted is None and p.injected is None]

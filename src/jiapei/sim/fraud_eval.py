@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "students": 0,
     "violation_share": 0.0,
     "json": "",
+    "basic": False,
 }
 SESSIONS_PER_STUDENT_DAY = 0.9  # what ``sim.days`` plans on average (0, 1 or 2 sessions)
 
@@ -79,6 +80,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of sessions with a planted §6 violation too (not counted as honest)",
     )
     add("--json", default="", help="write the figures to this file")
+    add(
+        "--basic",
+        action="store_true",
+        help="the older, easier world (no fixed cameras, forms or hard honest cases)",
+    )
 
 
 @dataclass
@@ -100,6 +106,13 @@ class Evaluation:
     honest_flagged_any_rate: float | None
     shortfall: dict[str, int] = field(default_factory=dict)  # patterns below the minimum
     timings: dict[str, float] = field(default_factory=dict)
+    # pattern -> form -> [flagged by the pattern's detector, injected] (``sim.hard``)
+    forms: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    # honest hard case -> [sessions, flagged by any session-level detector]
+    hard_cases: dict[str, list[int]] = field(default_factory=dict)
+    honest_minutes: int = 0
+    honest_minutes_void: int = 0
+    void_reasons: dict[str, int] = field(default_factory=dict)  # honest minutes, by reason code
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +211,7 @@ def play(options: dict[str, Any], first: date, students: int) -> SimReport:
         share=options["share"],
         min_per_pattern=options["min_per_pattern"],
         patterns=options["patterns"],
+        hard=not options.get("basic"),
     )
     try:
         world = sim_world.build_world(client, platform, users, cfg)
@@ -261,6 +275,17 @@ def compare(report: SimReport, *, first: date, last: date, seed: int) -> Evaluat
             "precision": len(own) / len(hits) if hits else None,
         }
     honest_any = len(any_flag & honest)
+    forms: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    hard_cases: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for s in report.sessions:
+        if s.injected:
+            cell = forms[s.injected][s.form or "-"]
+            cell[0] += s.rnum in flagged[s.injected]
+            cell[1] += 1
+        elif s.rnum in honest and s.form:
+            hard_cases[s.form][0] += 1
+            hard_cases[s.form][1] += s.rnum in any_flag
+    minutes, void, reasons = voided_minutes(honest)
     return Evaluation(
         first_day=first.isoformat(),
         last_day=last.isoformat(),
@@ -275,7 +300,33 @@ def compare(report: SimReport, *, first: date, last: date, seed: int) -> Evaluat
         detectors=detectors,
         honest_flagged_any=honest_any,
         honest_flagged_any_rate=honest_any / len(honest) if honest else None,
+        forms={p: {f: list(v) for f, v in sorted(by.items())} for p, by in sorted(forms.items())},
+        hard_cases={k: list(v) for k, v in sorted(hard_cases.items())},
+        honest_minutes=minutes,
+        honest_minutes_void=void,
+        void_reasons=reasons,
     )
+
+
+def voided_minutes(rnums: set[str]) -> tuple[int, int, dict[str, int]]:
+    """(minutes, minutes the audit voided, voided minutes by reason code) of the sessions
+    ``rnums``; a minute voided for several reasons counts once under each."""
+    from django.db.models import Q
+
+    from jiapei.fraud.loading import load_sessions
+
+    total = void = 0
+    reasons: Counter[str] = Counter()
+    listed = sorted(rnums)
+    for chunk in range(0, len(listed), 500):
+        where = Q(rnum__in=listed[chunk : chunk + 500])
+        for session in load_sessions(where, photos=False):
+            for minute in session.minutes:
+                total += 1
+                if minute.valid is False or not minute.accepted:
+                    void += 1
+                    reasons.update(minute.codes or ("?",))
+    return total, void, dict(reasons.most_common())
 
 
 def _pct(value: float | None) -> str:
@@ -309,6 +360,26 @@ def table(e: Evaluation) -> str:
         f"  诚实学时被任一检测器标记 honest sessions flagged by any session-level detector: "
         f"{e.honest_flagged_any}/{e.honest} = {_pct(e.honest_flagged_any_rate).strip()}",
     ]
+    if e.forms:
+        lines += ["", "  各形式召回 recall per form (flagged/injected):"]
+        for pattern, by_form in e.forms.items():
+            cells = ", ".join(f"{form} {hit}/{n}" for form, (hit, n) in by_form.items())
+            lines.append(f"    {pattern:<24} {cells}")
+    if e.hard_cases:
+        lines.append("  诚实疑难情形 honest hard cases (flagged by any/sessions): " + ", ".join(
+            f"{case} {flagged}/{n}" for case, (n, flagged) in e.hard_cases.items()
+        ))  # fmt: skip
+    if e.honest_minutes:
+        share = e.honest_minutes_void / e.honest_minutes
+        lines.append(
+            f"  诚实学时被审核作废 honest minutes voided by the audit: {e.honest_minutes_void}/"
+            f"{e.honest_minutes} = {_pct(share).strip()}"
+            + (
+                " — " + ", ".join(f"{k} {v}" for k, v in e.void_reasons.items())
+                if e.void_reasons
+                else ""
+            )
+        )
     for pattern, n in e.shortfall.items():
         lines.append(f"  ! {pattern}: 仅注入 only {n} sessions (below the minimum)")
     if e.timings:

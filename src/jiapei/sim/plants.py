@@ -43,6 +43,10 @@ class Shot:
     # same perceptual hash. Injected fraud (``sim.fraud``) uses both; honest shots use neither.
     face: int | None = None
     variant: int = 0
+    # The harder simulator (``sim.camera``): the terminal's fixed camera (0: the older
+    # ``sim.photos`` pictures) and, for injected fraud, the form of the copy or of the cover.
+    camera: int = 0
+    form: str = ""
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Plan:
     fast_track: bool = False  # a fast-tracked student's theory (never given fraud)
     recnum: str = ""
     classid: str = ""
+    form: str = ""  # the form of the injected pattern, or of the hard honest case
 
     @property
     def mode(self) -> int:

@@ -41,6 +41,8 @@ class ReviewSource(models.TextChoices):
 class StageReview(models.Model):
     """The review of one student's part. Written only by :mod:`jiapei.stages.services`."""
 
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
+
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="stage_reviews"
     )
@@ -111,6 +113,8 @@ class LegacyBackfill(models.Model):
     "三方确认培训学时补录单" (seed 001 一(三)3). The three confirmations are kept apart, not as
     one flag, so a regulator can see who confirmed what and when. Written only by
     :mod:`jiapei.stages.services.backfill`; an approval becomes the part's :class:`StageReview`."""
+
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
 
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="legacy_backfills"
@@ -184,6 +188,8 @@ class PoliceStatus(models.TextChoices):
 
 class PoliceSubmission(models.Model):
     """The last message about one student and exam subject sent to the police platform."""
+
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
 
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="police_submissions"

@@ -20,6 +20,7 @@ from jiapei.accounts import access
 from jiapei.accounts.models import User
 from jiapei.core import clock
 from jiapei.integrations.police.wire import SUBJECT_FOR_PART, SUBJECT_NAMES_ZH
+from jiapei.outbox import queries as outbox
 from jiapei.outbox.models import MessageStatus, OutboxMessage
 from jiapei.registry.models import Student
 from jiapei.stages.models import (
@@ -31,7 +32,7 @@ from jiapei.stages.models import (
     ReviewStatus,
     StageReview,
 )
-from jiapei.training.models import StageRecord
+from jiapei.training.models import StageRecord, TeachingLog
 
 
 def reviews_for(user: User) -> QuerySet[StageReview]:
@@ -181,3 +182,44 @@ def backfill_wire(row: LegacyBackfill) -> dict[str, Any]:
         "reason": row.reason,
         "decided_at": _time(row.decided_at),
     }
+
+
+# The console's stage-review queue and its evidence.
+
+
+def review_queue_for(user: User) -> QuerySet[StageReview]:
+    """Reviews in the user's region, newest first (in ``id`` order, which the ``(status, id)``
+    index serves: a province's hundreds of thousands of reviews are never sorted whole)."""
+    return reviews_for(user).select_related("student__institution__district").order_by("-id")
+
+
+def in_queue_order(qs: QuerySet[StageReview], status: str) -> QuerySet[StageReview]:
+    """The reviews of ``qs`` in ``status``; those waiting for a regulator oldest first (a queue
+    is served in order), the decided ones newest first."""
+    return qs.filter(status=status).order_by(
+        "id" if status == ReviewStatus.PENDING_MANUAL else "-id"
+    )
+
+
+def review_logs(row: StageReview) -> QuerySet[TeachingLog]:
+    """The teaching logs the review references that are the student's own (a listed log of
+    another student is only named by the failed check, never shown)."""
+    return (
+        TeachingLog.objects.filter(student_id=row.student_id, rnum__in=row.rnums)
+        .select_related("coach")
+        .order_by("starttime", "rnum")
+    )
+
+
+def decision_messages(row: StageReview, entry_ids: list[int]) -> list[OutboxMessage]:
+    """What the review's decisions queued in the outbox, oldest first: the ``/reviewmsg`` of
+    each decision (keyed by its audit-log entry), the police push or withdrawal and the national
+    platform's copy (keyed by the review)."""
+    return outbox.matching(
+        keys=[f"reviewmsg:{pk}" for pk in entry_ids],
+        prefixes=[
+            f"police:hours:{row.pk}:",
+            f"police:withdraw:{row.pk}:",
+            f"national:stage:{row.pk}:",
+        ],
+    )

@@ -16,6 +16,8 @@ class SamplingPolicy(models.Model):
     Seed 002 names 60% / 40% / 20% for different cities; every city sets its own.
     """
 
+    REGION_PATH = "region_id"  # the region code, for the audit trail
+
     region = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
     )
@@ -40,6 +42,8 @@ class SamplingPolicy(models.Model):
 
 class SampleDraw(models.Model):
     """The draw of one region's teaching logs of one month for manual audit."""
+
+    REGION_PATH = "region_id"  # the region code, for the audit trail
 
     region = models.ForeignKey(
         "accounts.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
@@ -78,6 +82,8 @@ class Verdict(models.TextChoices):
 class ManualReview(models.Model):
     """One teaching log drawn for manual audit and the reviewer's verdict."""
 
+    REGION_PATH = "log__institution__district_id"  # the region code, for the audit trail
+
     draw = models.ForeignKey(SampleDraw, on_delete=models.PROTECT, related_name="reviews")
     log = models.ForeignKey(
         "training.TeachingLog", on_delete=models.PROTECT, related_name="manual_reviews"
@@ -108,6 +114,8 @@ class WatchKind(models.TextChoices):
 
 class WatchlistEntry(models.Model):
     """A school or coach on the key-supervision list, with the reason and dates."""
+
+    REGION_PATH = "region_id"  # the region code, for the audit trail
 
     kind = models.CharField(_("kind"), max_length=8, choices=WatchKind.choices)
     region = models.ForeignKey(
@@ -146,6 +154,8 @@ class BanKind(models.TextChoices):
 class TrainingBan(models.Model):
     """禁训: a coach, car or terminal that may not train; sent to its timing platform (which
     sets 0x8502 禁训状态 = 2 on the terminal) and enforced at ingest."""
+
+    REGION_PATH = "region_id"  # the region code, for the audit trail
 
     kind = models.CharField(_("kind"), max_length=8, choices=BanKind.choices)
     number = models.CharField(_("coach, car or terminal number"), max_length=16)

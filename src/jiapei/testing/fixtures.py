@@ -187,7 +187,7 @@ def raw_post(tp: TimingPlatformClient) -> Iterator[RawPost]:
     )
 
     def post(resource: str, body: bytes) -> httpx.Response:
-        query = tp.signer.query(body)
+        query = tp.signer.query(body, resource=resource.strip("/"))
         return http.post(
             f"/{resource}?{query}", content=body, headers={"Content-Type": "application/json"}
         )

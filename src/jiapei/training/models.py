@@ -25,6 +25,8 @@ class AuditStatus(models.TextChoices):
 class TeachingLog(models.Model):
     """电子教学日志 (``classrecord``): one training session of one student."""
 
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     rnum = models.CharField(_("log number"), max_length=21, unique=True)  # stunum + recnum
     student = models.ForeignKey(
         "registry.Student", on_delete=models.PROTECT, related_name="teaching_logs"
@@ -134,6 +136,8 @@ class MinuteRecord(models.Model):
 class TrainingPhoto(models.Model):
     """培训过程照片 (``trainimginfo``) with the terminal's event type and face confidence."""
 
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
+
     platform = models.ForeignKey(
         "registry.TimingPlatform", on_delete=models.PROTECT, related_name="+"
     )
@@ -172,6 +176,8 @@ class TrainingPhoto(models.Model):
 class StageRecord(models.Model):
     """阶段培训记录 (``stagetrainningtime``) as submitted; reviewed in the stages app."""
 
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
+
     platform = models.ForeignKey(
         "registry.TimingPlatform", on_delete=models.PROTECT, related_name="+"
     )
@@ -207,6 +213,8 @@ class StageRecord(models.Model):
 class Graduation(models.Model):
     """结业 (``graduation``)."""
 
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
+
     platform = models.ForeignKey(
         "registry.TimingPlatform", on_delete=models.PROTECT, related_name="+"
     )
@@ -228,6 +236,8 @@ class Graduation(models.Model):
 
 class VideoRecord(models.Model):
     """培训视频 (``videorecord``)."""
+
+    REGION_PATH = "student__institution__district_id"  # the region code, for the audit trail
 
     platform = models.ForeignKey(
         "registry.TimingPlatform", on_delete=models.PROTECT, related_name="+"

@@ -1,14 +1,29 @@
 """Reads of training data that other apps share: which local days a session touches, a
-student's session days, and the teaching logs that credited a part."""
+student's session days, the teaching logs that credited a part, and the region-scoped sessions,
+minutes, photos and videos the console shows."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from jiapei.accounts import access
+from jiapei.accounts.models import User
 from jiapei.registry.models import Student
-from jiapei.training.models import TeachingLog
+from jiapei.training.models import (
+    Graduation,
+    MinuteRecord,
+    StageRecord,
+    TeachingLog,
+    TrainingPhoto,
+    VideoRecord,
+)
+
+# A minute record's time is the minute's last second; one up to this long after the log's end
+# still belongs to the session (the audit's loading uses the same slack).
+SLACK = timedelta(seconds=60)
 
 
 def local_days(start: datetime, end: datetime) -> set[date]:
@@ -31,3 +46,83 @@ def credited_rnums(student: Student, part: int) -> list[str]:
         .order_by("starttime", "rnum")
         .values_list("rnum", flat=True)
     )
+
+
+# Region-scoped reads for regulators. A session, photo or video belongs to the region of its
+# student's (current) school: the same rule as the student's file, so whoever may open the
+# file may open everything in it, and nobody else.
+
+STUDENT_REGION = "student__institution__district__code"
+
+
+def logs_for(user: User) -> QuerySet[TeachingLog]:
+    """Teaching logs of students whose school lies in the user's region."""
+    return access.scope(
+        user,
+        TeachingLog.objects.select_related("student__institution", "coach", "car", "device"),
+        region_field=STUDENT_REGION,
+    )
+
+
+def photos_for(user: User) -> QuerySet[TrainingPhoto]:
+    """Training photos of students whose school lies in the user's region, with their file."""
+    return access.scope(
+        user, TrainingPhoto.objects.select_related("file"), region_field=STUDENT_REGION
+    )
+
+
+def videos_for(user: User) -> QuerySet[VideoRecord]:
+    """Training videos of students whose school lies in the user's region, with their file."""
+    return access.scope(
+        user, VideoRecord.objects.select_related("file"), region_field=STUDENT_REGION
+    )
+
+
+def minutes_of(log: TeachingLog) -> QuerySet[MinuteRecord]:
+    """The minute records of ``log``, in time order: the student's minutes from its start to its
+    end (plus the slack), of its terminal session when both name one, and of its course (the
+    first four digits of the course code), as the audit assigns them."""
+    rows = MinuteRecord.objects.filter(
+        student_id=log.student_id,
+        at__gte=log.starttime,
+        at__lte=log.endtime + SLACK,
+        subjcode__startswith=log.subjcode[:4],
+    )
+    if log.classid:
+        rows = rows.filter(Q(classid=log.classid) | Q(classid=""))
+    return rows.order_by("at", "pk")
+
+
+def photos_of(log: TeachingLog) -> QuerySet[TrainingPhoto]:
+    """The photos of ``log``: those naming its sequence number, or taken during it."""
+    return TrainingPhoto.objects.filter(
+        Q(recnum=log.recnum) | Q(ptime__gte=log.starttime - SLACK, ptime__lte=log.endtime + SLACK),
+        student_id=log.student_id,
+    ).order_by("ptime", "pk")
+
+
+def videos_of(log: TeachingLog) -> QuerySet[VideoRecord]:
+    """The videos of ``log``: those naming its sequence number, or overlapping it."""
+    return VideoRecord.objects.filter(
+        Q(recnum=log.recnum) | Q(starttime__lt=log.endtime, endtime__gt=log.starttime),
+        student_id=log.student_id,
+    ).order_by("starttime", "pk")
+
+
+def student_logs(student: Student) -> QuerySet[TeachingLog]:
+    """The student's teaching logs, newest first, with the coach and car they name."""
+    return (
+        TeachingLog.objects.filter(student=student)
+        .select_related("coach", "car")
+        .order_by("-starttime", "-pk")
+    )
+
+
+def stage_records_of(student: Student) -> dict[int, StageRecord]:
+    """The stage records (阶段培训记录) the timing platform submitted, by syllabus part."""
+    return {row.subject: row for row in StageRecord.objects.filter(student=student)}
+
+
+def graduation_of(student: Student) -> Graduation | None:
+    """The student's completion (结业) with its certificate, if the school reported one."""
+    return Graduation.objects.filter(student=student).first()

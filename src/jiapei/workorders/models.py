@@ -33,6 +33,8 @@ class OrderSource(models.TextChoices):
 
 
 class WorkOrder(models.Model):
+    REGION_PATH = "institution__district_id"  # the region code, for the audit trail
+
     number = models.CharField(_("work order number"), max_length=20, unique=True)
     source = models.CharField(_("source"), max_length=16, choices=OrderSource.choices)
     finding = models.OneToOneField(

@@ -59,6 +59,13 @@ def severities() -> tuple[str, ...]:
     return tuple(settings.JIAPEI_WORKORDER_SEVERITIES)
 
 
+def quiet_detectors() -> frozenset[str]:
+    """Fraud detectors whose findings open no work order by themselves
+    (``JIAPEI_WORKORDER_QUIET_DETECTORS``): those whose honest-flag rate on the evaluation is
+    over 1 %, until they are fixed. Their findings are still stored and listed."""
+    return frozenset(settings.JIAPEI_WORKORDER_QUIET_DETECTORS)
+
+
 def deadline_days() -> int:
     """Days a region has to resolve an order (``JIAPEI_WORKORDER_DEADLINE_DAYS``)."""
     return int(settings.JIAPEI_WORKORDER_DEADLINE_DAYS)
@@ -113,6 +120,8 @@ def open_for_finding(*, actor: Actor, finding: Finding) -> WorkOrder | None:
         if existing is not None:
             return existing
         if finding.severity not in severities() or finding.status == FindingStatus.DISMISSED:
+            return None
+        if finding.detector in quiet_detectors():
             return None
         if finding.institution_id is None:
             # A finding about a whole platform has no school whose regulator could handle it.

@@ -253,6 +253,7 @@ MAY: dict[Action, set[str]] = {
     Action.RECORD_VERDICTS: ALL_LEVELS,
     Action.MANAGE_WATCHLIST: ALL_LEVELS,
     Action.BAN_TRAINING: ALL_LEVELS,
+    Action.DECIDE_TRANSFERS: ALL_LEVELS,
     Action.READ_OPERATIONAL_ALERTS: {"province"},
 }
 

@@ -204,13 +204,14 @@ def test_suspended_platform_is_refused_with_1004(http, signer, registered):
     assert not Institution.objects.exists()
 
 
-def test_replayed_request_refiles_the_same_record(http, signer, registered):
+def test_a_retried_request_gets_its_first_answer_and_files_nothing_new(http, signer, registered):
     body = dumps(f.InstitutionPayload())
     url = f"/institution?{signer.query(body)}"
-    first = assert_envelope(post_json(http, url, body), 200, 0)["data"]
-    again = assert_envelope(post_json(http, url, body), 200, 0)["data"]
-    assert first["created"] is True
-    assert again == {"inscode": first["inscode"], "created": False}
+    first = post_json(http, url, body)
+    again = post_json(http, url, body)
+    assert assert_envelope(first, 200, 0)["data"]["created"] is True
+    assert assert_envelope(again, 200, 0) == first.json()
+    assert again.headers["X-Jiapei-Replayed"] == "first-answer"
     assert Institution.objects.count() == 1
 
 

@@ -26,6 +26,7 @@ def as_interval(session: SessionFact) -> Interval:
         start=session.start,
         end=session.end,
         mode=session.mode,
+        device=session.device,
     )
 
 
@@ -44,16 +45,28 @@ def conflicting(a: Interval, b: Interval) -> bool:
     return practical and (same_coach or same_car)
 
 
+def tolerance_seconds(a: Interval, b: Interval, thresholds: Thresholds) -> int:
+    """How long ``a`` and ``b`` may overlap without conflict: ``overlap_skew_seconds`` when two
+    different terminals recorded them and neither lies within the other (back-to-back sessions
+    whose clocks differ), else ``overlap_tolerance_seconds``."""
+    tolerance = thresholds.overlap_tolerance_seconds
+    nested = (a.start <= b.start and b.end <= a.end) or (b.start <= a.start and a.end <= b.end)
+    if a.device and b.device and a.device != b.device and not nested:
+        tolerance = max(tolerance, thresholds.overlap_skew_seconds)
+    return tolerance
+
+
 def overlap_regions(
     session: Interval, candidates: Sequence[Interval], thresholds: Thresholds
 ) -> list[tuple[datetime, datetime]]:
-    """Time regions in which ``session`` conflicts with any candidate, longer than the slack."""
+    """Time regions in which ``session`` conflicts with any candidate, longer than the slack
+    (:func:`tolerance_seconds`)."""
     regions = []
     for other in candidates:
         if other.key == session.key or not conflicting(session, other):
             continue
         low, high = max(session.start, other.start), min(session.end, other.end)
-        if (high - low).total_seconds() > thresholds.overlap_tolerance_seconds:
+        if (high - low).total_seconds() > tolerance_seconds(session, other, thresholds):
             regions.append((low, high))
     return sorted(regions)
 

@@ -89,10 +89,29 @@ def stationary(minutes: Sequence[MinuteFact], thresholds: Thresholds) -> list[in
 
 
 def no_mileage(minutes: Sequence[MinuteFact], thresholds: Thresholds) -> list[int]:
-    """NO_MILEAGE: ids of practical minutes in runs of ≥ N adjacent minutes with 0 mileage."""
+    """NO_MILEAGE: ids of practical minutes in runs of ≥ N adjacent minutes with 0 mileage.
+
+    A zero-mileage minute of a car that is moving by its speed and its GNSS fix, by less than
+    the wire's 0.1 km step can hide, is not "no mileage": below 6 km/h a minute's distance
+    rounds to 0 (``Thresholds.no_mileage_moving_speed_kmh``, ``no_mileage_moving_m``,
+    ``no_mileage_step_m``). Without a fix on both sides the movement is not confirmed.
+    """
+    practical = _practical(minutes)
+    stale = stale_fixes(minutes, thresholds)
+    moving: set[int] = set()
+    previous: tuple[float, float] | None = None
+    for minute in practical:
+        here = None if minute.id in stale else fix(minute)
+        fast = minute.max_speed >= thresholds.no_mileage_moving_speed_kmh
+        if fast and here is not None and previous is not None:
+            moved = distance_m(*previous, *here)
+            if thresholds.no_mileage_moving_m <= moved <= thresholds.no_mileage_step_m:
+                moving.add(minute.id)
+        if here is not None:
+            previous = here
     flagged: list[int] = []
     zero = thresholds.no_mileage_max_km
-    for run in runs(_practical(minutes), lambda m: m.mileage <= zero):
+    for run in runs(practical, lambda m: m.mileage <= zero and m.id not in moving):
         if len(run) >= thresholds.no_mileage_minutes:
             flagged.extend(run)
     return sorted(flagged)
@@ -109,6 +128,25 @@ def fix(minute: MinuteFact) -> tuple[float, float] | None:
     return minute.lng, minute.lat
 
 
+def stale_fixes(minutes: Sequence[MinuteFact], thresholds: Thresholds) -> set[int]:
+    """Ids of practical minutes whose fix repeats the previous minute's fix exactly, in runs of
+    at most ``gnss_stale_max_minutes``: a GNSS dropout during which the terminal resends its
+    last fix (see the threshold). Such a minute has no fix of its own."""
+    stale: set[int] = set()
+    current: list[int] = []
+    previous: tuple[float, float] | None = None
+    for minute in [*_practical(minutes), None]:
+        here = fix(minute) if minute is not None else None
+        if minute is not None and here is not None and here == previous:
+            current.append(minute.id)
+            continue
+        if len(current) <= thresholds.gnss_stale_max_minutes:
+            stale.update(current)
+        current = []
+        previous = here
+    return stale
+
+
 def odometer_gnss_mismatch(minutes: Sequence[MinuteFact], thresholds: Thresholds) -> list[int]:
     """ODOMETER_GNSS_MISMATCH (跑马机): mileage claimed while the car does not move.
 
@@ -121,10 +159,11 @@ def odometer_gnss_mismatch(minutes: Sequence[MinuteFact], thresholds: Thresholds
     """
     size = thresholds.odometer_window_minutes
     ordered_minutes = _practical(minutes)
+    stale = stale_fixes(minutes, thresholds)
     flagged: set[int] = set()
     for index in range(len(ordered_minutes) - size + 1):
         window = ordered_minutes[index : index + size]
-        fixes = [fix(m) for m in window]
+        fixes = [None if m.id in stale else fix(m) for m in window]
         points = [p for p in fixes if p is not None]
         if len(points) < size:
             continue
@@ -142,10 +181,12 @@ def odometer_gnss_mismatch(minutes: Sequence[MinuteFact], thresholds: Thresholds
 def teleport(minutes: Sequence[MinuteFact], thresholds: Thresholds) -> list[int]:
     """TELEPORT: both minutes of every pair of consecutive fixes with an impossible speed.
 
-    Consecutive means neighbours among the practical minutes that have a fix. We cannot tell
-    which of the two fixes is wrong, so both minutes lose their credit.
+    Consecutive means neighbours among the practical minutes that have a fix of their own (a
+    repeated fix after a dropout is none: the jump to the next real fix spans the dropout).
+    We cannot tell which of the two fixes is wrong, so both minutes lose their credit.
     """
-    with_fix = [m for m in _practical(minutes) if fix(m) is not None]
+    stale = stale_fixes(minutes, thresholds)
+    with_fix = [m for m in _practical(minutes) if fix(m) is not None and m.id not in stale]
     flagged: set[int] = set()
     for before, after in itertools.pairwise(with_fix):
         seconds = (after.at - before.at).total_seconds()
@@ -185,4 +226,10 @@ def session_minute_codes(
     for code, rule in sequence_rules:
         for minute_id in rule(minutes, thresholds):
             codes[minute_id].append(code)
+    # A minute without a fix of its own (none sent, or the last one repeated during a
+    # dropout) cannot be placed outside the fence: its position is unknown.
+    stale = stale_fixes(minutes, thresholds)
+    for minute in minutes:
+        if "OUT_OF_FENCE" in codes[minute.id] and (fix(minute) is None or minute.id in stale):
+            codes[minute.id].remove("OUT_OF_FENCE")
     return {minute_id: ordered(found) for minute_id, found in codes.items()}

@@ -1,5 +1,8 @@
 """Photo rules (standards.md §4.2 R2, §4.3): timed photos, sign-in/out photos, face match, 照片机.
 
+The face-match pass mark is calibrated per terminal (:func:`face_bar`): a camera whose honest
+confidences sit low is judged against its own distribution, not the province's fixed bar.
+
 A session is read as a sequence of photo *slots*: the sign-in photo at login, a timed photo
 every ``photo_interval_minutes`` and the sign-out photo at logout. A slot is "ok", "failed"
 (face-match confidence below the minimum) or "missing" (no photo where the terminal should
@@ -41,11 +44,37 @@ class PhotoSlot:
         return self.state != "ok"
 
 
-def photo_failed(photo: PhotoFact, thresholds: Thresholds) -> bool:
-    """Whether a photo fails face matching (no confidence fails only if so configured)."""
+def face_bar(thresholds: Thresholds, median: float | None = None, photos: int = 0) -> float:
+    """The face-match pass mark for a terminal whose confidences over the calibration window
+    have ``median`` (over ``photos`` photos): ``face_confidence_min``, lowered by as much as
+    the terminal's median lies below ``face_reference_median`` (at most
+    ``face_calibration_max_shift``) when calibration is on and the window holds enough photos.
+    A camera that scores everyone low is judged against its own honest distribution."""
+    bar = float(thresholds.face_confidence_min)
+    if (
+        not thresholds.face_calibrate_per_terminal
+        or median is None
+        or photos < thresholds.face_calibration_min_photos
+    ):
+        return bar
+    shift = min(max(thresholds.face_reference_median - median, 0.0),
+                float(thresholds.face_calibration_max_shift))  # fmt: skip
+    return bar - shift
+
+
+def session_face_bar(session: SessionFact, thresholds: Thresholds) -> float:
+    """:func:`face_bar` for the terminal that recorded ``session``."""
+    return face_bar(
+        thresholds, session.terminal_confidence_median, session.terminal_confidence_photos
+    )
+
+
+def photo_failed(photo: PhotoFact, thresholds: Thresholds, bar: float | None = None) -> bool:
+    """Whether a photo fails face matching against ``bar`` (default: the uncalibrated
+    ``face_confidence_min``); no confidence fails only if so configured."""
     if photo.confidence is None:
         return thresholds.photo_require_confidence
-    return photo.confidence < thresholds.face_confidence_min
+    return photo.confidence < (thresholds.face_confidence_min if bar is None else bar)
 
 
 def student_photos(session: SessionFact, thresholds: Thresholds) -> list[PhotoFact]:
@@ -59,8 +88,8 @@ def student_photos(session: SessionFact, thresholds: Thresholds) -> list[PhotoFa
     return sorted(chosen, key=lambda p: (p.at, p.event, p.confidence or -1, p.fingerprint or ""))
 
 
-def _slot(photo: PhotoFact, kind: str, thresholds: Thresholds) -> PhotoSlot:
-    return PhotoSlot(photo.at, kind, "failed" if photo_failed(photo, thresholds) else "ok")
+def _slot(photo: PhotoFact, kind: str, thresholds: Thresholds, bar: float) -> PhotoSlot:
+    return PhotoSlot(photo.at, kind, "failed" if photo_failed(photo, thresholds, bar) else "ok")
 
 
 def photo_slots(session: SessionFact, thresholds: Thresholds) -> list[PhotoSlot]:
@@ -72,16 +101,17 @@ def photo_slots(session: SessionFact, thresholds: Thresholds) -> list[PhotoSlot]
     the terminal should have taken at every interval after the earlier one are missing.
     """
     photos = student_photos(session, thresholds)
+    bar = session_face_bar(session, thresholds)
     signins = [p for p in photos if p.event == EVENT_SIGNIN]
     signouts = [p for p in photos if p.event == EVENT_SIGNOUT]
     slots = [
-        _slot(signins[0], "signin", thresholds)
+        _slot(signins[0], "signin", thresholds, bar)
         if signins
         else PhotoSlot(session.start, "signin", "missing")
     ]
-    slots += [_slot(p, "timed", thresholds) for p in photos if p.event in (5, 19)]
+    slots += [_slot(p, "timed", thresholds, bar) for p in photos if p.event in (5, 19)]
     slots.append(
-        _slot(signouts[-1], "signout", thresholds)
+        _slot(signouts[-1], "signout", thresholds, bar)
         if signouts
         else PhotoSlot(session.end, "signout", "missing")
     )

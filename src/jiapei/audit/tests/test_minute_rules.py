@@ -11,6 +11,7 @@ from jiapei.audit.rules.minute import (
     odometer_gnss_mismatch,
     session_minute_codes,
     single_minute_codes,
+    stale_fixes,
     stationary,
     teleport,
 )
@@ -134,14 +135,73 @@ def test_stationary_ignores_classroom_minutes() -> None:
 
 def test_no_mileage_needs_two_adjacent_minutes() -> None:
     minutes = _run()
-    assert no_mileage(_with(minutes, range(0, 1), mileage=0.0), T) == []
-    assert no_mileage(_with(minutes, range(0, 3), mileage=0.0), T) == [1, 2, 3]
+    assert no_mileage(_with(minutes, range(0, 1), mileage=0.0, max_speed=3.0), T) == []
+    assert no_mileage(_with(minutes, range(0, 3), mileage=0.0, max_speed=3.0), T) == [1, 2, 3]
+
+
+def _slow(count: int, metres: float, speed: float, **changes: object) -> list[MinuteFact]:
+    """``count`` minutes whose fixes are ``metres`` apart in a straight line, at ``speed``."""
+    lng, lat = b.GROUND
+    step = metres / 111_000
+    minutes = []
+    for i in range(count):
+        here: dict[str, object] = {"lng": lng, "lat": lat + i * step, "max_speed": speed}
+        here.update(mileage=0.0, **changes)
+        minutes.append(b.minute(i + 1, b.when(9, i, 59), **here))
+    return minutes
+
+
+def test_no_mileage_spares_slow_manoeuvres_under_the_wire_step() -> None:
+    # 6 km/h is 100 m a minute: the 0.1 km mileage field honestly reads 0 (issue 19).
+    assert no_mileage(_slow(4, 95.0, 6.5), T) == []
+    # Movement needs both the speed and the fix: creeping, or a fix that stays, is no movement.
+    assert no_mileage(_slow(4, 95.0, 3.0), T) == [1, 2, 3, 4]
+    assert no_mileage(_slow(4, 10.0, 6.5), T) == [1, 2, 3, 4]
+    # A car 300 m further each minute that reports nothing has a broken odometer.
+    assert no_mileage(_slow(4, 300.0, 20.0), T) == [1, 2, 3, 4]
+    # Without fixes the movement cannot be confirmed.
+    assert no_mileage(_slow(3, 95.0, 6.5, lng=None, lat=None), T) == [1, 2, 3]
 
 
 def test_odometer_mismatch_flags_parked_car_claiming_mileage() -> None:
     lng, lat = b.GROUND
-    minutes = _with(_run(), range(1, 5), lng=lng, lat=lat + 0.00005, mileage=0.4, max_speed=25.0)
-    assert odometer_gnss_mismatch(minutes, T) == [2, 3, 4, 5]
+    minutes = _run()
+    jittered = [
+        dataclasses.replace(m, lng=lng, lat=lat + 0.00002 * (i % 3), mileage=0.4, max_speed=25.0)
+        if 1 <= i < 5
+        else m
+        for i, m in enumerate(minutes)
+    ]
+    assert odometer_gnss_mismatch(jittered, T) == [2, 3, 4, 5]
+
+
+def test_a_repeated_last_fix_is_a_dropout_not_a_parked_car() -> None:
+    # The terminal resends its last fix for four minutes while the odometer runs on.
+    minutes = b.driving(1, b.when(9), 12)
+    held = minutes[3]
+    dropout = [
+        dataclasses.replace(m, lng=held.lng, lat=held.lat) if 4 <= i < 8 else m
+        for i, m in enumerate(minutes)
+    ]
+    assert odometer_gnss_mismatch(dropout, T) == []
+    assert teleport(dropout, T) == []
+    assert stale_fixes(dropout, T) == {5, 6, 7, 8}
+    # Out of the fence cannot be told without a fix of one's own.
+    outside = [dataclasses.replace(m, in_fence=False) if 4 <= i < 8 else m for i, m in
+               enumerate(dropout)]  # fmt: skip
+    found = session_minute_codes(outside, student=b.student(), session_day=b.DAY, thresholds=T)
+    assert all("OUT_OF_FENCE" not in found[m.id] for m in outside)
+    lost = [dataclasses.replace(m, lng=None, lat=None, in_fence=False) if i == 2 else m
+            for i, m in enumerate(minutes)]  # fmt: skip
+    found = session_minute_codes(lost, student=b.student(), session_day=b.DAY, thresholds=T)
+    assert "OUT_OF_FENCE" not in found[3]
+    # A fix frozen for longer than a dropout lasts is judged as usual (a 跑马机 may do that).
+    frozen = [
+        dataclasses.replace(m, lng=held.lng, lat=held.lat, mileage=0.3) if i >= 3 else m
+        for i, m in enumerate(minutes)
+    ]
+    long_run = dataclasses.replace(T, gnss_stale_max_minutes=5)
+    assert odometer_gnss_mismatch(frozen, long_run) == list(range(4, 13))
 
 
 def test_odometer_mismatch_needs_a_full_window_and_real_mileage() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from jiapei.audit.facts import PhotoFact, SessionFact
 from jiapei.audit.rules.photos import (
+    face_bar,
     hamming_hex,
     photo_gap_minutes,
     photo_slots,
@@ -149,3 +150,28 @@ def test_random_honest_fingerprints_are_far_apart() -> None:
         hamming_hex(a, c) or 0 for i, a in enumerate(prints) for c in prints[i + 1 : i + 5]
     ]
     assert min(distances) > T.photo_reuse_max_distance
+
+
+def test_a_poor_camera_is_judged_against_its_own_distribution() -> None:
+    # A car whose honest photos score ~13 points lower than a good camera's (issue 19).
+    photos = [dataclasses.replace(p, confidence=70) for p in honest().photos]
+    poor = with_photos(photos)
+    assert "FACE_MISMATCH" in session_photo_codes(poor, T)
+    calibrated = dataclasses.replace(
+        poor, terminal_confidence_median=77.0, terminal_confidence_photos=40
+    )
+    assert session_photo_codes(calibrated, T) == []
+    assert face_bar(T, 77.0, 40) == 67.0
+    # A stand-in far below the terminal's own median still fails.
+    stand_in = dataclasses.replace(
+        calibrated, photos=tuple(dataclasses.replace(p, confidence=55) for p in photos)
+    )
+    assert "FACE_MISMATCH" in session_photo_codes(stand_in, T)
+
+
+def test_calibration_needs_enough_photos_and_is_bounded() -> None:
+    assert face_bar(T, 60.0, 5) == T.face_confidence_min  # too few photos to trust
+    assert face_bar(T, 95.0, 100) == T.face_confidence_min  # a good camera is not raised
+    assert face_bar(T, 40.0, 100) == T.face_confidence_min - T.face_calibration_max_shift
+    off = dataclasses.replace(T, face_calibrate_per_terminal=False)
+    assert face_bar(off, 60.0, 100) == T.face_confidence_min

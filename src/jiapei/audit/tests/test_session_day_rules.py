@@ -119,3 +119,20 @@ def test_daily_cap_resets_each_local_day() -> None:
     ]
     assert daily_cap([*today, *tomorrow], T) == []
     assert daily_cap(today, b.thresholds(daily_cap_practical_minutes=180)) == list(range(180, 240))
+
+
+def test_clock_skew_between_two_terminals_is_tolerated_at_the_edge() -> None:
+    # A coach's back-to-back sessions in two cars whose terminals' clocks differ by 2 minutes.
+    first = b.session(1, b.when(9), 60)
+    mate = b.interval(b.when(9, 58), b.when(10, 58), car="3201000000000V99")
+    assert len(overlap_minutes([first], [mate], T)) == 2  # same terminal unknown: 60 s only
+    on_two = dataclasses.replace(first, device="D1")
+    other_terminal = dataclasses.replace(mate, device="D2")
+    assert overlap_minutes([on_two], [other_terminal], T) == []
+    # More than the skew, or one session within the other, is still a conflict.
+    longer = dataclasses.replace(other_terminal, start=b.when(9, 55))
+    assert len(overlap_minutes([on_two], [longer], T)) == 5
+    inside = dataclasses.replace(other_terminal, start=b.when(9, 20), end=b.when(9, 22))
+    assert len(overlap_minutes([on_two], [inside], T)) == 2
+    same_terminal = dataclasses.replace(mate, device="D1")
+    assert len(overlap_minutes([on_two], [same_terminal], T)) == 2

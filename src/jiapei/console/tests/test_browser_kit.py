@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jiapei.registry.models import Institution
+from jiapei.testing.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -77,3 +78,49 @@ def test_each_level_sees_only_its_region(
     web = as_user("sheng")
     web.go("/console/institutions/")
     expect(web.page.get_by_role("status")).to_contain_text("共 2 条记录")
+
+
+def test_lists_filter_and_page_without_javascript(
+    browser: Any,
+    live_server: Any,
+    make_user: Callable[..., Any],
+    file_school: Callable[..., Any],
+    _orm_under_playwright: None,
+) -> None:
+    """Every list reads without JavaScript: the filter form is a GET form, sort and page links
+    are real links (reference/ui.md rule 1)."""
+    for _ in range(3):
+        file_school("430203")
+    wanted = Institution.objects.order_by("inscode").first()
+    assert wanted is not None
+    make_user("city_regulator", "430200", username="zhuzhou")
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill("zhuzhou")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server.url}/console/institutions/")
+    expect(page.get_by_role("status")).to_contain_text("共 3 条记录")
+    page.locator("summary").first.click()
+    page.get_by_label("搜索").fill(wanted.inscode)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("status")).to_contain_text("共 1 条记录")
+    assert f"q={wanted.inscode}" in page.url
+    page.goto(f"{live_server.url}/console/institutions/")
+    page.get_by_role("link", name="机构编号").click()
+    assert "sort=inscode" in page.url
+    context.close()
+
+
+def test_the_language_switch_turns_the_console_english_and_back(
+    as_user: Callable[..., Any], make_user: Callable[..., Any]
+) -> None:
+    make_user("city_regulator", "430100", username="changsha")
+    web = as_user("changsha")
+    web.page.get_by_role("button", name="English").click()
+    expect(web.page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(web.page.locator("html")).to_have_attribute("lang", "en")
+    expect(web.page.get_by_role("navigation")).to_contain_text("Training institutions")
+    web.page.get_by_role("button", name="简体中文").click()
+    expect(web.page.get_by_role("heading", level=1)).to_have_text("工作台")

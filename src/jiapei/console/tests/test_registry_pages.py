@@ -60,3 +60,14 @@ def test_non_regulators_and_anonymous_visitors_are_kept_out(
     school_staff = Client()
     school_staff.force_login(make_user("school", None, username="staff"))
     assert school_staff.get("/console/").status_code == 403
+
+
+def test_htmx_gets_the_results_fragment_and_caches_vary_on_it(
+    zhuzhou_client: Client, file_school: Callable[..., Any]
+) -> None:
+    file_school("430203")
+    full = zhuzhou_client.get("/console/institutions/")
+    fragment = zhuzhou_client.get("/console/institutions/", headers={"HX-Request": "true"})
+    assert "<html" in full.content.decode() and "<html" not in fragment.content.decode()
+    assert 'id="results"' in fragment.content.decode()
+    assert "HX-Request" in full["Vary"] and "HX-Request" in fragment["Vary"]

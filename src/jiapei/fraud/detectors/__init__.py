@@ -12,6 +12,7 @@ from jiapei.fraud.detectors import (
     patterns,
     photos,
     replay,
+    resent,
     schools,
 )
 from jiapei.fraud.detectors.base import Draft, ScanContext
@@ -25,6 +26,7 @@ DAY_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (
     replay.detect,
     nofix.detect,
     patterns.detect,
+    resent.detect,
 )
 # Detectors run over a period of a school's figures (``ScanContext.schools``).
 PERIOD_DETECTORS: tuple[Callable[[ScanContext], list[Draft]], ...] = (schools.detect,)

@@ -132,6 +132,10 @@ class SessionData:
     # with a fix, in time order. About 24 bytes a minute instead of ~450 for a MinuteData, so a
     # city's two-week look-back fits in memory. ``None`` when the minutes are loaded instead.
     track: Any = None
+    # The recording terminal's face-match confidences over the calibration window (the
+    # audit's ``terminal_confidences``): median and photo count; None when not loaded.
+    terminal_confidence_median: float | None = None
+    terminal_confidence_photos: int = 0
 
     @property
     def day(self) -> date:
@@ -183,6 +187,9 @@ class ScanContext:
     history: dict[tuple[str, int], list[SessionData]] = field(default_factory=dict)
     schools: list[SchoolPeriod] = field(default_factory=list)
     period: tuple[date, date] | None = None
+    # ``images(photo_id) -> bytes | None``: the stored picture of a photo, read only for the
+    # pairs the perceptual hash pre-selects (``detectors.pixels``); None: hashes only.
+    images: Any = None
 
 
 @dataclass

@@ -59,6 +59,11 @@ class DrivingParams:
     few hundred metres of rounding is not reported."""
     still_high_minutes: int = 10
     """From this many still minutes in a session the finding is severe (high)."""
+    still_stale_max_minutes: int = 10
+    """A run of at most this many minutes repeating the previous fix exactly is a GNSS dropout
+    (the terminal resends its last fix), not a still car: those minutes have no fix of their
+    own. The audit's ``gnss_stale_max_minutes``; issue 19 found 16 of 28 honest dropout
+    sessions taken for a 跑马机. A real receiver on a still car jitters by metres."""
 
     regular_min_minutes: int = 15
     """Moving minutes a session needs before its regularity is judged (a quarter of an
@@ -172,6 +177,23 @@ def local_minute(moment: datetime) -> str:
 # --- GNSS_STILL_MILEAGE ------------------------------------------------------------------------
 
 
+def stale_indices(minutes: Sequence[MinuteData], longest: int) -> set[int]:
+    """Indices of minutes whose fix repeats the previous minute's exactly, in runs of at most
+    ``longest`` minutes: a GNSS dropout (see ``DrivingParams.still_stale_max_minutes``)."""
+    stale: set[int] = set()
+    current: list[int] = []
+    for index in range(1, len(minutes) + 1):
+        if index < len(minutes):
+            here, before = minutes[index], minutes[index - 1]
+            if has_fix(here) and (here.lng, here.lat) == (before.lng, before.lat):
+                current.append(index)
+                continue
+        if len(current) <= longest:
+            stale.update(current)
+        current = []
+    return stale
+
+
 def still_runs(minutes: Sequence[MinuteData], params: DrivingParams) -> list[list[int]]:
     """Indices (into ``minutes``, in time order) of each run of still minutes claiming movement.
 
@@ -181,6 +203,7 @@ def still_runs(minutes: Sequence[MinuteData], params: DrivingParams) -> list[lis
     """
     result: list[list[int]] = []
     current: list[int] = []
+    stale = stale_indices(minutes, params.still_stale_max_minutes)
 
     def close() -> None:
         claimed = sum(minutes[i].mileage for i in current)
@@ -190,7 +213,7 @@ def still_runs(minutes: Sequence[MinuteData], params: DrivingParams) -> list[lis
 
     for index, minute in enumerate(minutes):
         claims = minute.mileage > 0 or minute.max_speed >= params.still_min_speed
-        if not (claims and has_fix(minute)):
+        if not (claims and has_fix(minute)) or index in stale:
             close()
             continue
         if current and distance_m(minutes[current[-1]], minute) > params.still_step_m:

@@ -40,14 +40,16 @@ def confidences(session: SessionData, params: PhotoParams, context: ScanContext)
     rated = [p for p in student_photos(session) if p.confidence is not None]
     signin = next((p for p in rated if p.event == EVENT_SIGNIN), None)
     start = (signin.confidence or 0) if signin else 0
-    if signin is not None and start >= params.falling_signin_min:
+    shift = params.shift(session)
+    later_below = params.falling_later_below - shift
+    if signin is not None and start >= params.falling_signin_min - shift:
         later = [p for p in rated if p.at > signin.at and p.event != EVENT_SIGNIN]
         scores = [p.confidence or 0 for p in later]
-        low = [c for c in scores if c < params.falling_later_below]
+        low = [c for c in scores if c < later_below]
         median = statistics.median(scores) if scores else start
         if (
             len(low) >= params.falling_min_low
-            and median < params.falling_later_below
+            and median < later_below
             and start - median >= params.falling_min_drop
         ):
             drop = start - median
@@ -84,9 +86,9 @@ def confidences(session: SessionData, params: PhotoParams, context: ScanContext)
     if len(scores) < params.low_min_photos:
         return []
     median = statistics.median(scores)
-    if median >= params.low_median_below:
+    if median >= params.low_median_below - shift:
         return []
-    bound = fmt_number(params.low_median_below)
+    bound = fmt_number(params.low_median_below - shift)
     return [
         session_draft(
             "FACE_LOW",
@@ -104,7 +106,12 @@ def confidences(session: SessionData, params: PhotoParams, context: ScanContext)
             score=float(median),
             evidence={
                 "photos": [p.id for p in rated],
-                "figures": {"photos": len(scores), "median_confidence": median},
+                "figures": {
+                    "photos": len(scores),
+                    "median_confidence": median,
+                    "bar": params.low_median_below - shift,
+                    "terminal_median": session.terminal_confidence_median,
+                },
             },
         )
     ]

@@ -18,10 +18,11 @@ from jiapei.fraud.detectors.base import Draft, MinuteData, ScanContext, SessionD
 
 @dataclass(frozen=True)
 class NoFixParams:
-    min_minutes: int = 5
-    """Adjacent minutes without a fix a run needs. Short dropouts (an underpass, a multi-storey
-    car park at the start of a session) last a minute or two; five claimed-moving minutes in a
-    row without any position is not a dropout."""
+    min_minutes: int = 11
+    """Adjacent minutes without a fix a run needs: longer than the longest GNSS dropout the
+    audit tolerates (``gnss_stale_max_minutes``, 10). Dropouts (an underpass, a tunnel, an
+    urban canyon, a multi-storey car park) last minutes, and issue 19 saw honest ones taken for
+    a 跑马机; eleven claimed-moving minutes in a row without any position is not a dropout."""
     min_km: float = 0.5
     """Mileage the run must claim, as for the still-position case."""
     min_speed: float = 5.0
@@ -72,11 +73,16 @@ def detect(context: ScanContext) -> list[Draft]:
         minutes = sorted(session.minutes, key=lambda m: (m.at, m.recordnum))
         runs = blind_runs(minutes, params)
         if runs:
-            drafts.append(_draft(session, minutes, runs))
+            drafts.append(_draft(session, minutes, runs, params))
     return drafts
 
 
-def _draft(session: SessionData, minutes: list[MinuteData], runs: list[list[MinuteData]]) -> Draft:
+def _draft(
+    session: SessionData,
+    minutes: list[MinuteData],
+    runs: list[list[MinuteData]],
+    params: NoFixParams,
+) -> Draft:
     flagged = [m for run in runs for m in run]
     claimed = sum(m.mileage for m in flagged)
     speed = sum(m.max_speed for m in flagged) / len(flagged)
@@ -89,7 +95,7 @@ def _draft(session: SessionData, minutes: list[MinuteData], runs: list[list[Minu
     return Draft(
         detector="GNSS_STILL_MILEAGE",
         key=f"GNSS_STILL_MILEAGE:{session.rnum}:nofix",
-        severity="high" if len(flagged) >= 10 else "medium",
+        severity="high" if len(flagged) >= 2 * params.min_minutes else "medium",
         summary=(
             f"{who}在{session.start:%Y-%m-%d %H:%M}开始的培训中，第{first}至第{last}分钟上报"
             f"速度约{speed:.0f}公里/小时、里程{claimed:.1f}公里，但终端没有上报任何卫星定位"

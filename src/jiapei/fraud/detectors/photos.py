@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jiapei.fraud.detectors import pixels
 from jiapei.fraud.detectors.base import Draft, PhotoData, ScanContext, SessionData
 
 STUDENT_EVENTS = frozenset({5, 17, 18, 19})
@@ -81,6 +82,36 @@ class PhotoParams:
     falling_later_below: int = 80
     falling_min_low: int = 2
     falling_min_drop: int = 10
+    # Per-terminal calibration (the audit's ``face_calibrate_per_terminal`` and its fields):
+    # the bars above (``low_median_below``, ``falling_signin_min``, ``falling_later_below``)
+    # are lowered by as much as the terminal's median confidence lies below
+    # ``reference_median``, by at most ``calibration_max_shift``, when the terminal has at
+    # least ``calibration_min_photos`` photos. A camera that scores everyone ~13 points lower
+    # (issue 19: FACE_LOW on 78 % of its honest sessions) is judged against its own photos.
+    # With the pictures at hand (``ScanContext.images``) the hash only pre-selects pairs,
+    # within ``pixel_prefilter_max_distance`` bits (a crop moves the hash by up to ~18 bits;
+    # within a session and one student's photos there are few pairs), and the pixels decide
+    # (``pixels.same_exposure``): a fixed camera's honest photos of one seated person lie
+    # within 2–4 bits (issue 19), which the hash alone took for copies. Two frames with a
+    # covered or blank lens (``pixels.blank_frame``) in one session are PHOTO_FROZEN.
+    pixel_check: bool = True
+    pixel_prefilter_max_distance: int = 18
+    covered_min_photos: int = 2
+    calibrate_per_terminal: bool = True
+    reference_median: float = 90.0
+    calibration_min_photos: int = 12
+    calibration_max_shift: int = 20
+
+    def shift(self, session: SessionData) -> float:
+        """Points by which the confidence bars are lowered for ``session``'s terminal."""
+        median = session.terminal_confidence_median
+        if (
+            not self.calibrate_per_terminal
+            or median is None
+            or session.terminal_confidence_photos < self.calibration_min_photos
+        ):
+            return 0.0
+        return min(max(self.reference_median - median, 0.0), float(self.calibration_max_shift))
 
 
 @dataclass(frozen=True)
@@ -98,8 +129,9 @@ def detect(context: ScanContext) -> list[Draft]:
     params = getattr(context.params, "photos", None) or PhotoParams()
     today = _unique(context.sessions, set())
     earlier = _unique(context.earlier, {s.rnum for s in today})
-    drafts = [d for s in today for d in _frozen(s, params, context)]
-    drafts += _across(today, earlier, params, context)
+    judge = Judge(context, params)
+    drafts = [d for s in today for d in _frozen(s, params, context, judge)]
+    drafts += _across(today, earlier, params, context, judge)
     return sorted(drafts, key=lambda d: d.key)
 
 
@@ -227,10 +259,72 @@ def near_pairs(
     return sorted(found)
 
 
+class Judge:
+    """The pixel checks of one scan, with each picture decoded at most once."""
+
+    def __init__(self, context: ScanContext, params: PhotoParams) -> None:
+        self.read = context.images if params.pixel_check else None
+        self._images: dict[int, object] = {}
+        self._blank: dict[int, bool | None] = {}
+        self._same: dict[tuple[int, int], bool | None] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.read is not None
+
+    def _image(self, photo_id: int) -> object:
+        if photo_id not in self._images:
+            content = self.read(photo_id) if self.read is not None else None
+            self._images[photo_id] = pixels.decode(content) if content else None
+        return self._images[photo_id]
+
+    def blank(self, photo_id: int) -> bool | None:
+        """Whether the photo shows a covered or blank lens (None: picture unavailable)."""
+        if photo_id not in self._blank:
+            image = self._image(photo_id)
+            self._blank[photo_id] = (
+                None if image is None else pixels.is_blank(image)  # type: ignore[arg-type]
+            )
+        return self._blank[photo_id]
+
+    def same(self, first: int, second: int) -> bool | None:
+        """Whether two photos are one exposure (None: a picture is unavailable)."""
+        key = (min(first, second), max(first, second))
+        if key not in self._same:
+            a, b = self._image(key[0]), self._image(key[1])
+            if a is None or b is None:
+                self._same[key] = None
+            else:
+                score = pixels.noise_correlation(a, b)  # type: ignore[arg-type]
+                self._same[key] = score >= pixels.PixelParams().same_exposure_min
+        return self._same[key]
+
+
 # -- PHOTO_FROZEN --------------------------------------------------------------------------
 
 
-def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> list[Draft]:
+def _repeat(
+    photos: list[PhotoData], i: int, j: int, distance: int, params: PhotoParams, judge: Judge
+) -> bool:
+    """Whether photo ``j`` repeats photo ``i`` (one session): the pixels decide when they are
+    at hand (two covered frames repeat each other; a covered and a real one do not), else the
+    hash within ``frozen_max_distance``."""
+    if judge.active:
+        blank_i, blank_j = judge.blank(photos[i].id), judge.blank(photos[j].id)
+        if blank_i is not None and blank_j is not None:
+            if blank_i or blank_j:
+                return bool(blank_i and blank_j)
+            if distance > params.pixel_prefilter_max_distance:
+                return False
+            same = judge.same(photos[i].id, photos[j].id)
+            if same is not None:
+                return same
+    return distance <= params.frozen_max_distance
+
+
+def _frozen(
+    session: SessionData, params: PhotoParams, context: ScanContext, judge: Judge
+) -> list[Draft]:
     """PHOTO_FROZEN: later photos of the session near-identical to an earlier one of it."""
     photos = student_photos(session)
     values = [fingerprint_value(p.fingerprint) for p in photos]
@@ -243,7 +337,7 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
             if first is None or _same_shot(photos[i], photos[j]):
                 continue
             distance = (first ^ later).bit_count()
-            if distance <= params.frozen_max_distance:
+            if _repeat(photos, i, j, distance, params, judge):
                 repeats.append((j, i, distance))
                 break
     if not repeats:
@@ -263,12 +357,19 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
             f"(Hamming distance {join_numbers(distances, ', ')})"
         )
     involved = sorted({k for j, i, _ in repeats for k in (i, j)})
+    covered = [photos[k].id for k in involved if judge.active and judge.blank(photos[k].id)]
+    if covered:
+        zh.append(f"{len(covered)}张照片画面漆黑、空白或被遮挡")
+        en.append(f"{len(covered)} photos dark, blank or covered")
+    # Confirmed from the pixels (one exposure, or a covered lens), the finding is certain;
+    # from the hash alone, a fixed camera's honest photos may look alike (issue 19).
+    severity = "high" if judge.active else "medium"
     return [
         session_draft(
             "PHOTO_FROZEN",
             session,
             context,
-            severity="high",
+            severity=severity,
             zh=f"{'；'.join(zh)}，疑似使用照片机或遮挡摄像头。",
             en=f"{'; '.join(en)}. A photo machine or a covered camera is suspected.",
             score=float(len(repeats)),
@@ -276,9 +377,11 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
                 "photos": [photos[k].id for k in involved],
                 "fingerprints": {str(photos[k].id): photos[k].fingerprint for k in involved},
                 "pairs": [[photos[i].id, photos[j].id, d] for j, i, d in repeats],
+                "covered": covered,
                 "figures": {
                     "photos": len(photos),
                     "repeated": len(repeats),
+                    "pixels_checked": int(judge.active),
                     "max_distance": max(d for _, _, d in repeats),
                 },
             },
@@ -289,11 +392,26 @@ def _frozen(session: SessionData, params: PhotoParams, context: ScanContext) -> 
 # -- PHOTO_REPLAYED, FACE_SHARED -----------------------------------------------------------
 
 
+def _copies(first: _Shot, second: _Shot, distance: int, bound: int, judge: Judge) -> bool:
+    """Whether two photos of different sessions are copies of one picture: the pixels decide
+    when they are at hand (a covered frame is nobody's copy), else the hash within ``bound``."""
+    if judge.active:
+        a, b = first.photo.id, second.photo.id
+        if judge.blank(a) is not None and judge.blank(b) is not None:
+            if judge.blank(a) or judge.blank(b):
+                return False
+            same = judge.same(a, b)
+            if same is not None:
+                return same
+    return distance <= bound
+
+
 def _across(
     today: list[SessionData],
     earlier: list[SessionData],
     params: PhotoParams,
     context: ScanContext,
+    judge: Judge,
 ) -> list[Draft]:
     """Photos of the day near-identical to photos of other sessions (the day's or earlier)."""
     sessions = today + earlier
@@ -334,9 +452,12 @@ def _across(
         return made[k]
 
     replays: dict[int, list[tuple[_Shot, _Shot, int]]] = defaultdict(list)
-    for i, j, distance in near_pairs(values, by_student, queries, params.replay_max_distance):
+    bound = params.pixel_prefilter_max_distance if judge.active else params.replay_max_distance
+    for i, j, distance in near_pairs(values, by_student, queries, bound):
         first, second = shot(i), shot(j)
         if first.session == second.session or _same_shot(first.photo, second.photo):
+            continue
+        if not _copies(first, second, distance, params.replay_max_distance, judge):
             continue
         later, original = sorted(
             (first, second), key=lambda s: (s.photo.at, s.photo.id), reverse=True
@@ -357,7 +478,7 @@ def _across(
         limit = (
             params.shared_max_distance if same_school else params.shared_cross_school_max_distance
         )
-        if distance <= limit:
+        if distance <= limit and _copies(first, second, distance, limit, judge):
             pair = (min(first.session, second.session), max(first.session, second.session))
             shared[pair].append((first, second, distance))
     drafts += [_shared(sessions, len(today), pair, m, context) for pair, m in shared.items()]

@@ -226,3 +226,21 @@ def test_simulated_sessions_rewritten_by_an_emulator_are_all_too_regular() -> No
     assert len(emulated) >= 10
     drafts = codes(driving.detect(context(emulated)), "SPEED_TOO_REGULAR")
     assert sorted(d.logs[0] for d in drafts) == sorted(s.rnum for s in emulated)
+
+
+def test_a_repeated_last_fix_is_a_gnss_dropout_not_a_pulse_generator() -> None:
+    rng = random.Random(5)
+    minutes = walk(NINE, 30, rng=rng)
+    held = minutes[9]
+    dropout = [
+        dataclasses.replace(m, lng=held.lng, lat=held.lat) if 10 <= i < 18 else m
+        for i, m in enumerate(minutes)
+    ]
+    assert codes(driving.detect(context([session(dropout)])), "GNSS_STILL_MILEAGE") == []
+    # Frozen for longer than a dropout lasts: judged as usual.
+    frozen_fix = [
+        dataclasses.replace(m, lng=held.lng, lat=held.lat) if 10 <= i < 25 else m
+        for i, m in enumerate(minutes)
+    ]
+    found = codes(driving.detect(context([session(frozen_fix)])), "GNSS_STILL_MILEAGE")
+    assert len(found) == 1

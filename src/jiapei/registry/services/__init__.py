@@ -12,10 +12,14 @@ from jiapei.registry.services.filing import (
     file_institution,
     file_personnel,
     file_student,
-    transfer_student,
 )
 from jiapei.registry.services.platforms import register_platform, set_platform_status
 from jiapei.registry.services.revocation import set_filing_revoked
+from jiapei.registry.services.transfers import (
+    decide_by_platform,
+    decide_by_regulator,
+    request_transfer,
+)
 from jiapei.registry.services.uploads import store_upload
 from jiapei.registry.services.vehicles import (
     bind_device,
@@ -26,6 +30,8 @@ from jiapei.registry.services.vehicles import (
 
 __all__ = [
     "bind_device",
+    "decide_by_platform",
+    "decide_by_regulator",
     "delete_area",
     "delete_fee_standard",
     "delete_filing",
@@ -38,10 +44,10 @@ __all__ = [
     "file_student",
     "file_trainingcar",
     "register_platform",
+    "request_transfer",
     "review_area",
     "set_filing_revoked",
     "set_platform_status",
     "store_upload",
-    "transfer_student",
     "unbind_device",
 ]

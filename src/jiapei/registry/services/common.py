@@ -29,6 +29,15 @@ def today() -> Any:
     return clock.today()
 
 
+ANOTHER_PLATFORM = "其他计时平台的备案 (a filing of another timing platform)"
+
+
+def shown(row: Filed, platform_id: int | None, text: str) -> str:
+    """``text``, which names or numbers ``row``, when the caller filed ``row``; otherwise only
+    that another platform holds it. A conflict never discloses another tenant's data."""
+    return text if row.platform_id == platform_id else ANOTHER_PLATFORM
+
+
 def served_institution(platform: TimingPlatform, inscode: str | None) -> Institution:
     """The active institution ``inscode``, which must be served by ``platform``."""
     if inscode is None:
@@ -120,9 +129,16 @@ def upsert(
                 )
                 return row, True
             if row.filing_status == FilingStatus.REVOKED:
+                caller = values.get("platform")
+                mine = caller is None or row.platform_id == caller.pk
+                what = (
+                    f"{row}: 该备案已被监管部门撤销（{row.status_reason}）"
+                    if mine
+                    else (f"{ANOTHER_PLATFORM}: 该备案已被监管部门撤销")
+                )
                 raise Conflict(
-                    f"{row}: 该备案已被监管部门撤销（{row.status_reason}），须由监管部门恢复后才能"
-                    "重新备案 (revoked by the regulator; only the regulator can restore it)",
+                    f"{what}，须由监管部门恢复后才能重新备案 (revoked by the regulator; only the "
+                    "regulator can restore it)",
                 )
             before = trail.snapshot(row)
             for key, value in {**lookup, **values}.items():

@@ -1,4 +1,4 @@
-"""Filing institutions, personnel, students, transfers and fee standards (standards.md §2.2).
+"""Filing institutions, personnel, students and fee standards (standards.md §2.2).
 
 Each ``file_*`` validates every field first (so a rejected request stores nothing), resolves the
 unified number (given, already known by natural key, or issued by the national platform), then
@@ -28,7 +28,6 @@ from jiapei.registry.models import (
     Personnel,
     PersonnelRole,
     Student,
-    StudentTransfer,
     TimingPlatform,
     TrainingCar,
 )
@@ -36,6 +35,7 @@ from jiapei.registry.services.bindings import end_bindings
 from jiapei.registry.services.common import (
     resolve_number,
     served_institution,
+    shown,
     today,
     uploaded,
     upsert,
@@ -107,7 +107,8 @@ def file_institution(
         )
     if by_licnum is not None and (existing is None or by_licnum.pk != existing.pk):
         raise Conflict(
-            f"licnum={values['licnum']!r}: 经营许可证号已被机构 {by_licnum.inscode} 使用 "
+            f"licnum={values['licnum']!r}: 经营许可证号已被"
+            f"{shown(by_licnum, platform.pk, f'机构 {by_licnum.inscode}')}使用 "
             "(licence number belongs to another institution)",
             field="licnum",
             value=values["licnum"],
@@ -222,14 +223,16 @@ def _filed_person(
         )
     if by_id is not None and (existing is None or by_id.pk != existing.pk):
         raise Conflict(
-            f"idcard={idcard!r}: 该身份证号已备案为 {by_id.number} (already filed "
+            f"idcard={idcard!r}: 该身份证号已备案为 {shown(by_id, platform.pk, by_id.number)} "
+            "(already filed "
             "under another number)",
             field="idcard",
             value=idcard,
         )
     if existing is not None and existing.idcard != idcard:
         raise Conflict(
-            f"{number_field}={number!r}: 该编号属于另一人 {existing.name} (number belongs to "
+            f"{number_field}={number!r}: 该编号属于另一人 "
+            f"{shown(existing, platform.pk, existing.name)} (number belongs to "
             "another person; a person's ID number cannot change)",
             field=number_field,
             value=number,
@@ -377,7 +380,8 @@ def _filed_student(
     existing = Student.objects.filter(stunum=stunum).first() if stunum else by_identity
     if by_identity is not None and (existing is None or by_identity.pk != existing.pk):
         raise Conflict(
-            f"idcard={values['idcard']!r}: 该学员已以 {by_identity.stunum} 报名同一车型 "
+            f"idcard={values['idcard']!r}: 该学员已以 "
+            f"{shown(by_identity, institution.platform_id, by_identity.stunum)} 报名同一车型 "
             "(already enrolled for this class)",
             field="idcard",
             value=values["idcard"],
@@ -393,57 +397,20 @@ def _filed_student(
             value=stunum,
         )
     if existing is not None and existing.institution_id != institution.pk:
+        if existing.platform_id != institution.platform_id:
+            # The caller learns neither the number nor the school: the student brings them.
+            raise Conflict(
+                "该学员已在其他计时平台的机构报名，请以学员提供的编号申请转校 (enrolled at a "
+                "school of another platform: request a transfer with the student's number)",
+                field="stunum",
+                value=stunum,
+            )
         raise Conflict(
             f"stunum={existing.stunum!r}: 学员属于其他机构，请使用转校接口 (use transfer)",
             field="stunum",
             value=existing.stunum,
         )
     return existing
-
-
-def transfer_student(
-    *, actor: Actor, platform: TimingPlatform, data: Mapping[str, Any]
-) -> tuple[Student, bool]:
-    """Move a student to the institution ``inscode`` (served by the calling platform).
-
-    Transferring to the institution the student is already at changes nothing (a retry).
-    """
-    f = Fields(data)
-    target = served_institution(platform, f.get("inscode"))
-    stunum = f.get("stunum", unified_number)
-    f.check()
-    with transaction.atomic():
-        student = Student.objects.select_for_update().filter(stunum=stunum).first()
-        if student is None:
-            raise NotFound(
-                f"stunum={stunum!r}: 学员未备案 (student not filed)", field="stunum", value=stunum
-            )
-        if student.institution_id == target.pk:
-            return student, False
-        if student.traintype not in target.classes:
-            raise FieldError(
-                "inscode",
-                target.inscode,
-                "转入机构经营范围不含该学员培训车型 (class not in busiscope)",
-            )
-        before = trail.snapshot(student)
-        StudentTransfer.objects.create(
-            student=student,
-            from_institution=student.institution,
-            to_institution=target,
-            platform=platform,
-        )
-        student.institution = target
-        student.platform = platform
-        student.save(update_fields=["institution", "platform", "updated_at"])
-        trail.record(
-            actor=actor,
-            action="student.transfer",
-            obj=student,
-            before=before,
-            after=trail.snapshot(student),
-        )
-        return student, True
 
 
 DELETABLE: dict[str, tuple[type[Filed], str, str]] = {

@@ -23,6 +23,7 @@ from jiapei.registry.models import (
 from jiapei.registry.services.common import (
     resolve_number,
     served_institution,
+    shown,
     today,
     uploaded,
     upsert,
@@ -69,7 +70,8 @@ def file_trainingcar(
     existing = TrainingCar.objects.filter(carnum=carnum).first() if carnum else by_plate
     if by_plate is not None and (existing is None or by_plate.pk != existing.pk):
         raise Conflict(
-            f"licnum={values['licnum']!r}: 该车牌已备案为 {by_plate.carnum} (plate filed "
+            f"licnum={values['licnum']!r}: 该车牌已备案为 "
+            f"{shown(by_plate, platform.pk, by_plate.carnum)} (plate filed "
             "under another number)",
             field="licnum",
             value=values["licnum"],
@@ -115,13 +117,15 @@ def file_device(
     existing = Device.objects.filter(devnum=devnum).first() if devnum else by_sn
     if by_sn is not None and (existing is None or by_sn.pk != existing.pk):
         raise Conflict(
-            f"sn={values['sn']!r}: 该终端已备案为 {by_sn.devnum} (filed under another number)",
+            f"sn={values['sn']!r}: 该终端已备案为 {shown(by_sn, platform.pk, by_sn.devnum)} "
+            "(filed under another number)",
             field="sn",
             value=values["sn"],
         )
     if existing is not None and (existing.vender, existing.sn) != (values["vender"], values["sn"]):
         raise Conflict(
-            f"devnum={devnum!r}: 该编号属于另一台终端 {existing.vender}/{existing.sn} (number "
+            f"devnum={devnum!r}: 该编号属于另一台终端 "
+            f"{shown(existing, platform.pk, f'{existing.vender}/{existing.sn}')} (number "
             "belongs to another terminal)",
             field="devnum",
             value=devnum,

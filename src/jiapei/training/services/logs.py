@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
-from jiapei.core.errors import FieldError, NotFound
+from jiapei.core.errors import Conflict, FieldError, NotFound
 from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number, wire_date
 from jiapei.integrations.national import messages as national
 from jiapei.outbox.models import Destination
@@ -114,7 +114,7 @@ def file_classrecord(
         student=student,
         institution=student.institution,
         platform=platform,
-        **_filed_links(coachnum=coachnum, carnum=carnum, devnum=devnum),
+        **_filed_links(platform, coachnum=coachnum, carnum=carnum, devnum=devnum),
         recnum=recnum,
         subjcode=str(data["subjcode"]),
         mode=course.mode,
@@ -164,15 +164,21 @@ def _check_classrecord(
         )
 
 
-def _filed_links(*, coachnum: str | None, carnum: str | None, devnum: str | None) -> dict[str, Any]:
-    """The coach, car and terminal the log names, as filed; None where unnamed or not filed."""
+def _filed_links(
+    platform: TimingPlatform, *, coachnum: str | None, carnum: str | None, devnum: str | None
+) -> dict[str, Any]:
+    """The coach, car and terminal the log names, as the calling platform filed them; None
+    where unnamed, not filed, or filed by another platform: a log never links to another
+    tenant's records, and whether they exist is not told (the audit treats all three alike)."""
     coach = (
-        Personnel.objects.filter(number=coachnum, role=PersonnelRole.COACH).first()
+        Personnel.objects.filter(
+            number=coachnum, role=PersonnelRole.COACH, platform=platform
+        ).first()
         if coachnum
         else None
     )
-    car = TrainingCar.objects.filter(carnum=carnum).first() if carnum else None
-    device = Device.objects.filter(devnum=devnum).first() if devnum else None
+    car = TrainingCar.objects.filter(carnum=carnum, platform=platform).first() if carnum else None
+    device = Device.objects.filter(devnum=devnum, platform=platform).first() if devnum else None
     return {"coach": coach, "car": car, "device": device}
 
 
@@ -197,6 +203,15 @@ def _write_classrecord(
 ) -> tuple[TeachingLog, bool]:
     with transaction.atomic():
         row = TeachingLog.objects.select_for_update().filter(rnum=rnum).first()
+        if row is not None and row.platform_id != values["platform"].pk:
+            # The student's earlier platform filed this number (before a transfer): its log
+            # stays its own, and what it holds is not told.
+            raise Conflict(
+                f"recnum={values['recnum']!r}: 该学员的此日志编号已被使用 (log number already in "
+                "use for this student)",
+                field="recnum",
+                value=values["recnum"],
+            )
         created = row is None
         before = None if created else trail.snapshot(row)
         if row is None:

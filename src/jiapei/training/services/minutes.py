@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +41,7 @@ from jiapei.training.models import IngestResult, MinuteRecord, TeachingLog
 from jiapei.training.services.requests import request_audit
 
 MAX_BATCH = 2000
+REPEATED = "MINUTE_REPEATED"
 MAX_SPEED_TENTHS = 2500  # 250 km/h: beyond any training car
 MAX_MILEAGE_TENTHS = 50  # 5 km in one minute
 
@@ -174,8 +175,11 @@ def ingest(*, actor: Actor, platform: TimingPlatform, items: Sequence[Any]) -> l
             results.append(ItemResult(index, _get(item, "recordnum"), "refused", errors=errors))
     with transaction.atomic():
         # The replay check runs inside the write transaction: on SQLite writers are serialised
-        # from here on, and on PostgreSQL ON CONFLICT settles a concurrent duplicate.
-        fresh, replayed = _split_replays(parsed)
+        # from here on, and on PostgreSQL ON CONFLICT settles a concurrent duplicate. The
+        # students' rows are locked (in key order) so that two batches cannot both find a
+        # wall-clock minute still free and both credit it (one minute, one credit).
+        _lock_students(parsed)
+        fresh, replayed = _split_replays(parsed, platform)
         results.extend(replayed)
         rows = _resolve(platform, fresh)
         stored = bulk.insert([row for _, row in rows])
@@ -192,7 +196,7 @@ def ingest(*, actor: Actor, platform: TimingPlatform, items: Sequence[Any]) -> l
                 },
             )
         raced = {row.recordnum for _, row in rows} - stored
-        first = _stored_results(raced)
+        first = _stored_results(raced, platform)
     for index, row in rows:
         if row.recordnum in raced:
             result, codes = first.get(row.recordnum, ("refused", []))
@@ -207,29 +211,52 @@ def _get(item: Any, key: str) -> Any:
     return item.get(key) if isinstance(item, dict) else None
 
 
-def _stored_results(numbers: set[str]) -> dict[str, tuple[str, list[str]]]:
+# What a record number another platform stored is answered with: no result, no codes.
+TAKEN = ("refused", ["RECORDNUM_TAKEN"])
+
+
+def _stored_results(
+    numbers: set[str], platform: TimingPlatform
+) -> dict[str, tuple[str, list[str]]]:
+    """The first result of each stored number; a number stored by another platform gets
+    :data:`TAKEN`, never that platform's result."""
     if not numbers:
         return {}
     return {
-        number: (result, codes)
-        for number, result, codes in MinuteRecord.objects.filter(recordnum__in=numbers).values_list(
-            "recordnum", "result", "reject_codes"
-        )
+        number: (result, codes) if owner == platform.pk else TAKEN
+        for number, result, codes, owner in MinuteRecord.objects.filter(
+            recordnum__in=numbers
+        ).values_list("recordnum", "result", "reject_codes", "platform_id")
     }
 
 
 def _split_replays(
-    parsed: list[tuple[int, dict[str, Any]]],
+    parsed: list[tuple[int, dict[str, Any]]], platform: TimingPlatform
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[ItemResult]]:
     """Separate items already stored (or repeated within this batch) from new ones."""
     numbers = [values["recordnum"] for _, values in parsed]
-    stored = _stored_results(set(numbers))
+    stored = _stored_results(set(numbers), platform)
     fresh: list[tuple[int, dict[str, Any]]] = []
     replayed: list[ItemResult] = []
     seen: dict[str, int] = {}
     for index, values in parsed:
         number = values["recordnum"]
-        if number in stored:
+        if number in stored and stored[number] is TAKEN:
+            replayed.append(
+                ItemResult(
+                    index,
+                    number,
+                    "refused",
+                    errors=[
+                        {
+                            "field": "recordnum",
+                            "value": number,
+                            "message": "记录编号已被使用 (record number already in use)",
+                        }
+                    ],
+                )
+            )
+        elif number in stored:
             result, codes = stored[number]
             replayed.append(ItemResult(index, number, result, list(codes), duplicate=True))
         elif number in seen:
@@ -273,9 +300,44 @@ def _resolve(
         if course.mode == 1:
             practical[(student.institution_id, course.part)].append(len(rows) - 1)
     _check_fences(rows, practical, known.fences)
+    _mark_repeated_minutes(rows)
     for _, row in rows:
         row.result = IngestResult.REJECTED if row.reject_codes else IngestResult.ACCEPTED
     return rows
+
+
+def _lock_students(parsed: list[tuple[int, dict[str, Any]]]) -> None:
+    ids = sorted({values["student"].pk for _, values in parsed})
+    if ids:
+        list(Student.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+
+
+def _minute_of(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def _mark_repeated_minutes(rows: list[tuple[int, NewMinute]]) -> None:
+    """MINUTE_REPEATED: a student is credited at most once per wall-clock minute, across every
+    record number, terminal and session. A new minute whose student already has a stored
+    minute record in the same wall-clock minute (under another number: a replay of the same
+    number never gets here), or an earlier item of this batch, is stored rejected with this
+    code; the first one stands. The ``MINUTE_RESENT`` detector turns them into findings."""
+    if not rows:
+        return
+    students = {row.student_id for _, row in rows}
+    low = _minute_of(min(row.at for _, row in rows))
+    high = _minute_of(max(row.at for _, row in rows)) + timedelta(minutes=1)
+    taken = {
+        (student_id, _minute_of(at))
+        for student_id, at in MinuteRecord.objects.filter(
+            student_id__in=students, at__gte=low, at__lt=high
+        ).values_list("student_id", "at")
+    }
+    for _, row in sorted(rows, key=lambda pair: pair[0]):
+        key = (row.student_id, _minute_of(row.at))
+        if key in taken:
+            row.reject_codes.append(REPEATED)
+        taken.add(key)
 
 
 @dataclass
@@ -302,7 +364,10 @@ def _known(platform: TimingPlatform, fresh: list[tuple[int, dict[str, Any]]]) ->
     }
     coaches = {
         c.number: c
-        for c in Personnel.objects.filter(number__in=coachnums, role=PersonnelRole.COACH)
+        # Only the caller's own coaches: another platform's is "not filed" for this one.
+        for c in Personnel.objects.filter(
+            number__in=coachnums, role=PersonnelRole.COACH, platform=platform
+        )
     }
     schools = {
         (v["student"].institution_id, v["student"].institution.district_id[:4] + "00")

@@ -47,6 +47,19 @@ def test_findings_open_one_order_each_and_only_when_severe_enough(tp, school, gr
     assert round((low_order.deadline - low_order.opened_at).total_seconds() / 86400) == 3
 
 
+def test_a_quiet_detector_opens_no_order_but_keeps_its_finding(tp, school, ground, settings):
+    rnum = session(tp, school, 1, length=20)
+    settings.JIAPEI_WORKORDER_QUIET_DETECTORS = ("FACE_LOW",)
+    quiet = finding([rnum], severity="high", detector="FACE_LOW")
+    with transaction.atomic():
+        assert services.open_for_finding(actor=WORKER, finding=quiet) is None
+    quiet.refresh_from_db()
+    assert quiet.status == "open" and WorkOrder.objects.count() == 0
+    other = finding([rnum], severity="high", detector="PHOTO_FROZEN")
+    with transaction.atomic():
+        assert services.open_for_finding(actor=WORKER, finding=other) is not None
+
+
 def test_a_bad_manual_audit_verdict_opens_an_order(tp, school, ground):
     rnum = session(tp, school, 1, length=20)
     draw = SampleDraw.objects.create(
