@@ -141,8 +141,12 @@ class InstitutionDetail(ConsoleDetail):
             (_("教练车"), school.cars.count(), reverse("console:cars") + query),
             (_("计时终端"), school.devices.count(), reverse("console:terminals") + query),
             (_("收费标准"), school.fees.count(), reverse("console:fees") + query),
-            # The students' list belongs to another module of the console.
-            (_("学员"), school.students.count(), url_if_exists("console:students", query)),
+            # The students' list (another module) filters its school by number or name.
+            (
+                _("学员"),
+                school.students.count(),
+                url_if_exists("console:students", f"?school={school.inscode}"),
+            ),
         ]
         return rows
 

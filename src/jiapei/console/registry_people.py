@@ -213,9 +213,7 @@ class FilingAction(GuardedAction):
         )
 
 
-REVOKE_EXPLAIN = _(
-    "撤销后该备案不能再用于培训，其计时平台将通过 /recordchangemsg 收到通知。必须填写理由。"
-)
+REVOKE_EXPLAIN = _("撤销后该备案不能再用于培训，其计时平台将收到备案变更通知。必须填写理由。")
 RESTORE_EXPLAIN = _("恢复后该备案重新生效，其计时平台将收到恢复通知。必须填写理由。")
 
 

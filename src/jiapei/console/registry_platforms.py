@@ -132,9 +132,7 @@ class SuspendPlatform(PlatformStatusAction):
     form_class = RequiredReasonForm
     danger = True
     done_message = _("计时平台已暂停")
-    explain = _(
-        "暂停后，该平台的接口调用将被拒绝，其服务的培训机构将通过 /recordchangemsg 收到通知。"
-    )
+    explain = _("暂停后，该平台的接口调用将被拒绝，其服务的培训机构将收到备案变更通知。")
 
 
 class RevokePlatform(PlatformStatusAction):
@@ -143,9 +141,7 @@ class RevokePlatform(PlatformStatusAction):
     form_class = RequiredReasonForm
     danger = True
     done_message = _("计时平台已吊销")
-    explain = _(
-        "吊销后，该平台的接口调用将被拒绝，其服务的培训机构将通过 /recordchangemsg 收到通知。"
-    )
+    explain = _("吊销后，该平台的接口调用将被拒绝，其服务的培训机构将收到备案变更通知。")
 
 
 class RestorePlatform(PlatformStatusAction):

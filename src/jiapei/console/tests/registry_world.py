@@ -17,7 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jiapei.accounts.models import Role
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
+
+from jiapei.accounts.models import Role, User
 from jiapei.sim.client import TimingPlatformClient
 from jiapei.sim.images import portrait
 from jiapei.testing import factories as f
@@ -81,3 +85,27 @@ def build_world(
         safety_officer=safety_officer,
         bare_car=bare_car,
     )
+
+
+class PageClient(Client):
+    """Django's test client, leaving the database connection open after each request.
+
+    Django's client reconnects ``close_old_connections`` to the request signals after every
+    request; the next signed API call (``tp``, through ``httpx.WSGITransport``) then fires it
+    and, on PostgreSQL, closes the connection holding the test's transaction (SQLite's
+    in-memory database ignores the close). The ``_keep_test_connection`` fixture disconnects
+    it once per test; this keeps it disconnected between a page and the next filing.
+    """
+
+    def request(self, **request: Any) -> Any:
+        try:
+            return super().request(**request)
+        finally:
+            request_started.disconnect(close_old_connections)
+            request_finished.disconnect(close_old_connections)
+
+
+def client_of(username: str) -> PageClient:
+    client = PageClient()
+    client.force_login(User.objects.get(username=username))
+    return client

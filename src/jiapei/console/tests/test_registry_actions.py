@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from jiapei.console.tests.registry_world import World, build_world
-from jiapei.console.tests.test_registry_lists import client_of
+from jiapei.console.tests.registry_world import World, build_world, client_of
 from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import OutboxMessage
 from jiapei.registry.models import Personnel, TimingPlatform, TrainingCar

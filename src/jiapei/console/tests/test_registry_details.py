@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from jiapei.console.tests.registry_world import World, build_world
-from jiapei.console.tests.test_registry_lists import client_of
+from jiapei.console.tests.registry_world import World, build_world, client_of
 from jiapei.core.actors import Actor
 from jiapei.registry.models import Device, Institution, Personnel, TimingPlatform, TrainingCar
 from jiapei.registry.services.revocation import set_filing_revoked
@@ -122,6 +121,11 @@ def test_institution_page_links_to_its_records(world: World) -> None:
     page = client_of("cs").get(f"/console/institutions/{school.pk}/").content.decode()
     for kind in ("coaches", "examiners", "safety-officers", "cars", "terminals", "fees"):
         assert f'href="/console/{kind}/?school={school.pk}"' in page, kind
+    # The students' list takes the school's number, and lists exactly its students.
+    assert f'href="/console/students/?school={school.inscode}"' in page
+    students = client_of("cs").get("/console/students/", {"school": school.inscode})
+    assert world.yuelu.stunum in students.content.decode()
+    assert world.furong.stunum not in students.content.decode()
 
 
 def test_details_do_not_grow_queries_with_related_rows(world: World, tp: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from jiapei.console.tests.registry_world import PREFIX, World, build_world
+from jiapei.console.tests.registry_world import PREFIX, World, build_world, client_of
 from jiapei.registry.models import (
     Device,
     DeviceBinding,
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(tp: Any, file_school: Callable[..., Any], make_user: Callable[..., Any]) -> World:
     return build_world(tp, file_school, make_user)
-
-
-def client_of(username: str) -> Client:
-    from jiapei.accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def first_column(client: Client, url: str, **params: str) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jiapei.console.tests.registry_world import PageClient
 from jiapei.registry.models import Institution
 from jiapei.testing.pages import assert_flat_queries, xlsx_rows
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def zhuzhou_client(make_user: Callable[..., Any]) -> Client:
-    client = Client()
+    client = PageClient()  # keeps the test's PostgreSQL connection open between filings
     client.force_login(make_user("city_regulator", "430200", username="zhuzhou"))
     return client
 
