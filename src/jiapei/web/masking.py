@@ -35,3 +35,18 @@ def mask_name(value: str | None) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+# Snapshot keys (audit-log before/after, wire field names) that hold personal data.
+PERSONAL_FIELDS = {
+    "idcard": mask_idcard,
+    "drilicence": mask_idcard,
+    "mobile": mask_phone,
+    "phone": mask_phone,
+}
+
+
+def mask_field(key: str, value: object) -> object:
+    """``value`` masked when ``key`` names personal data, else unchanged."""
+    mask = PERSONAL_FIELDS.get(key)
+    return mask(str(value)) if mask and value else value

@@ -9,6 +9,7 @@ columns the user sees, through each column's ``value()``: a masked column export
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,8 @@ from urllib.parse import quote
 import django_tables2 as tables
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
@@ -77,6 +80,9 @@ def _rows(table: tables.Table) -> Iterator[list[Any]]:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        # As the screen shows it: Asia/Shanghai, to the minute (never raw UTC ISO text).
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return str(value)

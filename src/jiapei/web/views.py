@@ -25,7 +25,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from jiapei.accounts.models import User
 from jiapei.core.actors import Actor
-from jiapei.core.errors import DomainError, FieldErrors
+from jiapei.core.errors import DomainError, FieldErrors, Forbidden, NotAuthenticated, NotFound
 from jiapei.core.models import AuditLogEntry
 from jiapei.web.htmx import htmx_partial
 from jiapei.web.menu import Menu
@@ -207,6 +207,9 @@ class ActionView(LoginRequired, EndMixin, FormView):
     def form_valid(self, form: forms.Form) -> HttpResponse:
         try:
             self.perform(Actor.for_user(self.user), form)
+        except (Forbidden, NotAuthenticated, NotFound):
+            # A refusal of access is no mistake in the form: the 403/404 pages answer it.
+            raise
         except DomainError as error:
             add_domain_error(form, error)
             return self.form_invalid(form)

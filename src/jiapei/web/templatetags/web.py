@@ -28,7 +28,7 @@ def changes(entry: AuditLogEntry) -> list[tuple[str, Any, Any]]:
     if not before:
         return []
     return [
-        (key, before.get(key), after.get(key))
+        (key, masking.mask_field(key, before.get(key)), masking.mask_field(key, after.get(key)))
         for key in sorted(set(before) | set(after))
         if key not in skip and not _same(before.get(key), after.get(key))
     ][:12]
