@@ -265,6 +265,11 @@ def test_a_city_enters_and_edits_a_route_on_the_drawn_form(changsha: Client) -> 
     ]
     assert TeachingArea.objects.filter(police_designated=True).count() == 1
 
+    # A new route may not take an existing route's number (the service would update that one).
+    taken = changsha.post("/console/routes/new/", route_form(seq="0007", name="另一条"))
+    assert taken.status_code == 200 and "该市州已有此编号的路线" in taken.content.decode()
+    assert TeachingArea.objects.get(police_designated=True).name == "麓谷路线（调整）"
+
 
 def test_the_route_form_names_each_problem(changsha: Client) -> None:
     outside = route_form(coordinates="113.5,27.0\n113.6,27.0\n113.6,27.1")
