@@ -96,7 +96,7 @@ class AreaTable(BaseTable):
         verbose_name=_("面积（m²）"), attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
     status = tables.Column(verbose_name=_("审核状态"))
-    updated_at = DateTimeColumn(verbose_name=_("更新时间"))
+    updated_at = DateTimeColumn(verbose_name=_("更新时间"), attrs={"td": {"class": "nowrap"}})
 
     class Meta(BaseTable.Meta):
         model = TeachingArea

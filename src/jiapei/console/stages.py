@@ -55,6 +55,8 @@ MESSAGES = {
     "/hours/withdraw": _("撤回公安平台学时"),
     "stagetrainningtime": _("阶段学时报送全国平台"),
 }
+# Short names of a review's source for the queue's narrow column (the page gives the long one).
+SOURCES = {"audit": _("审核达标"), "platform": _("平台报送"), "backfill": _("存量补录")}
 STATUS_TAG = {"delivered": "tag-ok", "dead": "tag-bad", "pending": "tag-warn"}
 
 
@@ -144,7 +146,7 @@ class StageTable(BaseTable):
     checks = tables.Column(verbose_name=_("未通过的检查"), orderable=False)
     source = tables.Column(verbose_name=_("来源"))
     status = tables.Column(verbose_name=_("审核状态"))
-    updated_at = DateTimeColumn(verbose_name=_("更新时间"))
+    updated_at = DateTimeColumn(verbose_name=_("更新时间"), attrs={"td": {"class": "nowrap"}})
 
     class Meta(BaseTable.Meta):
         model = StageReview
@@ -179,6 +181,12 @@ class StageTable(BaseTable):
 
     def value_credited(self, value: dict[str, Any]) -> float:
         return round(sum(int(v) for v in value.values()) / 60, 1)
+
+    def render_source(self, record: StageReview) -> str:
+        return str(SOURCES.get(record.source, record.source))
+
+    def value_source(self, record: StageReview) -> str:
+        return str(SOURCES.get(record.source, record.source))
 
     def render_mileage(self, value: float) -> str:
         return f"{value:.1f}"

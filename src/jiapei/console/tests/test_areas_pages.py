@@ -289,6 +289,8 @@ def test_a_county_reads_its_citys_routes_but_may_not_enter_them(
     route = enter_route(province_regulator, "1", name="岳麓大道路线")
     listing = yuelu.get("/console/routes/").content.decode()
     assert "岳麓大道路线" in listing and "录入路线" not in listing
+    rows = xlsx_rows(yuelu.get("/console/routes/", {"export": "xlsx"}))
+    assert rows[1][1:5] == ["岳麓大道路线", "长沙市", "C1", "每天 09:00–11:00"]
     detail = yuelu.get(f"/console/routes/{route.pk}/").content.decode()
     assert "map-route" in detail and "修改路线" not in detail
     assert yuelu.get("/console/routes/new/").status_code == 403
