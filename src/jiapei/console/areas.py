@@ -226,7 +226,7 @@ class AreaDetail(ConsoleDetail):
             may_review=area.status == AreaStatus.PENDING
             and access.allowed(self.user, access.Action.REVIEW_AREAS),
             review_form=AreaReviewForm(),
-            review_url=reverse("console:area-review", args=[area.pk]),
+            review_url=reverse("console:area_review", args=[area.pk]),
         )
         return context
 
@@ -279,5 +279,5 @@ class AreaReview(ConsoleAction):
 urlpatterns = [
     path("areas/", AreaList.as_view(), name="areas"),
     path("areas/<int:pk>/", AreaDetail.as_view(), name="area"),
-    path("areas/<int:pk>/review/", AreaReview.as_view(), name="area-review"),
+    path("areas/<int:pk>/review/", AreaReview.as_view(), name="area_review"),
 ]

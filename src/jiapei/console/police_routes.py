@@ -399,7 +399,7 @@ def put_errors(form: forms.Form, error: DomainError) -> list[str]:
 
 urlpatterns = [
     path("routes/", RouteList.as_view(), name="routes"),
-    path("routes/new/", RouteEdit.as_view(), name="route-new"),
+    path("routes/new/", RouteEdit.as_view(), name="route_new"),
     path("routes/<int:pk>/", RouteDetail.as_view(), name="route"),
-    path("routes/<int:pk>/edit/", RouteEdit.as_view(), name="route-edit"),
+    path("routes/<int:pk>/edit/", RouteEdit.as_view(), name="route_edit"),
 ]

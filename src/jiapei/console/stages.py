@@ -118,7 +118,7 @@ class StageTable(BaseTable):
     caption = _("阶段培训记录")
     id = tables.Column(
         verbose_name=_("审核编号"),
-        linkify=("console:stage", {"pk": tables.A("pk")}),
+        linkify=("console:stage_review", {"pk": tables.A("pk")}),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
     name = tables.Column(verbose_name=_("学员"), accessor="student__name", order_by="student__name")
@@ -292,8 +292,8 @@ class StageDetail(ConsoleDetail):
             may_revoke=may and row.status in APPROVED_STATUSES,
             review_form=StageReviewForm(),
             revoke_form=RevokeForm(),
-            review_url=reverse("console:stage-review", args=[row.pk]),
-            revoke_url=reverse("console:stage-revoke", args=[row.pk]),
+            review_url=reverse("console:stage_review_decide", args=[row.pk]),
+            revoke_url=reverse("console:stage_review_revoke", args=[row.pk]),
         )
         return context
 
@@ -380,8 +380,8 @@ class StageRevokeAction(StageAction):
 
 
 urlpatterns = [
-    path("stages/", StageList.as_view(), name="stages"),
-    path("stages/<int:pk>/", StageDetail.as_view(), name="stage"),
-    path("stages/<int:pk>/review/", StageReviewAction.as_view(), name="stage-review"),
-    path("stages/<int:pk>/revoke/", StageRevokeAction.as_view(), name="stage-revoke"),
+    path("stages/", StageList.as_view(), name="stage_reviews"),
+    path("stages/<int:pk>/", StageDetail.as_view(), name="stage_review"),
+    path("stages/<int:pk>/review/", StageReviewAction.as_view(), name="stage_review_decide"),
+    path("stages/<int:pk>/revoke/", StageRevokeAction.as_view(), name="stage_review_revoke"),
 ]

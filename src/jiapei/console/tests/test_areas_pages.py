@@ -7,8 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import Client
 
 from jiapei.core.actors import Actor
@@ -28,25 +26,8 @@ CHANGSHA_ROUTE = (
 )
 
 
-class PageClient(Client):
-    """Django's test client, which leaves the test's database connection open.
-
-    Its handler connects ``close_old_connections`` back to the request signals after every
-    request, undoing what the ``_keep_test_connection`` fixture did; the next request through
-    ``httpx`` (the ``tp`` client) then closes the connection, and on PostgreSQL the test's
-    transaction with it. (To fold into ``jiapei.testing``: the registry pages' test fails on
-    PostgreSQL the same way.)"""
-
-    def request(self, **request: Any) -> Any:
-        try:
-            return super().request(**request)
-        finally:
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-
-
 def login(make_user: Callable[..., Any], role: str, region: str, username: str) -> Client:
-    client = PageClient()
+    client = Client()
     client.force_login(make_user(role, region, username=username))
     return client
 
@@ -306,7 +287,7 @@ def test_a_county_reads_its_citys_routes_but_may_not_enter_them(
     assert TeachingArea.objects.filter(police_designated=True).count() == 1
 
     # The province enters a route for one of its cities.
-    sheng = PageClient()
+    sheng = Client()
     sheng.force_login(make_user("province_regulator", "430000", username="sheng"))
     assert "长沙市" in sheng.get("/console/routes/new/").content.decode()
     response = sheng.post("/console/routes/new/", route_form(seq="2", name="省定路线"))
