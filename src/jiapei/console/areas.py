@@ -96,7 +96,7 @@ class AreaTable(BaseTable):
         verbose_name=_("面积（m²）"), attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
     status = tables.Column(verbose_name=_("审核状态"))
-    updated_at = DateTimeColumn(verbose_name=_("更新时间"))
+    updated_at = DateTimeColumn(verbose_name=_("更新时间"), attrs={"td": {"class": "nowrap"}})
 
     class Meta(BaseTable.Meta):
         model = TeachingArea
@@ -133,18 +133,18 @@ class AreaList(ConsoleList):
 
 
 def draw_areas(
-    area: TeachingArea | None,
+    area: TeachingArea,
     others: list[TeachingArea],
     routes: list[TeachingArea],
     *,
     label: str,
-    city: str = "",
+    city: str,
 ) -> dict[str, Any]:
-    """The map of ``area`` (if any) with its school's ``others`` and its city's police
-    ``routes``, as the context of ``web/_map.html``: the SVG, a caption giving the counts in
-    words, and the legend of the kinds drawn."""
+    """The map of ``area`` with its school's ``others`` and its city's police ``routes``, as the
+    context of ``web/_map.html``: the SVG, a caption giving the counts in words, and the legend
+    of the kinds drawn. The area under review is drawn last, on top."""
     drawing = SvgMap(label=label)
-    kinds = []
+    kinds = {"area"}
     for other in others:
         kind = OTHER_KIND.get(other.status, "area-other")  # type: ignore[call-overload]
         drawing.polygon(
@@ -153,24 +153,19 @@ def draw_areas(
             title=f"{other.seq} {other.name} · {other.get_status_display()}",
             href=reverse("console:area", args=[other.pk]),
         )
-        kinds.append("void" if kind == "area-rejected" else kind)
+        kinds.add("void" if kind == "area-rejected" else kind)
     for route in routes:
-        drawing.line(
-            route.polygon, kind="route", title=f"{gettext('公安指定路线')} {route.seq} {route.name}"
-        )
-        kinds.append("route")
-    if area is not None:
-        drawing.polygon(
-            area.polygon,
-            kind="route" if area.police_designated else "area",
-            title=f"{area.seq} {area.name} · {area.get_status_display()}",
-        )
-        kinds.append("route" if area.police_designated else "area")
-    parts = []
-    if area is not None and not area.police_designated:
-        parts.append(gettext("本教学区域（%(status)s）") % {"status": area.get_status_display()})
-        parts.append(gettext("该机构其他教学区域 %(n)d 个") % {"n": len(others)})
-    parts.append(gettext("%(city)s公安指定路线 %(n)d 条") % {"city": city, "n": len(routes)})
+        title = f"{gettext('公安指定路线')} {route.seq} {route.name}"
+        drawing.line(route.polygon, kind="route", title=title)
+        kinds.add("route")
+    drawing.polygon(
+        area.polygon, kind="area", title=f"{area.seq} {area.name} · {area.get_status_display()}"
+    )
+    parts = [
+        gettext("本教学区域（%(status)s）") % {"status": area.get_status_display()},
+        gettext("该机构其他教学区域 %(n)d 个") % {"n": len(others)},
+        gettext("%(city)s公安指定路线 %(n)d 条") % {"city": city, "n": len(routes)},
+    ]
     return {
         "svg": drawing.render(),
         "caption": gettext("图中：") + gettext("；").join(parts) + gettext("。"),
@@ -231,7 +226,7 @@ class AreaDetail(ConsoleDetail):
             may_review=area.status == AreaStatus.PENDING
             and access.allowed(self.user, access.Action.REVIEW_AREAS),
             review_form=AreaReviewForm(),
-            review_url=reverse("console:area-review", args=[area.pk]),
+            review_url=reverse("console:area_review", args=[area.pk]),
         )
         return context
 
@@ -284,5 +279,5 @@ class AreaReview(ConsoleAction):
 urlpatterns = [
     path("areas/", AreaList.as_view(), name="areas"),
     path("areas/<int:pk>/", AreaDetail.as_view(), name="area"),
-    path("areas/<int:pk>/review/", AreaReview.as_view(), name="area-review"),
+    path("areas/<int:pk>/review/", AreaReview.as_view(), name="area_review"),
 ]

@@ -38,7 +38,7 @@ MENU = Menu(
             [
                 MenuItem(_("教学区域审核"), "console:areas"),
                 MenuItem(_("公安指定路线"), "console:routes"),
-                MenuItem(_("阶段培训记录审核"), "console:stages"),
+                MenuItem(_("阶段培训记录审核"), "console:stage_reviews"),
             ],
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),

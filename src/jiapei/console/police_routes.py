@@ -350,6 +350,12 @@ class RouteEdit(Console, web.LoginRequired, web.EndMixin, FormView):
         # "预览" draws what was typed without saving; the form's checks are shown meanwhile.
         if "preview" in request.POST or not (form.is_valid() and windows.is_valid()):
             return self.render_to_response(self.get_context_data(form=form, windows=windows))
+        if self.route is None and self.taken(form.cleaned_data["region"], form.cleaned_data["seq"]):
+            # The service updates the route a city and number name: a new one must not.
+            form.add_error(
+                "seq", gettext("该市州已有此编号的路线；修改该路线请在其详情页点击“修改路线”")
+            )
+            return self.render_to_response(self.get_context_data(form=form, windows=windows))
         data = {
             "region": form.cleaned_data["region"],
             "seq": form.cleaned_data["seq"],
@@ -368,6 +374,11 @@ class RouteEdit(Console, web.LoginRequired, web.EndMixin, FormView):
             return self.render_to_response(context)
         messages.success(request, gettext("路线已录入") if created else gettext("路线已修改"))
         return HttpResponseRedirect(reverse("console:route", args=[route.pk]))
+
+    def taken(self, region: str, seq: str) -> bool:
+        seq = seq.strip()
+        number = f"{int(seq):04d}" if seq.isascii() and seq.isdigit() else seq
+        return registry.police_routes_for(self.user).filter(region_id=region, seq=number).exists()
 
 
 def put_errors(form: forms.Form, error: DomainError) -> list[str]:
@@ -388,7 +399,7 @@ def put_errors(form: forms.Form, error: DomainError) -> list[str]:
 
 urlpatterns = [
     path("routes/", RouteList.as_view(), name="routes"),
-    path("routes/new/", RouteEdit.as_view(), name="route-new"),
+    path("routes/new/", RouteEdit.as_view(), name="route_new"),
     path("routes/<int:pk>/", RouteDetail.as_view(), name="route"),
-    path("routes/<int:pk>/edit/", RouteEdit.as_view(), name="route-edit"),
+    path("routes/<int:pk>/edit/", RouteEdit.as_view(), name="route_edit"),
 ]

@@ -55,6 +55,8 @@ MESSAGES = {
     "/hours/withdraw": _("撤回公安平台学时"),
     "stagetrainningtime": _("阶段学时报送全国平台"),
 }
+# Short names of a review's source for the queue's narrow column (the page gives the long one).
+SOURCES = {"audit": _("审核达标"), "platform": _("平台报送"), "backfill": _("存量补录")}
 STATUS_TAG = {"delivered": "tag-ok", "dead": "tag-bad", "pending": "tag-warn"}
 
 
@@ -116,7 +118,7 @@ class StageTable(BaseTable):
     caption = _("阶段培训记录")
     id = tables.Column(
         verbose_name=_("审核编号"),
-        linkify=("console:stage", {"pk": tables.A("pk")}),
+        linkify=("console:stage_review", {"pk": tables.A("pk")}),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
     name = tables.Column(verbose_name=_("学员"), accessor="student__name", order_by="student__name")
@@ -144,7 +146,7 @@ class StageTable(BaseTable):
     checks = tables.Column(verbose_name=_("未通过的检查"), orderable=False)
     source = tables.Column(verbose_name=_("来源"))
     status = tables.Column(verbose_name=_("审核状态"))
-    updated_at = DateTimeColumn(verbose_name=_("更新时间"))
+    updated_at = DateTimeColumn(verbose_name=_("更新时间"), attrs={"td": {"class": "nowrap"}})
 
     class Meta(BaseTable.Meta):
         model = StageReview
@@ -179,6 +181,12 @@ class StageTable(BaseTable):
 
     def value_credited(self, value: dict[str, Any]) -> float:
         return round(sum(int(v) for v in value.values()) / 60, 1)
+
+    def render_source(self, record: StageReview) -> str:
+        return str(SOURCES.get(record.source, record.source))
+
+    def value_source(self, record: StageReview) -> str:
+        return str(SOURCES.get(record.source, record.source))
 
     def render_mileage(self, value: float) -> str:
         return f"{value:.1f}"
@@ -284,8 +292,8 @@ class StageDetail(ConsoleDetail):
             may_revoke=may and row.status in APPROVED_STATUSES,
             review_form=StageReviewForm(),
             revoke_form=RevokeForm(),
-            review_url=reverse("console:stage-review", args=[row.pk]),
-            revoke_url=reverse("console:stage-revoke", args=[row.pk]),
+            review_url=reverse("console:stage_review_decide", args=[row.pk]),
+            revoke_url=reverse("console:stage_review_revoke", args=[row.pk]),
         )
         return context
 
@@ -372,8 +380,8 @@ class StageRevokeAction(StageAction):
 
 
 urlpatterns = [
-    path("stages/", StageList.as_view(), name="stages"),
-    path("stages/<int:pk>/", StageDetail.as_view(), name="stage"),
-    path("stages/<int:pk>/review/", StageReviewAction.as_view(), name="stage-review"),
-    path("stages/<int:pk>/revoke/", StageRevokeAction.as_view(), name="stage-revoke"),
+    path("stages/", StageList.as_view(), name="stage_reviews"),
+    path("stages/<int:pk>/", StageDetail.as_view(), name="stage_review"),
+    path("stages/<int:pk>/review/", StageReviewAction.as_view(), name="stage_review_decide"),
+    path("stages/<int:pk>/revoke/", StageRevokeAction.as_view(), name="stage_review_revoke"),
 ]

@@ -246,6 +246,11 @@ def test_a_city_enters_and_edits_a_route_on_the_drawn_form(changsha: Client) -> 
     ]
     assert TeachingArea.objects.filter(police_designated=True).count() == 1
 
+    # A new route may not take an existing route's number (the service would update that one).
+    taken = changsha.post("/console/routes/new/", route_form(seq="0007", name="另一条"))
+    assert taken.status_code == 200 and "该市州已有此编号的路线" in taken.content.decode()
+    assert TeachingArea.objects.get(police_designated=True).name == "麓谷路线（调整）"
+
 
 def test_the_route_form_names_each_problem(changsha: Client) -> None:
     outside = route_form(coordinates="113.5,27.0\n113.6,27.0\n113.6,27.1")
@@ -265,6 +270,8 @@ def test_a_county_reads_its_citys_routes_but_may_not_enter_them(
     route = enter_route(province_regulator, "1", name="岳麓大道路线")
     listing = yuelu.get("/console/routes/").content.decode()
     assert "岳麓大道路线" in listing and "录入路线" not in listing
+    rows = xlsx_rows(yuelu.get("/console/routes/", {"export": "xlsx"}))
+    assert rows[1][1:5] == ["岳麓大道路线", "长沙市", "C1", "每天 09:00–11:00"]
     detail = yuelu.get(f"/console/routes/{route.pk}/").content.decode()
     assert "map-route" in detail and "修改路线" not in detail
     assert yuelu.get("/console/routes/new/").status_code == 403

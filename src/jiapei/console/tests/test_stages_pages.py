@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jiapei.console.tests.test_areas_pages import login
 from jiapei.outbox.models import OutboxMessage
 from jiapei.stages.models import StageReview
 from jiapei.stages.tasks import assemble_due
@@ -42,12 +43,6 @@ def submit_stage(tp: Any, school: Any, *, logs: int = 2) -> StageReview:
     review = StageReview.objects.get(student__stunum=school.stunum, part=2)
     assert review.status == "pending_manual", review.checks
     return review
-
-
-def login(make_user: Callable[..., Any], role: str, region: str, username: str) -> Client:
-    client = Client()
-    client.force_login(make_user(role, region, username=username))
-    return client
 
 
 @pytest.fixture
