@@ -231,4 +231,5 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     errors: list[DomainError] = list(error.errors) if isinstance(error, FieldErrors) else [error]
     for item in errors:
         field = item.field if item.field in form.fields else None
-        form.add_error(field, item.message)
+        # A field's own error says what is wrong without repeating the field and its value.
+        form.add_error(field, getattr(item, "reason", item.message) if field else item.message)
