@@ -1,9 +1,11 @@
 """Schemathesis against the regulators' published schema (issue 18, item 7).
 
-Every operation under ``/api/regulator/`` is called with requests generated from the OpenAPI
+Every operation under ``/api/regulator/`` (and the police platform's, under ``/api/police/``) is
+called with requests generated from the OpenAPI
 schema the WSGI application serves — valid ones, invalid ones, and valid ones naming the rows of
 a small world (a filed school, its coach, student and teaching area) so that the operations
-reach their real work — as a province regulator over HTTP Basic. Every reply must be no 5xx,
+reach their real work — as a province regulator over HTTP Basic (the police platform with its
+bearer token). Every reply must be no 5xx,
 carry a status the operation documents, with the documented content type and a body matching
 the documented schema.
 
@@ -20,7 +22,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as budget
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -47,11 +50,12 @@ CHECKS = [
 
 
 def regulators_schema() -> Any:
-    """The schema as the application publishes it, limited to the regulators' operations."""
+    """The schema as the application publishes it, limited to the regulators' operations and
+    the police platform's."""
     from django.core.wsgi import get_wsgi_application
 
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
-    return schema.include(path_regex="^/api/regulator/")
+    return schema.include(path_regex="^/api/(regulator|police)/")
 
 
 def known_parameters(school: School) -> dict[str, Any]:
@@ -79,35 +83,45 @@ def requests_for(operation: Any, known: dict[str, Any]) -> st.SearchStrategy[Any
     return st.one_of(strategies)
 
 
+def check(operation: Any, known: dict[str, Any], credentials: dict[str, Any]) -> str | None:
+    """Drive ``operation`` through its budget; what went wrong with it, or None."""
+
+    @given(case=requests_for(operation, known))
+    @budget(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        # Report the first failing example as generated: shrinking it would cost minutes.
+        phases=[Phase.explicit, Phase.generate],
+        # The generated bodies are what they are; a slow reply on a busy machine is not a
+        # failure of the data either.
+        suppress_health_check=list(HealthCheck),
+    )
+    def answers_as_documented(case: Any) -> None:
+        case.call_and_validate(checks=CHECKS, **credentials)
+
+    try:
+        answers_as_documented()
+    except Exception as exc:
+        return f"{operation.label}: {exc}"
+    return None
+
+
 def test_every_regulator_operation_answers_as_documented(
-    province_regulator: User, school: School, tp: Any
+    province_regulator: User, school: School, tp: Any, settings: Any
 ) -> None:
+    settings.JIAPEI_POLICE_TOKEN = "police-gateway-token"
     tp.post("region", f.AreaPayload(inscode=school.inscode, seq="1"))
     known = known_parameters(school)
-    auth = (province_regulator.username, PASSWORD)
-    failures: list[str] = []
+    regulator = {"auth": (province_regulator.username, PASSWORD)}
+    police = {"headers": {"Authorization": "Bearer police-gateway-token"}}
     operations = [result.ok() for result in regulators_schema().get_all_operations()]
     assert len(operations) >= 50
+    assert any(o.path.startswith("/api/police/") for o in operations)
 
-    for operation in operations:
-
-        @given(case=requests_for(operation, known))
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            # Report the first failing example as generated: shrinking it would cost minutes.
-            phases=[Phase.explicit, Phase.generate],
-            # The generated bodies are what they are; a slow reply on a busy machine is not a
-            # failure of the data either.
-            suppress_health_check=list(HealthCheck),
-        )
-        def answers_as_documented(case: Any) -> None:
-            case.call_and_validate(auth=auth, checks=CHECKS)
-
-        try:
-            answers_as_documented()
-        except Exception as exc:
-            failures.append(f"{operation.label}: {exc}")
-    assert not failures, "\n\n".join(failures)
+    failures = [
+        check(operation, known, police if operation.path.startswith("/api/police/") else regulator)
+        for operation in operations
+    ]
+    assert not any(failures), "\n\n".join(filter(None, failures))
