@@ -26,17 +26,23 @@ ENVELOPE = {
     502: s.Envelope,
 }
 
-# The replies of a regulators' operation: the envelope, for every status it can answer (429: a
-# login locked out after too many failures).
+# The replies of a regulators' operation: the envelope, for every status it can answer (413: a
+# body over DATA_UPLOAD_MAX_MEMORY_SIZE; 429: a login locked out after too many failures).
 REGULATOR_ERRORS = {
     400: s.Envelope,
     401: s.Envelope,
     403: s.Envelope,
     404: s.Envelope,
     409: s.Envelope,
+    413: s.Envelope,
     429: s.Envelope,
 }
 REGULATOR = {200: s.Envelope, **REGULATOR_ERRORS}
+
+# The replies of an endpoint the police platform calls: the envelope, for a refused field (400),
+# a wrong or missing token (401) and an over-size body (413). The police gateway's token is not
+# a login, so there is no lockout; an unknown student is an answer ("filed": false), not a 404.
+POLICE = {200: s.Envelope, 400: s.Envelope, 401: s.Envelope, 413: s.Envelope}
 
 
 def regulator_of(request: HttpRequest) -> tuple[User, Actor]:

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
+from jiapei.api.common import POLICE
 from jiapei.api.envelope import ok
 from jiapei.core.actors import Actor
 from jiapei.exams import queries, services
@@ -41,7 +42,11 @@ class PoliceToken(HttpBearer):
 router = Router(auth=PoliceToken(), tags=["公安平台接口 / police platform"])
 
 
-@router.get("students/{stunum}/status", summary="预录入核验 (is the student filed and scheduled)")
+@router.get(
+    "students/{stunum}/status",
+    response=POLICE,
+    summary="预录入核验 (is the student filed and scheduled)",
+)
 def student_status(request: HttpRequest, stunum: str) -> dict[str, Any]:
     return ok(queries.student_status(stunum))
 
@@ -55,7 +60,7 @@ class ResultIn(Schema):
     date: str
 
 
-@router.post("results", summary="考试结果回传 (an exam result)")
+@router.post("results", response=POLICE, summary="考试结果回传 (an exam result)")
 def exam_result(request: HttpRequest, payload: ResultIn) -> dict[str, Any]:
     data = payload.dict()
     data["result_id"] = request.headers.get("X-Idempotency-Key") or data["result_id"]

@@ -178,6 +178,14 @@ REASONS: dict[str, Reason] = {
         "监管部门经工单核查认定本次培训学时无效",
         "A regulator found this session's hours invalid when deciding a work order.",
     ),
+    # Given at ingest (issue 18): one minute of one student is credited once, whatever the
+    # record number, terminal or session it arrives under.
+    "MINUTE_REPEATED": Reason(
+        "minute",
+        "该学员在这一分钟已有学时记录（同一分钟以其他记录编号重复上传），重复的分钟不计学时",
+        "The student already has a record in this wall-clock minute (sent again under another "
+        "record number); the repeat does not count.",
+    ),
 }
 
 # The canonical order of codes in a verdict: the order of DESIGN.md §6.

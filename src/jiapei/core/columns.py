@@ -22,7 +22,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from jiapei.core.errors import FieldError, FieldErrors
-from jiapei.core.wire import text_problem
+from jiapei.core.wire import decimal, text_problem
 
 # The documented ranges of Django's integer fields, the same whichever database is in use
 # (SQLite would store anything; PostgreSQL raises on overflow).
@@ -34,9 +34,15 @@ def integer_range(field: Any) -> tuple[int, int]:
     return INTEGER_RANGES.get(field.get_internal_type(), INTEGER_RANGES["BigIntegerField"])
 
 
-def value_error(field: Any, value: Any, name: str | None = None) -> FieldError | None:
+def value_error(
+    field: Any, value: Any, name: str | None = None, *, exact: bool = False
+) -> FieldError | None:
     """Why ``value`` does not fit ``field``'s column, as a FieldError naming ``name`` (the
-    wire field, by default the model field's name), or None when it fits."""
+    wire field, by default the model field's name), or None when it fits.
+
+    A decimal with more places than the column keeps is rounded when stored, which is fine for
+    what jiapei computes (a mean speed); ``exact`` refuses it instead, for what a caller sent:
+    a figure silently changed is not the figure that was filed."""
     name = name or field.name
     if value is None:
         return None
@@ -51,7 +57,7 @@ def value_error(field: Any, value: Any, name: str | None = None) -> FieldError |
             return FieldError(name, _short(value), f"长度不能超过{limit}个字符 (at most {limit})")
         return None
     if isinstance(field, models.DecimalField):
-        return _decimal_error(field, value, name)
+        return _decimal_error(field, value, name, exact=exact)
     if isinstance(field, models.IntegerField) and not isinstance(value, bool):
         if not isinstance(value, int):
             return None
@@ -68,14 +74,23 @@ def value_error(field: Any, value: Any, name: str | None = None) -> FieldError |
     return None
 
 
-def _decimal_error(field: models.DecimalField, value: Any, name: str) -> FieldError | None:
+def _decimal_error(
+    field: models.DecimalField, value: Any, name: str, *, exact: bool
+) -> FieldError | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         return FieldError(name, value, "应为数字 (must be a number)")
     if not number.is_finite():
         return FieldError(name, value, "应为有限的数字 (must be a finite number)")
-    whole = (field.max_digits or 0) - (field.decimal_places or 0)
+    places = field.decimal_places or 0
+    whole = (field.max_digits or 0) - places
+    if exact and decimal_places(number) > places:
+        return FieldError(
+            name,
+            value,
+            f"小数最多{places}位 (at most {places} digits after the point)",
+        )
     # Rounded to the column's places first: 99999999.999 becomes 100000000.00 when stored.
     if number != 0 and number.adjusted() < whole + 1:
         number = number.quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
@@ -87,6 +102,15 @@ def _decimal_error(field: models.DecimalField, value: Any, name: str) -> FieldEr
             f"(at most {field.max_digits} digits, {field.decimal_places} after the point)",
         )
     return None
+
+
+def decimal_places(number: Decimal) -> int:
+    """How many places after the point ``number`` needs to be written exactly ("1.50" needs
+    one, "1E+2" none), counted without rounding to the decimal context's precision."""
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite: checked by the caller
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing)) if any(digits) else 0
 
 
 def _short(value: str) -> str:
@@ -119,16 +143,24 @@ def column_errors(instance: models.Model) -> list[FieldError]:
 
 def reader(field: Any, parse: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
     """A :class:`jiapei.core.wire.Fields` parser: ``parse``, then the column ``field`` must
-    hold the result (for wire fields whose name differs from the model field's)."""
+    hold the result exactly (a decimal is not rounded to fit), the error naming the wire
+    field."""
 
     def read(name: str, value: str) -> Any:
         parsed = parse(name, value)
-        error = value_error(field, parsed, name)
+        error = value_error(field, parsed, name, exact=True)
         if error is not None:
             raise error
         return parsed
 
     return read
+
+
+def decimal_of(model: type[models.Model], name: str) -> Callable[[str, str], str]:
+    """The :class:`jiapei.core.wire.Fields` parser of a wire decimal stored in ``model``'s field
+    ``name``: finite, non-negative, and within the column's digits and places, so the figure
+    stored is the figure sent."""
+    return reader(model._meta.get_field(name), decimal)
 
 
 def fit(model: type[models.Model], values: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -59,6 +60,41 @@ def test_a_decimal_at_the_columns_limit_is_stored(raw_post, wire_bodies):
     body = {**wire_bodies["institution"], "classroom": "99999999.99"}
     assert raw_post("institution", encode(body)).status_code == 200
     assert str(Institution.objects.get().classroom) == "99999999.99"
+
+
+# More places than the column keeps: refused, not rounded (a figure silently changed is not the
+# figure that was filed), naming the field, the value and the places the column keeps.
+TOO_PRECISE = [
+    ("institution", "classroom", "120.505", 2),
+    ("institution", "praticefield", "25000.0001", 2),
+    ("region", "area", "25000.001", 2),
+    ("charstandard", "price", "4800.999", 2),
+    ("classrecord", "mileage", "12.345", 2),
+    ("classrecord", "mileage", "1.00000000000000000000000000000001", 2),
+    ("classrecord", "avevelocity", "35.55", 1),
+    ("stagetrainningtime", "mileage", "1e-3", 2),
+]
+
+
+@pytest.mark.parametrize(("resource", "field", "value", "places"), TOO_PRECISE)
+def test_a_decimal_with_more_places_than_its_column_is_refused_not_rounded(
+    raw_post, wire_bodies, resource, field, value, places
+):
+    envelope = refused(raw_post, resource, {**wire_bodies[resource], field: value}, field)
+    (error,) = [e for e in envelope["data"]["errors"] if e["field"] == field]
+    assert error["value"] == value, envelope
+    assert f"at most {places} digits after the point" in error["message"], envelope
+    assert f"{field}={value!r}" in envelope["message"], envelope
+
+
+@pytest.mark.parametrize("value", ["120.50", "120.500000", "1.205E+2"])
+def test_trailing_zeros_and_exponents_within_the_columns_places_are_stored(
+    raw_post, wire_bodies, value
+):
+    body = {**wire_bodies["institution"], "classroom": value}
+    reply = raw_post("institution", encode(body))
+    assert reply.status_code == 200, envelope_of(reply)
+    assert Institution.objects.get().classroom == Decimal("120.5")
 
 
 # --- 2. integers within the column's range; bounded digit strings ---------------------------

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-ERRORS = {"400", "401", "403", "404", "409", "429"}
+ERRORS = {"400", "401", "403", "404", "409", "413", "429"}
 
 
 @pytest.fixture
@@ -45,3 +45,19 @@ def test_the_xlsx_report_documents_a_spreadsheet_not_an_envelope(schema: dict[st
     assert list(responses["200"]["content"]) == [
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ]
+
+
+def test_the_police_operations_document_their_errors_with_the_envelope(schema: dict[str, Any]):
+    operations = [
+        (method, path, operation)
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/police/")
+        for method, operation in item.items()
+    ]
+    assert len(operations) == 2
+    for method, path, operation in operations:
+        responses = operation["responses"]
+        assert set(responses) == {"200", "400", "401", "413"}, (method, path, sorted(responses))
+        for status, response in responses.items():
+            ref = response["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/Envelope", (method, path, status, ref)

@@ -37,10 +37,12 @@ DESIGN_CODES = [
 # Codes beyond DESIGN §6 that decisions of regulators add (issue 5): a training ban rejects
 # minutes at ingest; a work order's decision voids a whole session.
 REGULATOR_CODES = ["TRAINING_BAN", "MANUAL_VOID"]
+# Codes ingest gives beyond those (issue 18): a minute of a student already recorded.
+INGEST_CODES = ["MINUTE_REPEATED"]
 
 
 def test_table_is_exactly_the_design_catalogue() -> None:
-    assert list(REASONS) == DESIGN_CODES + REGULATOR_CODES
+    assert list(REASONS) == DESIGN_CODES + REGULATOR_CODES + INGEST_CODES
 
 
 def test_every_code_explains_in_both_languages() -> None:

@@ -14,12 +14,12 @@ from jiapei.accounts import access
 from jiapei.accounts.models import RegionLevel
 from jiapei.accounts.queries import get_region
 from jiapei.accounts.regions import boundary
-from jiapei.core import clock
+from jiapei.core import clock, columns
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, Forbidden, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of
+from jiapei.core.wire import Fields, integer, one_of
 from jiapei.registry.geo import gcj02_to_wgs84_ring
 from jiapei.registry.models import AreaStatus, AreaType, TeachingArea, TimingPlatform
 from jiapei.registry.services.callbacks import notify_review
@@ -70,7 +70,7 @@ def file_area(
     values: dict[str, Any] = {
         "name": f.get("name", required=False, default=""),
         "address": f.get("address"),
-        "area": f.get("area", decimal),
+        "area": f.get("area", columns.decimal_of(TeachingArea, "area")),
         "type": f.get("type", one_of(*AreaType.values)),
         "vehicletype": f.get("vehicletype", v.licence_classes),
         "polygon": f.get("polygon", _polygon(coordtype), structured=True),
@@ -236,7 +236,9 @@ def enter_police_route(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Teachi
     values: dict[str, Any] = {
         "name": f.get("name"),
         "address": f.get("address", required=False, default=""),
-        "area": f.get("area", decimal, required=False, default="0"),
+        "area": f.get(
+            "area", columns.decimal_of(TeachingArea, "area"), required=False, default="0"
+        ),
         "vehicletype": f.get("vehicletype", v.licence_classes),
         "polygon": f.get("polygon", _polygon(coordtype, within=region_code), structured=True),
         "time_windows": f.get("time_windows", _time_windows, structured=True),

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.db import transaction
 
+from jiapei.core import columns
 from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, NotFound
-from jiapei.core.wire import Fields, decimal
+from jiapei.core.wire import Fields
 from jiapei.registry.models import FeeStandard, FilingStatus, TimingPlatform
 from jiapei.registry.services.common import served_institution, upsert
 
@@ -31,7 +32,7 @@ def file_fee_standard(
         "chargemode": f.get("chargemode", required=False, default=""),
         "paymode": f.get("paymode", required=False, default=""),
         "service": f.get("service", required=False, default=""),
-        "price": f.get("price", decimal),
+        "price": f.get("price", columns.decimal_of(FeeStandard, "price")),
         "classcurr": f.get("classcurr"),
         "uptime": f.get("uptime", v.wire_date),
     }

@@ -7,7 +7,7 @@ creates or updates the row in one transaction. Filing the same record again upda
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from jiapei.core import services as trail
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of, unified_number
+from jiapei.core.wire import Fields, integer, one_of, unified_number
 from jiapei.registry.models import (
     Device,
     Filed,
@@ -47,6 +47,11 @@ NUMBER_FIELD = {
     PersonnelRole.EXAMINER: "examnum",
     PersonnelRole.SECURITYGUARD: "secunum",
 }
+
+
+def _area(name: str) -> Callable[[str, str], str]:
+    """The parser of an institution's area figure (m²): exactly what its column holds."""
+    return columns.decimal_of(Institution, name)
 
 
 def _district(field: str, value: str) -> Region:
@@ -86,9 +91,9 @@ def file_institution(
         "grasupvnum": f.get("grasupvnum", integer),
         "safmngnum": f.get("safmngnum", integer),
         "tracarnum": f.get("tracarnum", integer),
-        "classroom": f.get("classroom", decimal, required=False),
-        "thclassroom": f.get("thclassroom", decimal, required=False),
-        "praticefield": f.get("praticefield", decimal),
+        "classroom": f.get("classroom", _area("classroom"), required=False),
+        "thclassroom": f.get("thclassroom", _area("thclassroom"), required=False),
+        "praticefield": f.get("praticefield", _area("praticefield")),
     }
     if values["licetime"] and values["licetime"] > today():
         f.add(FieldError("licetime", data.get("licetime"), "许可日期不能晚于今天 (in the future)"))

@@ -13,10 +13,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from jiapei.core import columns
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import Conflict, FieldError, NotFound
-from jiapei.core.wire import Fields, decimal, integer, one_of, row_id, unified_number, wire_date
+from jiapei.core.wire import Fields, integer, one_of, row_id, unified_number, wire_date
 from jiapei.integrations.national import messages as national
 from jiapei.outbox.models import Destination
 from jiapei.outbox.services import enqueue_message
@@ -95,8 +96,10 @@ def file_classrecord(
     devnum = f.get("simunum", required=False)
     values: dict[str, Any] = {
         "duration": f.get("duration", integer),
-        "mileage": f.get("mileage", decimal),
-        "avevelocity": f.get("avevelocity", decimal, required=False),
+        "mileage": f.get("mileage", columns.decimal_of(TeachingLog, "mileage")),
+        "avevelocity": f.get(
+            "avevelocity", columns.decimal_of(TeachingLog, "avevelocity"), required=False
+        ),
         "coacmt": f.get("coacmt", required=False, default=""),
         "classid": f.get("classid", required=False, default=""),
     }
@@ -304,7 +307,7 @@ def file_stage(
         "simulatortime": f.get("simulatortime", integer, required=False, default=0),
         "networktime": f.get("networktime", integer, required=False, default=0),
         "duration": f.get("duration", integer),
-        "mileage": f.get("mileage", decimal, required=False),
+        "mileage": f.get("mileage", columns.decimal_of(StageRecord, "mileage"), required=False),
         "examresult": f.get("examresult"),
         "pdf": f.get("pdfid", _file(platform, "epdfimg"), required=False),
         "esignature": f.get("esignature"),

@@ -36,6 +36,12 @@ def practical_credited(tp: Any, stunum: str) -> int:
     return int(next(m for m in part2["modes"] if m["mode"] == "practical")["credited"])
 
 
+def repeated_reason(tp: Any, stunum: str, rnum: str) -> dict[str, Any]:
+    progress = tp.post("traininfo/get", {"stunum": stunum})
+    sessions = [s for p in progress["parts"] for s in p["sessions"] if s["rnum"] == rnum]
+    return next(r for r in sessions[0]["reasons"] if r["code"] == "MINUTE_REPEATED")
+
+
 def test_minutes_resent_under_new_numbers_are_credited_once_and_found(tp, school, ground, api):
     rnum = play_session(tp, school, recnum="00001", start=START, length=30)
     call_command("worker", once=True)
@@ -52,6 +58,9 @@ def test_minutes_resent_under_new_numbers_are_credited_once_and_found(tp, school
     log = TeachingLog.objects.get(rnum=rnum)
     assert (log.credited_minutes, log.codes) == (0, ["VALID_SHARE"])
     assert practical_credited(tp, school.stunum) == 0
+    # The school is told why, in words: the progress names the repeated minutes' reason.
+    why = repeated_reason(tp, school.stunum, rnum)
+    assert why["minutes"] == 30 and why["why"].startswith("该学员在这一分钟已有学时记录"), why
     found = api(ground, "GET", "/api/regulator/findings?detector=MINUTE_RESENT").json()["data"]
     assert found["total"] == 1, found
     [finding] = found["items"]
