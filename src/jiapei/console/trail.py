@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiapei.accounts import queries as accounts
+from jiapei.accounts.models import Region
 from jiapei.console.base import ConsoleList
 from jiapei.core.models import AuditLogEntry
 from jiapei.web.glossary import ACTIONS, KINDS, VERBS, action_label
@@ -141,14 +142,21 @@ class ObjectColumn(tables.Column):
         return value
 
 
+class RegionColumn(tables.Column):
+    """The region's name beside its code (the names are read once per table, not per row)."""
+
+    def render(self, value: str, table: TrailTable) -> str:
+        return f"{value} {table.region_names().get(value, '')}".strip()
+
+
 class TrailTable(BaseTable):
     caption = _("操作日志")
-    at = DateTimeColumn(verbose_name=_("时间"))
+    at = DateTimeColumn(verbose_name=_("时间"), attrs={"td": {"class": "nowrap"}})
     actor_label = tables.Column(verbose_name=_("操作人"), order_by=("actor_label", "at"))
     action = ActionColumn(verbose_name=_("操作"))
     object_type = ObjectTypeColumn(verbose_name=_("对象类型"))
     object_id = ObjectColumn(verbose_name=_("对象编号"), orderable=False)
-    region_code = tables.Column(verbose_name=_("行政区划"), default="—")
+    region_code = RegionColumn(verbose_name=_("行政区划"), default="—")
     reason = tables.Column(verbose_name=_("理由"), default="—", orderable=False)
 
     class Meta(BaseTable.Meta):
@@ -163,6 +171,11 @@ class TrailTable(BaseTable):
             "reason",
         )
         order_by = ("-at",)
+
+    def region_names(self) -> dict[str, str]:
+        if not hasattr(self, "_region_names"):
+            self._region_names = dict(Region.objects.values_list("code", "name"))
+        return self._region_names
 
 
 class Trail(ConsoleList):
