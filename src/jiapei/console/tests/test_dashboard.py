@@ -17,12 +17,15 @@ from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.reports import dashboard
 from jiapei.testing import factories as f
+from jiapei.testing import sessions
 from jiapei.testing.fixtures import School
 from jiapei.testing.pages import assert_flat_queries
-from jiapei.testing.sessions import ground, play_session  # noqa: F401  (ground: a fixture)
+from jiapei.testing.sessions import play_session
 from jiapei.workorders.services import open_manual
 
 pytestmark = pytest.mark.django_db
+
+ground = sessions.ground  # the school's training ground, approved (a fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-20 18:00"
