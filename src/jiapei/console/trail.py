@@ -13,6 +13,7 @@ from typing import Any
 
 import django_filters as filters
 import django_tables2 as tables
+from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -96,8 +97,12 @@ class TrailFilter(filters.FilterSet):
     action = filters.ChoiceFilter(
         choices=action_choices, method="by_action", label=_("操作"), empty_label=_("全部")
     )
-    since = filters.DateFilter(method="from_day", label=_("起始日期"), help_text="2026-03-05")
-    until = filters.DateFilter(method="to_day", label=_("截止日期"), help_text="2026-03-31")
+    since = filters.DateFilter(
+        method="from_day", label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = filters.DateFilter(
+        method="to_day", label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = AuditLogEntry
