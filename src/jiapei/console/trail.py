@@ -56,10 +56,10 @@ OBJECT_TYPES: dict[str, Any] = {
     "accounts.user": _("账户"),
 }
 OBJECT_PAGES = {
+    "registry.timingplatform": "platform",
     "registry.institution": "institution",
-    "registry.personnel": "personnel_detail",
     "registry.trainingcar": "car",
-    "registry.device": "device",
+    "registry.device": "terminal",
     "registry.student": "student",
     "registry.teachingarea": "area",
     "stages.stagereview": "stage_review",
