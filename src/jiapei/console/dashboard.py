@@ -56,8 +56,13 @@ class Dashboard(ConsolePage):
         context = super().get_context_data(**kwargs)
         todo = queries.todo(self.user)
         figures = queries.figures(self.user)
+        # Each to-do row links to its object's page, where the console has one.
         for row in todo.order_rows:
             row.url = link("workorder", row.pk)  # type: ignore[attr-defined]
+        for review in todo.stage_rows:
+            review.url = link("stage_review", review.pk)  # type: ignore[attr-defined]
+        for area in todo.area_rows:
+            area.url = link("area", area.pk)  # type: ignore[attr-defined]
         context.update(
             region=self.user.region,
             todo=todo,
@@ -74,11 +79,11 @@ class Dashboard(ConsolePage):
             trend_chart=self.trend_chart(figures),
             findings_chart=self.findings_chart(figures),
             links={
-                "stages": link("stage_reviews"),
-                "areas": link("area_reviews") or link("areas"),
+                "stages": link("stage_reviews", query="status=pending_manual"),
+                "areas": link("areas", query="status=pending"),
                 "orders": link("workorders"),
                 "findings": link("findings"),
-                "devices": link("devices"),
+                "devices": link("terminals"),
                 "platforms": link("platforms"),
                 "trail": link("trail"),
             },

@@ -13,12 +13,14 @@ from typing import Any
 
 import django_filters as filters
 import django_tables2 as tables
+from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiapei.accounts import queries as accounts
+from jiapei.accounts.models import Region
 from jiapei.console.base import ConsoleList
 from jiapei.core.models import AuditLogEntry
 from jiapei.web.glossary import ACTIONS, KINDS, VERBS, action_label
@@ -54,10 +56,10 @@ OBJECT_TYPES: dict[str, Any] = {
     "accounts.user": _("账户"),
 }
 OBJECT_PAGES = {
+    "registry.timingplatform": "platform",
     "registry.institution": "institution",
-    "registry.personnel": "personnel_detail",
     "registry.trainingcar": "car",
-    "registry.device": "device",
+    "registry.device": "terminal",
     "registry.student": "student",
     "registry.teachingarea": "area",
     "stages.stagereview": "stage_review",
@@ -95,8 +97,12 @@ class TrailFilter(filters.FilterSet):
     action = filters.ChoiceFilter(
         choices=action_choices, method="by_action", label=_("操作"), empty_label=_("全部")
     )
-    since = filters.DateFilter(method="from_day", label=_("起始日期"), help_text="2026-03-05")
-    until = filters.DateFilter(method="to_day", label=_("截止日期"), help_text="2026-03-31")
+    since = filters.DateFilter(
+        method="from_day", label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = filters.DateFilter(
+        method="to_day", label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = AuditLogEntry
@@ -141,14 +147,21 @@ class ObjectColumn(tables.Column):
         return value
 
 
+class RegionColumn(tables.Column):
+    """The region's name beside its code (the names are read once per table, not per row)."""
+
+    def render(self, value: str, table: TrailTable) -> str:
+        return f"{value} {table.region_names().get(value, '')}".strip()
+
+
 class TrailTable(BaseTable):
     caption = _("操作日志")
-    at = DateTimeColumn(verbose_name=_("时间"))
+    at = DateTimeColumn(verbose_name=_("时间"), attrs={"td": {"class": "nowrap"}})
     actor_label = tables.Column(verbose_name=_("操作人"), order_by=("actor_label", "at"))
     action = ActionColumn(verbose_name=_("操作"))
     object_type = ObjectTypeColumn(verbose_name=_("对象类型"))
     object_id = ObjectColumn(verbose_name=_("对象编号"), orderable=False)
-    region_code = tables.Column(verbose_name=_("行政区划"), default="—")
+    region_code = RegionColumn(verbose_name=_("行政区划"), default="—")
     reason = tables.Column(verbose_name=_("理由"), default="—", orderable=False)
 
     class Meta(BaseTable.Meta):
@@ -163,6 +176,11 @@ class TrailTable(BaseTable):
             "reason",
         )
         order_by = ("-at",)
+
+    def region_names(self) -> dict[str, str]:
+        if not hasattr(self, "_region_names"):
+            self._region_names = dict(Region.objects.values_list("code", "name"))
+        return self._region_names
 
 
 class Trail(ConsoleList):

@@ -184,20 +184,26 @@ def compute(prefix: str | None, today: date) -> Figures:
         "student__institution__district__code",
         prefix,
     )
-    accepted, rejected = Q(result=IngestResult.ACCEPTED), Q(result=IngestResult.REJECTED)
     in_day = Q(at__gte=day_start)
-    minute_counts = minutes.aggregate(
-        today_accepted=Count("id", filter=accepted & in_day),
-        today_rejected=Count("id", filter=rejected & in_day),
-        month_accepted=Count("id", filter=accepted),
-        month_rejected=Count("id", filter=rejected),
-    )
-    reasons = (
-        minutes.filter(rejected)
-        .annotate(reason=KT("reject_codes__0"))
-        .values("reason")
+    # One pass over the month's minutes: counts by result and by the first reason of refusal.
+    groups = list(
+        minutes.annotate(reason=KT("reject_codes__0"))
+        .values("result", "reason")
         .annotate(today=Count("id", filter=in_day), month=Count("id"))
-        .order_by("-month", "reason")
+        .order_by()
+    )
+    minute_counts = {
+        f"{period}_{result}": sum(g[period] for g in groups if g["result"] == result)
+        for period in ("today", "month")
+        for result in (IngestResult.ACCEPTED.value, IngestResult.REJECTED.value)
+    }
+    reasons = sorted(
+        (
+            (g["reason"] or "—", g["today"], g["month"])
+            for g in groups
+            if g["result"] == IngestResult.REJECTED
+        ),
+        key=lambda row: (-row[2], row[0]),
     )
     logs = _within(TeachingLog.objects.all(), "institution__district__code", prefix)
     verdicts = {
@@ -256,8 +262,8 @@ def compute(prefix: str | None, today: date) -> Figures:
     return Figures(
         counted_at=now,
         today=today,
-        minutes={k: v or 0 for k, v in minute_counts.items()},
-        rejected_by_reason=[(r["reason"] or "—", r["today"], r["month"]) for r in reasons],
+        minutes=minute_counts,
+        rejected_by_reason=reasons,
         logs_by_verdict=[(status, *verdicts.get(status, (0, 0))) for status in AuditStatus.values],
         trend=[(day, *trend_rows.get(day, (0, 0))) for day in days],
         audit_queue=audit["n"],

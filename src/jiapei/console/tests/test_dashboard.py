@@ -17,12 +17,15 @@ from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.reports import dashboard
 from jiapei.testing import factories as f
+from jiapei.testing import sessions
 from jiapei.testing.fixtures import School
 from jiapei.testing.pages import assert_flat_queries
 from jiapei.testing.sessions import play_session
 from jiapei.workorders.services import open_manual
 
 pytestmark = pytest.mark.django_db
+
+ground = sessions.ground  # the school's training ground, approved (a fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-20 18:00"
@@ -80,6 +83,18 @@ def world(
         client.force_login(make_user(role, region, username=name))
         clients[name] = client
     return World(school, other, clients)
+
+
+def keep_connection() -> None:
+    """Django's test client connects ``close_old_connections`` again after each request, so a
+    signed call through the WSGI app after a page view would close the test's connection (and
+    its transaction) on PostgreSQL; disconnect it again first (as ``_keep_test_connection``
+    does at the start of a test)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
 
 
 def figures_of(client: Client) -> dashboard.Figures:
@@ -167,6 +182,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_region(
     counter = iter(range(1, 100))
 
     def grow() -> None:
+        keep_connection()
         file_school("430203")
         file_school("430104")
         for _ in range(2):

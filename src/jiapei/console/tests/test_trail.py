@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jiapei.console.tests.test_dashboard import keep_connection
 from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
@@ -31,6 +32,11 @@ def login(make_user: Callable[..., Any], role: str, region: str, name: str) -> C
     client = Client()
     client.force_login(make_user(role, region, username=name))
     return client
+
+
+def quiet(file_school: Callable[..., School], district: str) -> School:
+    keep_connection()
+    return file_school(district)
 
 
 def rows_of(client: Client, **query: str) -> list[AuditLogEntry]:
@@ -141,4 +147,27 @@ def test_the_trail_query_count_does_not_grow_with_entries(
         ("county_regulator", "430104", "yuelu"),
     ):
         client = login(make_user, role, region, name)
-        assert_flat_queries(client, "/console/trail/", lambda: file_school("430104"))
+        assert_flat_queries(client, "/console/trail/", lambda: quiet(file_school, "430104"))
+
+
+def test_the_migration_fills_the_region_of_older_entries(
+    two_schools: tuple[School, School],
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jiapei.core.migrations.0003_auditlog_region_code")
+    filed = AuditLogEntry.objects.filter(object_type__startswith="registry.")
+    before = dict(filed.values_list("pk", "region_code"))
+    # As rows written before the column existed (an UPDATE: the model refuses to save one).
+    filed.update(region_code=None)
+    migration.fill(apps, None)
+    after = dict(filed.values_list("pk", "region_code"))
+    platform_rows = set(
+        filed.filter(object_type="registry.timingplatform").values_list("pk", flat=True)
+    )
+    assert {pk: code for pk, code in after.items() if pk not in platform_rows} == {
+        pk: code for pk, code in before.items() if pk not in platform_rows
+    }
+    assert all(after[pk] is None for pk in platform_rows)
