@@ -84,7 +84,8 @@ def line_chart(
         )
     step = max(1, math.ceil(n / 8))
     for i, x_label in enumerate(x_labels):
-        if i % step == 0 or i == n - 1:
+        # Every ``step``-th label and the last, but not a label crowding the last one.
+        if (i % step == 0 and n - 1 - i >= step / 2) or i == n - 1:
             out.append(
                 f'<text x="{px(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                 f'fill="#334155">{escape(x_label)}</text>'
