@@ -151,6 +151,13 @@ class Thresholds:
     photo_modes: tuple[int, ...] = (Mode.PRACTICAL, Mode.CLASSROOM, Mode.SIMULATOR)
     """Modes whose sessions get the photo rules. [I] Remote teaching uses random face checks
     (standards.md §4.3) rather than timed photos, so remote is excluded by default."""
+    photo_reuse_check: bool = False
+    """Whether the audit voids a session for PHOTO_REUSED (two photos within
+    ``photo_reuse_max_distance`` bits of pHash). [I] Off: a fixed in-car or classroom camera
+    photographing one seated student gives honest photos within 0–2 bits (issue 19; the
+    harder simulator's first run voided 69 % of sessions this way), and the audit has only the
+    hash. The fraud scan judges the pictures themselves (PHOTO_FROZEN, PHOTO_REPLAYED) and a
+    regulator voids the hours through a work order."""
     photo_reuse_max_distance: int = 2
     """Hamming distance (bits) at or below which two photo fingerprints are "the same photo".
     [I] A re-sent or photographed static picture differs by sensor noise only; live photos of a

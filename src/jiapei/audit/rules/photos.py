@@ -196,6 +196,8 @@ def session_photo_codes(session: SessionFact, thresholds: Thresholds) -> list[st
         codes.append("TWO_BAD_PHOTOS")
     if any(s.state == "failed" for s in slots):
         codes.append("FACE_MISMATCH")
-    if reused_pairs(student_photos(session, thresholds), thresholds):
+    if thresholds.photo_reuse_check and reused_pairs(
+        student_photos(session, thresholds), thresholds
+    ):
         codes.append("PHOTO_REUSED")
     return ordered(codes)
