@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiapei.core import clock, progress
@@ -82,6 +83,8 @@ class Command(BaseCommand):
                 fraud_eval = _fraud_eval()
             except ImportError:
                 raise CommandError("evaluate: jiapei.sim.fraud_eval is not installed") from None
+            # It plays days into the configured database, which may be new (as simulate does).
+            call_command("migrate", interactive=False, verbosity=0)
             fraud_eval.run(options, self.stdout)
 
     def _scan(self, options: dict[str, Any]) -> None:
