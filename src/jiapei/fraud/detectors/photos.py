@@ -270,11 +270,11 @@ def near_pairs(
 
 
 class Judge:
-    """The pixel checks of one scan, with each picture decoded at most once."""
+    """The pixel checks of one scan, with each picture decoded and prepared at most once."""
 
     def __init__(self, context: ScanContext, params: PhotoParams) -> None:
         self.read = context.images if params.pixel_check else None
-        self._images: dict[int, object] = {}
+        self._images: dict[int, pixels.Prepared | None] = {}
         self._blank: dict[int, bool | None] = {}
         self._same: dict[tuple[int, int], bool | None] = {}
 
@@ -282,19 +282,18 @@ class Judge:
     def active(self) -> bool:
         return self.read is not None
 
-    def _image(self, photo_id: int) -> object:
+    def _image(self, photo_id: int) -> pixels.Prepared | None:
         if photo_id not in self._images:
             content = self.read(photo_id) if self.read is not None else None
-            self._images[photo_id] = pixels.decode(content) if content else None
+            image = pixels.decode(content) if content else None
+            self._images[photo_id] = None if image is None else pixels.Prepared(image)
         return self._images[photo_id]
 
     def blank(self, photo_id: int) -> bool | None:
         """Whether the photo shows a covered or blank lens (None: picture unavailable)."""
         if photo_id not in self._blank:
-            image = self._image(photo_id)
-            self._blank[photo_id] = (
-                None if image is None else pixels.is_blank(image)  # type: ignore[arg-type]
-            )
+            prepared = self._image(photo_id)
+            self._blank[photo_id] = None if prepared is None else pixels.is_blank(prepared.image)
         return self._blank[photo_id]
 
     def same(self, first: int, second: int) -> bool | None:
@@ -305,7 +304,7 @@ class Judge:
             if a is None or b is None:
                 self._same[key] = None
             else:
-                score = pixels.noise_correlation(a, b)  # type: ignore[arg-type]
+                score = a.correlation(b)
                 self._same[key] = score >= pixels.PixelParams().same_exposure_min
         return self._same[key]
 

@@ -116,21 +116,6 @@ def _embed(image: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.nd
     return out, valid
 
 
-def _shift(first: np.ndarray, second: np.ndarray) -> tuple[tuple[int, int], float]:
-    """The translation (rows, columns) that best lays ``second`` on ``first`` and the height
-    of the peak of their phase correlation (0–1: how much of the two is one signal)."""
-    cross = np.fft.rfft2(first) * np.conj(np.fft.rfft2(second))
-    cross /= np.maximum(np.abs(cross), 1e-9)
-    surface = np.fft.irfft2(cross, s=first.shape)
-    dy, dx = np.unravel_index(int(np.argmax(surface)), surface.shape)
-    rows, cols = first.shape
-    shift = (
-        int(dy) - rows if dy > rows // 2 else int(dy),
-        int(dx) - cols if dx > cols // 2 else int(dx),
-    )
-    return shift, float(surface.max())
-
-
 def _moved(image: np.ndarray, dy: int, dx: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
     """Windows of the first picture and of a second one moved by (dy, dx) that cover each
     other (pictures of one shape)."""
@@ -157,39 +142,60 @@ def _lowres(image: np.ndarray, factor: int = 4) -> np.ndarray:
 SCALES = tuple(round(1 + k / 100, 2) for k in range(2, 18))
 
 
-def _zoom_guess(first: np.ndarray, second: np.ndarray) -> float:
-    """The zoom of ``second``'s content against ``first``'s (1.0 unless a clearly better
-    match is found among :data:`SCALES`), judged on low-resolution pictures: cheap."""
-    small = _lowres(first)
-    small = small - small.mean()
-    other = _lowres(second)
+def _peak(
+    first_f: np.ndarray, second_f: np.ndarray, shape: tuple[int, int]
+) -> tuple[tuple[int, int], float]:
+    """The translation (rows, columns) that best lays the second picture on the first and the
+    height of the peak of their phase correlation (0–1: how much of the two is one signal),
+    from the pictures' ``rfft2`` spectra, so that a picture compared many times is transformed
+    once."""
+    cross = first_f * np.conj(second_f)
+    cross /= np.maximum(np.abs(cross), 1e-9)
+    surface = np.fft.irfft2(cross, s=shape)
+    dy, dx = np.unravel_index(int(np.argmax(surface)), surface.shape)
+    rows, cols = shape
+    shift = (
+        int(dy) - rows if dy > rows // 2 else int(dy),
+        int(dx) - cols if dx > cols // 2 else int(dx),
+    )
+    return shift, float(surface.max())
 
-    def peak(scale: float) -> float:
-        shape = (round(other.shape[0] / scale), round(other.shape[1] / scale))
-        shrunk, _ = _embed(_resize(other, shape), small.shape)
-        return _shift(small, shrunk - shrunk.mean())[1]
 
-    base = peak(1.0)
-    best = max(SCALES, key=peak)
-    return best if peak(best) > 1.5 * base else 1.0
+class Prepared:
+    """What a picture contributes to every comparison it takes part in, computed once: its
+    noise residual and flat mask (as the first picture), the spectra of its residual and of
+    its centred content (as either), and its centred low-resolution copy with its spectrum (for
+    the zoom search). A scan compares each photo with several others (issue 19: the pixel
+    check's cost was the residuals and transforms recomputed for every pair)."""
 
-
-class _Reference:
-    """The first picture's residual and flat mask, computed once for many comparisons."""
-
-    def __init__(self, image: np.ndarray, params: PixelParams) -> None:
+    def __init__(self, image: np.ndarray, params: PixelParams | None = None) -> None:
+        params = params or PixelParams()
         self.image = image
+        self.shape: tuple[int, int] = (int(image.shape[0]), int(image.shape[1]))
         self.residual = residual(image)
         gradient = _gradient(image)
         self.flat = gradient <= float(np.quantile(gradient, params.flat_share))
+        self.residual_f = np.fft.rfft2(self.residual)
+        self.content_f = np.fft.rfft2(image - image.mean())
+        small = _lowres(image)
+        self.small = small - small.mean()
+        self.small_f = np.fft.rfft2(self.small)
+        self._zoomed: dict[tuple[int, int], np.ndarray] = {}
 
-    def score(self, second: np.ndarray) -> float:
-        """The best flat-region residual correlation with ``second`` laid on it."""
+    def score(self, second: np.ndarray, prepared: Prepared | None = None) -> float:
+        """The best flat-region residual correlation with ``second`` laid on this picture
+        (``prepared``: ``second``'s own :class:`Prepared`, when it has this one's shape)."""
         image, reference = self.image, self.residual
-        moved, valid = _embed(residual(second), image.shape)
-        content, _ = _embed(second, image.shape)
-        candidates = {(0, 0), _shift(reference, moved)[0]}
-        candidates.add(_shift(image - image.mean(), content - content[valid].mean())[0])
+        if prepared is not None and prepared.shape == self.shape:
+            moved, valid = prepared.residual, np.ones(self.shape, dtype=bool)
+            moved_f, content_f = prepared.residual_f, prepared.content_f
+        else:
+            moved, valid = _embed(residual(second), image.shape)
+            content, _ = _embed(second, image.shape)
+            moved_f = np.fft.rfft2(moved)
+            content_f = np.fft.rfft2(content - content[valid].mean())
+        candidates = {(0, 0), _peak(self.residual_f, moved_f, self.shape)[0]}
+        candidates.add(_peak(self.content_f, content_f, self.shape)[0])
         best = 0.0
         for dy, dx in sorted(candidates):
             a, b = _moved(reference, dy, dx)
@@ -199,6 +205,62 @@ class _Reference:
             best = max(best, _correlation(reference[a][mask], moved[b][mask]))
         return best
 
+    def zoom_of(self, second: np.ndarray, prepared: Prepared | None = None) -> float:
+        """The zoom of ``second``'s content against this picture's (1.0 unless a clearly
+        better match is found among :data:`SCALES`), judged on low-resolution pictures
+        (``prepared``: ``second``'s own :class:`Prepared`, whose zoomed spectra it keeps)."""
+        spectra = (prepared or Prepared.lowres_only(second)).zoomed(self.small.shape)
+        # All the scales' phase correlations in one transform of the stacked spectra.
+        cross = spectra * np.conj(self.small_f)[None, :, :]
+        cross /= np.maximum(np.abs(cross), 1e-9)
+        heights = np.fft.irfft2(cross, s=self.small.shape, axes=(1, 2)).max(axis=(1, 2))
+        peaks = dict(zip((1.0, *SCALES), (float(h) for h in heights), strict=True))
+        base = peaks[1.0]
+        best = max(SCALES, key=peaks.__getitem__)
+        return best if peaks[best] > 1.5 * base else 1.0
+
+    @classmethod
+    def lowres_only(cls, image: np.ndarray) -> Prepared:
+        """A :class:`Prepared` with only what :meth:`zoomed` needs (a picture resized for one
+        comparison is not worth its residuals and spectra)."""
+        prepared = cls.__new__(cls)
+        prepared.image = image
+        prepared.shape = (int(image.shape[0]), int(image.shape[1]))
+        prepared._zoomed = {}
+        return prepared
+
+    def zoomed(self, shape: tuple[int, int]) -> np.ndarray:
+        """The spectra of this picture's low-resolution copy shrunk by 1.0 and by each of
+        :data:`SCALES` (in that order, stacked) and laid in a frame of ``shape``, kept per
+        frame shape: they depend on this picture alone, not on the one it is compared with."""
+        if shape not in self._zoomed:
+            other = _lowres(self.image)
+            frames = []
+            for scale in (1.0, *SCALES):
+                size = (round(other.shape[0] / scale), round(other.shape[1] / scale))
+                shrunk, _ = _embed(_resize(other, size), shape)
+                frames.append(shrunk - shrunk.mean())
+            self._zoomed[shape] = np.fft.rfft2(np.stack(frames), axes=(1, 2))
+        return self._zoomed[shape]
+
+    def correlation(self, second: Prepared) -> float:
+        """:func:`noise_correlation` of this picture (first) and ``second``."""
+        if self.image.size < 256 or second.image.size < 256:
+            return 0.0
+        if second.shape == self.shape:
+            tries, fitted = [second.image], second.image
+            best = self.score(second.image, second)
+        else:
+            fitted = _resize(second.image, self.shape)
+            tries, best = [second.image, fitted], 0.0
+        zoom = self.zoom_of(fitted, second if fitted is second.image else None)
+        if zoom != 1.0:
+            for scale in (zoom - 0.01, zoom - 0.005, zoom, zoom + 0.005, zoom + 0.01):
+                shape = (round(fitted.shape[0] / scale), round(fitted.shape[1] / scale))
+                tries.append(_resize(fitted, shape))
+        start = 1 if second.shape == self.shape else 0
+        return max([best, *(self.score(t) for t in tries[start:])])
+
 
 def noise_correlation(
     first: np.ndarray, second: np.ndarray, params: PixelParams | None = None
@@ -207,19 +269,11 @@ def noise_correlation(
     with the second laid on the first: at its own size (a crop) or the first's (a resized
     copy), moved by the best translation, and zoomed back when its content is enlarged (a
     crop scaled back up). About 0 for two exposures, high for copies of one exposure (see
-    the module docstring)."""
-    params = params or PixelParams()
+    the module docstring). A scan comparing each picture several times prepares each once
+    and calls :meth:`Prepared.correlation` instead."""
     if first.size < 256 or second.size < 256:
         return 0.0
-    reference = _Reference(first, params)
-    tries = [second] if second.shape == first.shape else [second, _resize(second, first.shape)]
-    fitted = tries[-1]
-    zoom = _zoom_guess(first, fitted)
-    if zoom != 1.0:
-        for scale in (zoom - 0.01, zoom - 0.005, zoom, zoom + 0.005, zoom + 0.01):
-            shape = (round(fitted.shape[0] / scale), round(fitted.shape[1] / scale))
-            tries.append(_resize(fitted, shape))
-    return max(reference.score(t) for t in tries)
+    return Prepared(first, params).correlation(Prepared(second, params))
 
 
 def same_exposure(first: bytes, second: bytes, params: PixelParams | None = None) -> bool | None:
