@@ -65,9 +65,8 @@ def main() -> None:
     print(f"compare a prepared pair:     {statistics.median(cached) * 1000:7.2f} ms")
     print(f"  of two new exposures:      {statistics.median(cached_honest) * 1000:7.2f} ms")
     print(f"compare a pair from scratch: {statistics.median(scratch) * 1000:7.2f} ms")
-    print(
-        f"ratio scratch / prepared:    {statistics.median(scratch) / statistics.median(cached):7.1f}"
-    )
+    ratio = statistics.median(scratch) / statistics.median(cached)
+    print(f"ratio scratch / prepared:    {ratio:7.1f}")
 
 
 if __name__ == "__main__":
