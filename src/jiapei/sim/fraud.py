@@ -348,7 +348,10 @@ class FraudInjector:
             plan.fixes = tracks.drive(rng, area, plan.part, [tracks.DRIVE] * plan.minutes, profile)
         elif pattern == "TRACK_REPLAYED":
             assert source is not None
-            plan.fixes, _, _ = replayed_track(rng, source.fixes, plan.minutes)
+            form = rng.choice(tracks.REPLAY_FORMS) if self.hard else "noisy"
+            if self.hard:
+                plan.form = form
+            plan.fixes, _, _ = replayed_track(rng, source.fixes, plan.minutes, form, plan.fixes)
 
     def _next_copies(self, count: int) -> int:
         first = self._copy + 1

@@ -330,19 +330,61 @@ def regular_profile(rng: random.Random, part: int, minutes: int) -> list[tuple[f
     return profile
 
 
+REPLAY_FORMS = ("noisy", "shifted", "resampled", "dropped", "partial")
+"""How an emulator replays an earlier track (issue 19): with noise only; moved as a whole by
+8–40 m; resampled at another second of each minute (between the source's fixes); with some of
+the source's minutes dropped and the rest sent earlier; or only for a part of the session."""
+
+
 def replayed_track(
-    rng: random.Random, source: Sequence[MinuteFix], minutes: int
+    rng: random.Random,
+    source: Sequence[MinuteFix],
+    minutes: int,
+    form: str = "noisy",
+    own: Sequence[MinuteFix] = (),
 ) -> tuple[list[MinuteFix], int, float]:
     """A track replayed from ``source`` (an earlier session, at least ``minutes`` long) from a
-    random minute on, each fix moved by up to ``noise`` metres (1–5 m), speeds and mileage as
-    recorded, rpm ± 30. Returns (fixes, the source minute it starts at, noise in metres)."""
-    offset = rng.randint(0, len(source) - minutes)
+    random minute on in one of :data:`REPLAY_FORMS`, each fix moved by up to ``noise`` metres
+    (1–5 m), speeds and mileage as recorded, rpm ± 30. A ``partial`` replay keeps the session's
+    ``own`` fixes before or after the replayed 12 minutes or more. Returns (fixes, the source
+    minute it starts at, noise in metres)."""
+    length = minutes
+    if form == "partial" and len(own) >= minutes:
+        length = max(12, round(minutes * rng.uniform(0.3, 0.6)))
+    # The older world's replays ("noisy") draw offset and noise first, as they always did.
+    offset = rng.randint(0, len(source) - length)
     noise = rng.uniform(1.0, 5.0)
+    if form == "dropped":
+        spare = len(source) - offset - length
+        drops = min(spare, max(2, round(length * rng.uniform(0.1, 0.2))))
+        window = list(range(offset, offset + length + drops))
+        dropped = set(rng.sample(window[1:-1], drops)) if drops else set()
+        picked = [i for i in window if i not in dropped]
+    else:
+        picked = list(range(offset, offset + length))
+    phase = rng.uniform(0.25, 0.75) if form == "resampled" else 0.0
+    east = north = 0.0
+    if form == "shifted":
+        angle, distance = rng.uniform(0, 2 * math.pi), rng.uniform(8, 40)
+        east, north = math.cos(angle) * distance, math.sin(angle) * distance
     fixes = []
-    for fix in source[offset : offset + minutes]:
-        lng, lat = _moved(fix.lng, fix.lat, rng.uniform(-noise, noise), rng.uniform(-noise, noise))
+    for i in picked[:length]:
+        fix = source[i]
+        lng, lat = fix.lng, fix.lat
+        if phase and i + 1 < len(source):
+            lng += (source[i + 1].lng - lng) * phase
+            lat += (source[i + 1].lat - lat) * phase
+        lng, lat = _moved(
+            lng, lat, east + rng.uniform(-noise, noise), north + rng.uniform(-noise, noise)
+        )
         rpm = max(0, fix.rpm + rng.randrange(-30, 31)) if fix.rpm else fix.rpm
         fixes.append(MinuteFix(lng, lat, fix.max_speed, fix.mileage, rpm))
+    if length < minutes:
+        # The replay takes the session's first or last minutes; it drives its own otherwise.
+        if rng.random() < 0.5:
+            fixes = fixes + list(own[length:minutes])
+        else:
+            fixes = list(own[: minutes - length]) + fixes
     return fixes, offset, noise
 
 

@@ -110,15 +110,31 @@ class DrivingParams:
     replay_grid_m: float = 60.0
     """Cell size of the candidate index. Neighbouring cells are searched too, so any earlier
     fix within 60 m of a fix is found."""
-    replay_coverage: float = 0.6
-    """Share of the session's fixes the aligned pairs must cover: a replay copies a whole
-    track (or most of it), while two honest cars on one road route may run in step for a few
-    minutes by chance (the simulator's part-3 cars circle the same route)."""
-    replay_min_votes: float = 0.6
-    """Share of the pairs needed (see ``replay_coverage``) an (earlier track, offset) pair must
-    collect in votes to be compared point by point."""
+    replay_vote_slack: int = 2
+    """A source is fitted when a run of ``replay_min_run`` minus this many consecutive fixes
+    vote for it at one time shift (some fixes of a noisy replay miss their cell's neighbours)."""
+    replay_partial_share: float = 0.5
+    replay_partial_max_median_m: float = 10.0
+    """A replay of less than ``replay_partial_share`` of the session must lie this close to its
+    source (median): the simulator's partial replays have 1–5 m, while a part-3 car of 5
+    honest simulated days ran in step with an earlier one on the city's road route for 11 of
+    its 65 minutes at a median of 16 m."""
     replay_candidates: int = 5
-    """Best-voted candidates compared point by point per session."""
+    """Best-voted sources fitted per session."""
+    replay_inlier_m: float = 50.0
+    """A fix follows the source when it lies within this distance of where the source was at
+    the fitted time shift, after the constant offset is removed. A replay's noise of up to 20 m
+    per axis stays within 28 m; on 5 simulated days of 4 schools (115 honest practical
+    sessions, part-3 cars sharing one route at 600 m a minute), 80 m let 39 honest sessions
+    through with runs of 5 fixes and 2 with runs of 8, 50 m none with runs of 8."""
+    replay_max_offset_m: float = 50.0
+    """Largest constant offset removed from a replay (an emulator moves a track by a few
+    metres, the simulator by 8–40 m plus up to 5 m of noise per axis). Allowing more lets an
+    honest car on a small ground fit an earlier one somewhere: the one honest session of 5
+    simulated days of 4 schools that fitted at all needed 56 m."""
+    replay_min_run: int = 8
+    """Consecutive following fixes that count: two honest cars on one road may run in step
+    for a few minutes by chance (see ``replay_inlier_m``), a replay for as long as it lasts."""
 
 
 def params_of(context: ScanContext) -> DrivingParams:
