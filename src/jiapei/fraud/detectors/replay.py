@@ -272,11 +272,12 @@ FINE = np.arange(-0.5, 1.5001, 0.05)
 def _fit_shift(
     query: _Track, source: _Track, shift: int, run: _Run, params: DrivingParams
 ) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray, float] | None:
-    """The best time shift from ``shift`` - 0.5 to ``shift`` + 1.5 minutes for the session, judged on the fixes that follow
-    the source at it: (fixes following, the fit's cost, their mask, every fix's error, the
-    constant offset, the shift). The offset is the median residual of the voting run's fixes,
-    which follow the source if anything does (the live part of a partly replayed session has
-    residuals of hundreds of metres and must not pull it). All shifts are tried at once."""
+    """The best time shift from ``shift`` - 0.5 to ``shift`` + 1.5 minutes for the session,
+    judged on the fixes that follow the source at it: (fixes following, the fit's cost, their
+    mask, every fix's error, the constant offset, the shift). The offset is the median
+    residual of the voting run's fixes, which follow the source if anything does (the live
+    part of a partly replayed session has residuals of hundreds of metres and must not pull
+    it). All shifts are tried at once."""
     c = shift + FINE
     times = query.t[None, :] - c[:, None]
     where, inside = _source_at(source, times.ravel())
