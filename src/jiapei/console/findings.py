@@ -108,7 +108,8 @@ class FindingTable(BaseTable):
         verbose_name=_("度量值"), attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
     summary = tables.Column(verbose_name=_("线索说明"), orderable=False)
-    detected_at = DateTimeColumn(verbose_name=_("发现时间"), attrs={"td": {"class": "nowrap"}})
+    # Off screen (the day says when), in the export.
+    detected_at = DateTimeColumn(verbose_name=_("发现时间"), visible=False)
 
     class Meta(BaseTable.Meta):
         model = Finding
@@ -122,17 +123,18 @@ class FindingTable(BaseTable):
     def value_detector(self, value: str) -> str:
         return detector_name(value)
 
-    def render_severity(self, value: str) -> Any:
-        return tag(SEVERITY_TAGS.get(value, ""), SEVERITIES.get(value, value))
+    # The record's codes, not ``value``: django-tables2 passes a choice field's display text.
+    def render_severity(self, record: Finding) -> Any:
+        return tag(SEVERITY_TAGS.get(record.severity, ""), SEVERITIES.get(record.severity))
 
-    def value_severity(self, value: str) -> str:
-        return str(SEVERITIES.get(value, value))
+    def value_severity(self, record: Finding) -> str:
+        return str(SEVERITIES.get(record.severity, record.severity))
 
-    def render_status(self, value: str) -> Any:
-        return tag(STATUS_TAGS.get(value, ""), STATUSES.get(value, value))
+    def render_status(self, record: Finding) -> Any:
+        return tag(STATUS_TAGS.get(record.status, ""), STATUSES.get(record.status))
 
-    def value_status(self, value: str) -> str:
-        return str(STATUSES.get(value, value))
+    def value_status(self, record: Finding) -> str:
+        return str(STATUSES.get(record.status, record.status))
 
     def render_student(self, record: Finding) -> str:
         student = record.student
@@ -146,7 +148,7 @@ class FindingTable(BaseTable):
         return f"{value:g}"
 
     def render_summary(self, value: str) -> str:
-        return value if len(value) <= 60 else value[:59] + "…"
+        return value if len(value) <= 40 else value[:39] + "…"
 
     def value_summary(self, value: str) -> str:
         return value
