@@ -92,7 +92,9 @@ class FindingTable(BaseTable):
         linkify=("console:finding", {"pk": tables.A("pk")}),
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
-    day = tables.DateColumn(verbose_name=_("日期"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
+    day = tables.DateColumn(
+        verbose_name=_("日期"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
     detector = tables.Column(verbose_name=_("检测规则"))
     severity = tables.Column(verbose_name=_("严重程度"))
     status = tables.Column(verbose_name=_("处理状态"))
@@ -291,14 +293,12 @@ class DismissFinding(FindingAction):
 class OrderFinding(FindingAction):
     title = _("转为工单")
     form_class = OrderForm
-    done_message = _("已转为工单")
+    done_message = _("已转为工单；工单编号见“处置”")
 
     def perform(self, actor: Actor, form: forms.Form) -> Any:
-        order, created = workorder_services.open_for_finding_by_hand(
+        order, _created = workorder_services.open_for_finding_by_hand(
             actor=actor, finding_id=self.object.pk, note=form.cleaned_data["note"]
         )
-        template = gettext("已开立工单 %(number)s") if created else gettext("该线索已有工单 %(number)s")
-        self.done_message = template % {"number": order.number}
         return order
 
 

@@ -181,9 +181,7 @@ def counts_by_status(region: Region | str, first: date, last: date) -> dict[str,
 def logs_of(row: Finding) -> QuerySet[Any]:
     """The teaching logs a finding's evidence comes from, in time order, with the student,
     coach, car and terminal they name (one query for a page listing them)."""
-    return row.logs.select_related("student", "coach", "car", "device").order_by(
-        "starttime", "id"
-    )
+    return row.logs.select_related("student", "coach", "car", "device").order_by("starttime", "id")
 
 
 def dismissal_of(row: Finding) -> AuditLogEntry | None:

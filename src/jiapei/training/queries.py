@@ -145,8 +145,6 @@ def photos_with_sessions(
         (log.student_id, log.recnum): log
         for log in TeachingLog.objects.filter(
             student_id__in={p.student_id for p in photos}, recnum__in={p.recnum for p in photos}
-        ).select_related(
-            "student__institution", "car", "device", "coach"
-        )
+        ).select_related("student__institution", "car", "device", "coach")
     }
     return {p.pk: (p, logs.get((p.student_id, p.recnum))) for p in photos}

@@ -37,7 +37,9 @@ PAIR_DETECTORS = ("FACE_SHARED", "PHOTO_REPLAYED", "PHOTO_FROZEN")
 FACE_DETECTORS = ("FACE_LOW", "FACE_FALLING")
 
 
-def card(photo_id: int, seen: dict[int, Any], finding: Finding, covered: set[int]) -> dict[str, Any]:
+def card(
+    photo_id: int, seen: dict[int, Any], finding: Finding, covered: set[int]
+) -> dict[str, Any]:
     """What the page shows of one photo: the picture and where it comes from, or only that it
     lies outside the user's region."""
     if photo_id not in seen:
@@ -94,7 +96,7 @@ def photo_pairs(finding: Finding, user: Any) -> list[Panel]:
     seen = training.photos_with_sessions(user, ids)
     own = set(finding.logs.values_list("rnum", flat=True))
     covered = {int(i) for i in evidence.get("covered", [])}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a, b, distance in pairs:
         first, second = card(int(a), seen, finding, covered), card(int(b), seen, finding, covered)
         # Earlier on the left: the original, then the copy (or the later repeat).

@@ -1,6 +1,8 @@
 """The world of the findings tests (the ``shared`` fixture): one picture in two students'
 sessions, found by the real fraud scan.
 
+A test module imports ``shared_fixture`` to use it.
+
 Two schools of 长沙 岳麓区 (430104) each upload one part-2 session through the signed API, the
 second six hours after the first with the very same pictures (``play_session`` draws its photos
 from the log's sequence number), as a stand-in who borrows another student's photos would. The
@@ -48,8 +50,8 @@ class Shared:
         return f"/console/findings/{self.finding.pk}/"
 
 
-@pytest.fixture
-def shared(
+@pytest.fixture(name="shared")
+def shared_fixture(
     tp: Any,
     school: School,
     ground: User,

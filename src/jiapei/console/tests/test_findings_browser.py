@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from jiapei.console.tests.findings_world import Shared, county_user
-from jiapei.console.tests.findings_world import shared as shared  # noqa: F401  (a fixture)
+from jiapei.console.tests.findings_world import (
+    Shared,
+    county_user,
+    shared_fixture,  # noqa: F401  (``shared``)
+)
 from jiapei.fraud.models import Finding
 from jiapei.workorders.models import WorkOrder
 
@@ -57,7 +60,7 @@ def test_a_face_shared_finding_is_judged_from_its_photo_pair_and_ordered(
     web.page.get_by_label("我已核对证据，确认转为工单").check()
     web.page.get_by_role("button", name="转为工单").click()
     order = WorkOrder.objects.get(finding=finding)
-    expect(web.page.get_by_role("status")).to_contain_text(f"已开立工单 {order.number}")
+    expect(web.page.get_by_role("status")).to_contain_text("已转为工单")
     expect(web.page.locator(f'[data-order="{order.number}"]')).to_be_visible()
     expect(web.page.locator('[data-status="ordered"]')).to_have_text("已转工单")
     assert Finding.objects.get(pk=finding.pk).status == "ordered"

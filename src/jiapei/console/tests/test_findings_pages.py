@@ -16,7 +16,7 @@ from jiapei.console.tests.findings_world import (
     county_user,
     more_findings,
     redraft,
-    shared,  # noqa: F401  (a fixture)
+    shared_fixture,  # noqa: F401  (the ``shared`` fixture)
 )
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud.detectors.base import DETECTORS
@@ -88,7 +88,9 @@ def test_the_list_filters_by_detector_severity_status_school_coach_date_and_regi
     assert ids_of(yuelu, "status=dismissed") == []
     # The finding is about the later session's school; the others about the first school's.
     later_school = shared.other_school.inscode
-    of_later = set(Finding.objects.filter(institution__inscode=later_school).values_list("pk", flat=True))
+    of_later = set(
+        Finding.objects.filter(institution__inscode=later_school).values_list("pk", flat=True)
+    )
     assert face in of_later and not others & of_later
     assert set(ids_of(yuelu, f"school={later_school}")) == of_later
     assert others <= set(ids_of(yuelu, f"school={shared.school.inscode}"))
@@ -105,7 +107,9 @@ def test_the_list_filters_by_detector_severity_status_school_coach_date_and_regi
 def test_the_list_sorts_and_exports_what_it_shows(shared: Shared, yuelu: Client) -> None:
     more_findings(shared.first, "CAR_TWO_STUDENTS", 3)
     by_score = ids_of(yuelu, "sort=-score&detector=CAR_TWO_STUDENTS")
-    scores = list(Finding.objects.filter(pk__in=by_score).order_by("-score").values_list("pk", flat=True))
+    scores = list(
+        Finding.objects.filter(pk__in=by_score).order_by("-score").values_list("pk", flat=True)
+    )
     assert by_score == scores
     rows = xlsx_rows(yuelu.get("/console/findings/?export=xlsx&detector=FACE_SHARED"))
     assert rows[0][:5] == ["线索编号", "日期", "检测规则", "严重程度", "处理状态"]
