@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jiapei.console import evidence
 from jiapei.console.findings_text import DETECTOR_NAMES
 from jiapei.console.tests.findings_world import (
     Shared,
@@ -17,12 +18,16 @@ from jiapei.console.tests.findings_world import (
     more_findings,
     redraft,
     shared_fixture,  # noqa: F401  (the ``shared`` fixture)
+    store,
 )
+from jiapei.core.actors import Actor
+from jiapei.core.errors import NotFound
 from jiapei.core.models import AuditLogEntry
-from jiapei.fraud.detectors.base import DETECTORS
+from jiapei.fraud.detectors.base import DETECTORS, Draft
 from jiapei.fraud.models import Finding
 from jiapei.testing.pages import assert_flat_queries, xlsx_rows
 from jiapei.workorders.models import WorkOrder
+from jiapei.workorders.services import open_for_finding_by_hand
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +156,11 @@ def test_the_finding_page_shows_the_photo_pairs_to_judge(shared: Shared, yuelu: 
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
 
 
-def test_a_finding_without_a_drawer_shows_its_figures(shared: Shared, yuelu: Client) -> None:
+def test_a_finding_without_a_drawer_shows_its_figures(
+    shared: Shared, yuelu: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever drawers other evidence modules register, a detector without one gets the table.
+    monkeypatch.delitem(evidence.DRAWERS, "CAR_TWO_STUDENTS", raising=False)
     more_findings(shared.first, "CAR_TWO_STUDENTS", 1)
     other = Finding.objects.get(detector="CAR_TWO_STUDENTS")
     html = yuelu.get(f"/console/findings/{other.pk}/").content.decode()
@@ -215,4 +224,52 @@ def test_opening_a_work_order_by_hand_links_it_to_the_finding(
 def test_an_order_needs_the_confirmation(shared: Shared, yuelu: Client) -> None:
     response = yuelu.post(f"{shared.url}order/", {"note": "x"})
     assert response.status_code == 200
+    assert not WorkOrder.objects.filter(finding=shared.finding).exists()
+
+
+def test_a_photo_outside_the_region_is_withheld(shared: Shared, yuelu: Client) -> None:
+    """A pair whose other photo the officer may not see (another region's student; to the
+    officer the same as no photo at all) shows the visible one and says the other is withheld."""
+    evidence = dict(shared.finding.evidence)
+    first = evidence["pairs"][0][0]
+    evidence["pairs"] = [[first, 10**9, 0]]
+    redraft(shared.finding, evidence=evidence)
+    html = yuelu.get(shared.url).content.decode()
+    assert f'src="/console/photos/{first}/"' in html
+    assert "该照片属于辖区外的学员，无权查看" in html and f"/console/photos/{10**9}/" not in html
+    assert "部分照片属于辖区外的学员" in html
+
+
+def test_a_face_finding_shows_the_confidences_against_the_bar(
+    shared: Shared, yuelu: Client
+) -> None:
+    photos = sorted(shared.finding.evidence["photos"])
+    [low] = store(
+        Draft(
+            detector="FACE_LOW",
+            key=f"FACE_LOW:{shared.later.rnum}",
+            severity="medium",
+            summary="人脸比对置信度偏低",
+            summary_en="low confidences",
+            day=shared.finding.day,
+            logs=[shared.later.rnum],
+            evidence={"photos": photos, "figures": {"median_confidence": 92, "bar": 95.0}},
+        )
+    )
+    html = yuelu.get(f"/console/findings/{low.pk}/").content.decode()
+    assert "培训照片与人脸比对置信度" in html and "低于 95 的标为" in html
+    assert html.count("低于及格线</span>") == len(photos)  # every photo scored 92
+    assert "及格线（按终端校准后）" in html  # the figures panel follows
+
+
+def test_a_dismissed_or_foreign_finding_gets_no_work_order(
+    shared: Shared, yuelu: Client, make_user: Callable[..., Any]
+) -> None:
+    # The service itself refuses another county's officer, as if the finding did not exist.
+    furong = county_user(make_user, "430102", "furong-officer")
+    with pytest.raises(NotFound):
+        open_for_finding_by_hand(actor=Actor.for_user(furong), finding_id=shared.finding.pk)
+    yuelu.post(f"{shared.url}dismiss/", {"reason": "照片系系统误传", "confirm": "on"})
+    response = yuelu.post(f"{shared.url}order/", {"note": "", "confirm": "on"})
+    assert response.status_code == 200 and "已排除或不涉及培训机构" in response.content.decode()
     assert not WorkOrder.objects.filter(finding=shared.finding).exists()
