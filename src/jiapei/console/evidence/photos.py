@@ -117,9 +117,14 @@ def photo_pairs(finding: Finding, user: Any) -> list[Panel]:
         "pixels": fraud_params.current().photos.pixel_check,
         "withheld": any(not r["left"]["visible"] or not r["right"]["visible"] for r in rows),
     }
-    panels = [Panel("console/evidence/photos.html", context)]
-    panels.append(Panel("console/evidence/figures.html", {"evidence": evidence}))
-    return panels
+    # The copied sessions are named on the cards the user may see; their log numbers (which
+    # begin with the student's number) are left out of the figures, since a copied session
+    # may belong to another region's student.
+    figures = {key: value for key, value in evidence.items() if key != "sources"}
+    return [
+        Panel("console/evidence/photos.html", context),
+        Panel("console/evidence/figures.html", {"evidence": figures}),
+    ]
 
 
 @draws(*FACE_DETECTORS)

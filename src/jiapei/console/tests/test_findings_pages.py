@@ -186,6 +186,8 @@ def test_the_list_and_the_page_run_a_constant_number_of_queries(
 
 
 def test_dismissing_needs_a_reason(shared: Shared, yuelu: Client) -> None:
+    form = yuelu.get(f"{shared.url}dismiss/").content.decode()
+    assert "排除理由" in form and shared.finding.summary in form
     response = yuelu.post(f"{shared.url}dismiss/", {"reason": " ", "confirm": "on"})
     assert response.status_code == 200
     assert "须说明排除原因" in response.content.decode()
