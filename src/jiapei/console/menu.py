@@ -42,6 +42,7 @@ MENU = Menu(
             ],
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
+        MenuGroup(_("监管工作台"), [MenuItem(_("异常线索"), "console:findings")]),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

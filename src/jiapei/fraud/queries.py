@@ -176,3 +176,21 @@ def counts_by_status(region: Region | str, first: date, last: date) -> dict[str,
     qs = Finding.objects.filter(Q(region__code__startswith=prefix), day__gte=first, day__lte=last)
     found = dict(qs.values("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: found.get(status, 0) for status in FindingStatus.values}
+
+
+def logs_of(row: Finding) -> QuerySet[Any]:
+    """The teaching logs a finding's evidence comes from, in time order, with the student,
+    coach, car and terminal they name (one query for a page listing them)."""
+    return row.logs.select_related("student", "coach", "car", "device").order_by("starttime", "id")
+
+
+def dismissal_of(row: Finding) -> AuditLogEntry | None:
+    """The audit-log row of the finding's dismissal (reason, who, when), if it was dismissed."""
+    return (
+        AuditLogEntry.objects.filter(
+            action="fraud.dismiss", object_type="fraud.finding", object_id=str(row.pk)
+        )
+        .select_related("actor_user")
+        .order_by("-at", "-id")
+        .first()
+    )

@@ -126,3 +126,25 @@ def stage_records_of(student: Student) -> dict[int, StageRecord]:
 def graduation_of(student: Student) -> Graduation | None:
     """The student's completion (结业) with its certificate, if the school reported one."""
     return Graduation.objects.filter(student=student).first()
+
+
+def photos_with_sessions(
+    user: User, photo_ids: list[int]
+) -> dict[int, tuple[TrainingPhoto, TeachingLog | None]]:
+    """The photos among ``photo_ids`` the user may see (others are left out, as if they did not
+    exist), each with the teaching log it belongs to (the student's log of its sequence number;
+    None if that log was never uploaded), with the log's student, school, car and terminal. Two
+    queries whatever the number of photos."""
+    photos = list(
+        photos_for(user)
+        .filter(pk__in=photo_ids)
+        .select_related("student__institution")
+        .order_by("ptime", "pk")
+    )
+    logs = {
+        (log.student_id, log.recnum): log
+        for log in TeachingLog.objects.filter(
+            student_id__in={p.student_id for p in photos}, recnum__in={p.recnum for p in photos}
+        ).select_related("student__institution", "car", "device", "coach")
+    }
+    return {p.pk: (p, logs.get((p.student_id, p.recnum))) for p in photos}

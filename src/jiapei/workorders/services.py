@@ -407,3 +407,47 @@ def void_logs(
             )
             revoked.append({"review": review.pk, "stunum": student.stunum, "part": part})
     return {"voided": voided, "revoked": revoked}
+
+
+def open_for_finding_by_hand(
+    *, actor: Actor, finding_id: int, note: str = ""
+) -> tuple[WorkOrder, bool]:
+    """A regulator who judged a finding opens its work order by hand, whatever its severity and
+    even for a detector that opens none by itself (``quiet_detectors``). Returns ``(order,
+    created)``: the finding's existing order is returned instead of a second one. The order is
+    owned by the finding's region and takes the finding's logs; the finding becomes "ordered".
+
+    A finding outside the caller's region is :class:`NotFound`; a dismissed one (judged not to
+    be fraud) or one about no school is a :class:`Conflict`. One transaction, with the order's
+    ``workorders.open`` and the finding's ``fraud.order`` audit-log rows."""
+    user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().filter(pk=finding_id).first()
+        if finding is None or not access.covers(user, finding.region_id):
+            raise NotFound(
+                f"finding {finding_id}: 不存在 (no such finding)", field="id", value=finding_id
+            )
+        existing = WorkOrder.objects.filter(finding=finding).first()
+        if existing is not None:
+            return existing, False
+        if finding.status == FindingStatus.DISMISSED or finding.institution_id is None:
+            raise Conflict(
+                f"finding {finding_id}: 已排除或不涉及培训机构，不能转为工单 "
+                "(dismissed, or about no school; no work order for it)",
+                field="id",
+                value=finding_id,
+            )
+        note = (note or "").strip()
+        summary = finding.summary.splitlines()[0] if finding.summary else ""
+        order = _create(
+            actor=actor,
+            source=OrderSource.FINDING,
+            institution=Institution.objects.get(pk=finding.institution_id),
+            region_id=finding.region_id,
+            logs=list(finding.logs.all()),
+            title=f"学时造假线索：{summary}",
+            description="\n\n".join(s for s in (note, finding.summary, finding.summary_en) if s),
+            finding=finding,
+        )
+        fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
+        return order, True
