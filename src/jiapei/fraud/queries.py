@@ -17,7 +17,9 @@ from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
 from jiapei.core.errors import NotFound
 from jiapei.core.models import AuditLogEntry
+from jiapei.fraud import loading, params
 from jiapei.fraud.detectors.base import DETECTORS
+from jiapei.fraud.detectors.schools import MEASURES
 from jiapei.fraud.models import Finding, FindingStatus
 
 
@@ -176,3 +178,18 @@ def counts_by_status(region: Region | str, first: date, last: date) -> dict[str,
     qs = Finding.objects.filter(Q(region__code__startswith=prefix), day__gte=first, day__lte=last)
     found = dict(qs.values("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: found.get(status, 0) for status in FindingStatus.values}
+
+
+def school_rates(detector: str, first: date, last: date) -> dict[str, float]:
+    """Every judged school's rate for a school-level ``detector`` over [first, last], by
+    inscode, computed as the detector does (same eligibility, same rate): the province's
+    distribution a school's finding is measured against. Empty for another detector code."""
+    measure = next((m for m in MEASURES if m.detector == detector), None)
+    if measure is None:
+        return {}
+    thresholds = params.current().schools
+    return {
+        school.inscode: measure.rate(school)
+        for school in loading.schools(first, last)
+        if measure.eligible(school, thresholds)
+    }

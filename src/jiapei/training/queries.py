@@ -126,3 +126,24 @@ def stage_records_of(student: Student) -> dict[int, StageRecord]:
 def graduation_of(student: Student) -> Graduation | None:
     """The student's completion (结业) with its certificate, if the school reported one."""
     return Graduation.objects.filter(student=student).first()
+
+
+def logs_by_rnum(user: User, rnums: list[str]) -> dict[str, TeachingLog]:
+    """The teaching logs numbered ``rnums`` that the user may see, by rnum, with their student,
+    car and coach (one query): a log of another region is simply absent."""
+    rows = logs_for(user).filter(rnum__in=rnums)
+    return {log.rnum: log for log in rows}
+
+
+def car_logs_between(user: User, car_id: int, start: datetime, end: datetime) -> list[TeachingLog]:
+    """The car's teaching logs (that the user may see) open at some time in [start, end), in
+    time order, with their student."""
+    rows = logs_for(user).filter(car_id=car_id, starttime__lt=end, endtime__gt=start)
+    return list(rows.order_by("starttime", "rnum"))
+
+
+def minutes_numbered(recordnums: list[str]) -> dict[str, MinuteRecord]:
+    """The minute records numbered ``recordnums`` (missing numbers are absent), by number. The
+    caller has already been admitted to what names them (a finding of its region)."""
+    rows = MinuteRecord.objects.filter(recordnum__in=recordnums)
+    return {row.recordnum: row for row in rows}
