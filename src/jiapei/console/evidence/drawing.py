@@ -231,13 +231,26 @@ def session_row(
     """One row of a panel's session table, from the stored log and/or the evidence's copy of it
     (``{"rnum", "stunum", "car", "mode", "start", "end"}``), whichever is there."""
     data = data or {}
+    start = local(log.starttime if log else data.get("start"))
+    end = local(log.endtime if log else data.get("end"))
     return {
         "rnum": log.rnum if log else data.get("rnum", "—"),
         "url": session_url(log),
         "student": student_label(log, data.get("stunum")),
         "car": car_label(log, data.get("car")),
         "mode": mode_label(log.mode if log else data.get("mode")),
-        "start": local(log.starttime if log else data.get("start")),
-        "end": local(log.endtime if log else data.get("end")),
+        "start": start,
+        "end": end,
+        "when": when(start, end),
         "role": role,
     }
+
+
+def when(start: datetime | None, end: datetime | None) -> str:
+    """ "2026-11-20 09:00–10:00" (the end's date too when it falls on another day)."""
+    if start is None:
+        return "—"
+    if end is None:
+        return f"{start:%Y-%m-%d %H:%M}–"
+    last = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{last}"

@@ -60,10 +60,12 @@ def stage_burst(finding: Finding, user: Any) -> list[Panel]:
         ]
     history = list(training.student_logs(finding.student).filter(part=part))
     per_day: dict[date, int] = defaultdict(int)
+    reported: dict[date, int] = defaultdict(int)
     for log in history:
         start = local(log.starttime)
         assert start is not None
         per_day[start.date()] += _credited(log)
+        reported[start.date()] += log.duration
     last = max([finding.day, *per_day])
     first = min(per_day, default=last)
     notes = []
@@ -71,27 +73,35 @@ def stage_burst(finding: Finding, user: Any) -> list[Panel]:
         first = last - timedelta(days=MAX_DAYS - 1)
         notes.append(_t("只画出报审前 %(n)d 天；更早的学时计入下方数据。") % {"n": MAX_DAYS})
     window = int(figures.get("window_days") or 3)
-    window_start = finding.day - timedelta(days=window)
+    # The window's days: the review's day and the ``window - 1`` days before it (the detector
+    # counts from the submission's moment, so the day before those is partly in it too).
+    window_start = finding.day - timedelta(days=window - 1)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     daily = [float(per_day.get(day, 0)) for day in days]
+    sent = [float(reported.get(day, 0)) for day in days]
     labels = [f"{day:%m-%d}" for day in days]
-    burst = Series(
-        _t("报审前 %(n)d 天") % {"n": window},
-        [v if day >= window_start else None for v, day in zip(daily, days, strict=True)],
-    )
+    marked = [i for i, day in enumerate(days) if day >= window_start]
+    bands = [(marked[0], marked[-1], _t("报审前 %(n)d 天") % {"n": window})] if marked else []
     chart = {
         "svg": line_chart(
-            _t("科目%(part)d每日认定学时（分钟）") % {"part": part},
+            _t("科目%(part)d每日学时（分钟）") % {"part": part},
             labels,
-            [Series(_t("每日认定学时"), daily), burst],
+            [Series(_t("每日认定学时"), daily), Series(_t("每日上报学时"), sent)],
             unit="",
             height=240,
+            bands=bands,
         ),
-        "caption": _t("学员科目%(part)d每天的认定学时（分钟），红色虚线为报审前 %(n)d 天。")
+        "caption": _t(
+            "学员科目%(part)d每天的认定学时与上报学时（分钟），浅红斜纹底为报审前 %(n)d 天。"
+        )
         % {"part": part, "n": window},
         "table": {
-            "header": [_t("日期"), _t("认定学时（分钟）")],
-            "rows": [[f"{d:%Y-%m-%d}", f"{v:.0f}"] for d, v in zip(days, daily, strict=True) if v],
+            "header": [_t("日期"), _t("认定学时（分钟）"), _t("上报学时（分钟）")],
+            "rows": [
+                [f"{d:%Y-%m-%d}", f"{v:.0f}", f"{r:.0f}"]
+                for d, v, r in zip(days, daily, sent, strict=True)
+                if v or r
+            ],
         },
     }
     facts = []

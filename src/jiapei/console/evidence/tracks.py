@@ -121,11 +121,14 @@ def replayed(finding: Finding, user: Any) -> list[Panel]:
     else:
         notes.append(_t("未能读取本次培训的分钟学时，无法计算重合定位点占全部定位点的比例。"))
         facts.append(_t("共 %(pairs)d 个定位点与原始轨迹逐点对应。") % {"pairs": len(pairs)})
-    ordered = sorted(distances)
-    median = ordered[len(ordered) // 2]
+    # The detector's median (on its own projection) is the figure the finding states; the
+    # largest distance shows that no pair strays from it.
+    median = figures.get("median_distance_m")
+    if median is None:
+        median = sorted(distances)[len(distances) // 2]
     facts.append(
         _t("对应点距离的中位数为 %(median)s 米，最大 %(max)s 米。")
-        % {"median": f"{median:.0f}", "max": f"{ordered[-1]:.0f}"}
+        % {"median": f"{median:.0f}", "max": f"{max(distances):.0f}"}
     )
     drawing = SvgMap(label=_t("疑似回放的轨迹与原始轨迹"))
     source_fixes = [b for _, b in pairs]
@@ -173,6 +176,7 @@ def replayed(finding: Finding, user: Any) -> list[Panel]:
             facts=facts,
             sessions=sessions,
             map=track_map,
+            map_first=True,
             charts=[chart],
             figures=figure_rows(figures),
         )
@@ -257,18 +261,16 @@ def driving(finding: Finding, user: Any) -> list[Panel]:
     claimed_m = [round(m.mileage * 1000) for m in minutes]
     distance_series = [Series(_t("上报里程"), claimed_m), Series(_t("卫星定位位移"), moved)]
     speed_series = [Series(_t("每分钟最高车速"), [m.max_speed for m in minutes])]
-    if still and any(flags):
-        distance_series.append(
-            Series(
-                _t("可疑分钟"), [v if f else None for v, f in zip(claimed_m, flags, strict=True)]
-            )
-        )
-        speed_series.append(
-            Series(
-                _t("可疑分钟"),
-                [m.max_speed if f else None for m, f in zip(minutes, flags, strict=True)],
-            )
-        )
+    # The suspicious stretches are shaded on both charts (the runs of a 跑马机; a too regular
+    # profile is judged on the whole session, so nothing is singled out there).
+    bands = (
+        [
+            (a, b, _t("可疑：%(from)s–%(to)s") % {"from": labels[a], "to": labels[b]})
+            for a, b in _runs(flags)
+        ]
+        if still
+        else []
+    )
     rows = [
         [
             label,
@@ -297,15 +299,19 @@ def driving(finding: Finding, user: Any) -> list[Panel]:
                 distance_series,
                 unit=_t("米"),
                 height=240,
+                bands=bands,
             ),
             "caption": _t(
                 "每分钟上报的里程与卫星定位实际移动的距离（米）；真实行驶时两者接近，跑马机只有"
                 "里程没有位移。无定位的分钟没有位移点。"
-            ),
+            )
+            + (_t("浅红斜纹底为可疑时段。") if bands else ""),
             "table": table,
         },
         {
-            "svg": line_chart(_t("每分钟最高车速（公里/小时）"), labels, speed_series, height=220),
+            "svg": line_chart(
+                _t("每分钟最高车速（公里/小时）"), labels, speed_series, height=220, bands=bands
+            ),
             "caption": _t("每分钟最高车速（公里/小时），共 %(n)d 分钟") % {"n": len(minutes)},
             "table": None,
         },
@@ -361,11 +367,9 @@ def _minutes_map(
     legend = [(kind, words[kind]) for kind in ("valid", "void") if kind in kinds]
     return {
         "svg": drawing.render(),
-        "caption": _t(
-            "%(n)d 个有效定位点（%(missing)d 分钟无定位）；蓝点为可疑分钟的位置，圆点为起点，"
-            "方块为终点。"
-        )
-        % {"n": len(fixes), "missing": len(minutes) - len(fixes)},
+        "caption": _t("%(n)d 个有效定位点（%(missing)d 分钟无定位）；圆点为起点，方块为终点。")
+        % {"n": len(fixes), "missing": len(minutes) - len(fixes)}
+        + (_t("蓝点为可疑分钟的位置。") if "void" in kinds else ""),
         "legend": legend,
     }
 

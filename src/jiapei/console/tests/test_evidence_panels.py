@@ -121,9 +121,7 @@ def test_a_still_car_claiming_mileage_shows_the_stretch_on_the_series_and_map(
     assert "第 5 至第 16 分钟（14:04–14:15，12 分钟）上报里程 6.0 公里" in html
     # Claimed distance against the displacement, and the speed, with the stretch as a series.
     assert html.count('class="chart chart-line"') == 2
-    assert (
-        "卫星定位位移" in html and "上报里程" in html and html.count("<title>可疑分钟</title>") == 2
-    )
+    assert "卫星定位位移" in html and "上报里程" in html and html.count('class="chart-band"') == 2
     # The track, the still minutes in the void style.
     assert 'class="map-void"' in html and 'class="map-valid"' in html
     assert "位置不动却上报行驶的分钟数" in html
@@ -264,7 +262,11 @@ def test_a_stage_burst_draws_the_part_s_minutes_per_day(
     finding = fraud.get_for(province_regulator, Finding.objects.get(detector="STAGE_BURST").pk)
     html = _panels_within(finding, province_regulator, django_assert_max_num_queries)
     _dump(finding, html)
-    assert "科目2每日认定学时（分钟）" in html and "报审前 3 天" in html
+    assert (
+        "科目2每日学时（分钟）" in html
+        and "每日上报学时" in html
+        and html.count('class="chart-band"') == 1
+    )
     assert replayed["copy"] in html and "报审前学时占比" in html
 
 
