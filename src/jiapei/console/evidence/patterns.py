@@ -71,7 +71,7 @@ def stage_burst(finding: Finding, user: Any) -> list[Panel]:
     notes = []
     if (last - first).days >= MAX_DAYS:
         first = last - timedelta(days=MAX_DAYS - 1)
-        notes.append(_t("只画出报审前 %(n)d 天；更早的学时计入下方数据。") % {"n": MAX_DAYS})
+        notes.append(_t("只画出报审前最近 %(n)d 天的学时。") % {"n": MAX_DAYS})
     window = int(figures.get("window_days") or 3)
     # The window's days: the review's day and the ``window - 1`` days before it (the detector
     # counts from the submission's moment, so the day before those is partly in it too).

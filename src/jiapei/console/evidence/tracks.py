@@ -121,13 +121,10 @@ def replayed(finding: Finding, user: Any) -> list[Panel]:
     else:
         notes.append(_t("未能读取本次培训的分钟学时，无法计算重合定位点占全部定位点的比例。"))
         facts.append(_t("共 %(pairs)d 个定位点与原始轨迹逐点对应。") % {"pairs": len(pairs)})
-    # The detector's median (on its own projection) is the figure the finding states; the
-    # largest distance shows that no pair strays from it.
-    median = figures.get("median_distance_m")
-    if median is None:
-        median = sorted(distances)[len(distances) // 2]
+    # Computed from the pairs drawn below, so the sentence, the map and the chart agree.
+    median = sorted(distances)[len(distances) // 2]
     facts.append(
-        _t("对应点距离的中位数为 %(median)s 米，最大 %(max)s 米。")
+        _t("按下图各对定位点计算，对应点距离的中位数为 %(median)s 米，最大 %(max)s 米。")
         % {"median": f"{median:.0f}", "max": f"{max(distances):.0f}"}
     )
     drawing = SvgMap(label=_t("疑似回放的轨迹与原始轨迹"))

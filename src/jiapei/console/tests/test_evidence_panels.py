@@ -293,3 +293,6 @@ def _dump(finding: Finding, html: str) -> None:
 
     if os.environ.get("EVIDENCE_DUMP"):
         pathlib.Path(os.environ["EVIDENCE_DUMP"], f"{finding.detector}.html").write_text(html)
+        pathlib.Path(os.environ["EVIDENCE_DUMP"], f"{finding.detector}.json").write_text(
+            str(finding.evidence)
+        )
