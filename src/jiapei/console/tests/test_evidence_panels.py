@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 
 from jiapei.console.evidence import panels_for
 from jiapei.console.tests.evidence_world import (
+    ACTOR,
     DAY,
     at,
     audit,
@@ -25,9 +26,9 @@ from jiapei.console.tests.evidence_world import (
     store,
     upload,
 )
-from jiapei.fraud import loading
+from jiapei.fraud import loading, services
 from jiapei.fraud import queries as fraud
-from jiapei.fraud.detectors import driving, overlaps, patterns, replay, resent, schools
+from jiapei.fraud.detectors import driving, nofix, overlaps, patterns, replay, resent, schools
 from jiapei.fraud.detectors.base import SchoolPeriod, StageData
 from jiapei.fraud.models import Finding
 from jiapei.testing import fraud_facts as facts
@@ -45,6 +46,8 @@ QUERIES = {
     "NIGHT_IDLE_CAR": 2,
     "SCHOOL_VOID_RATE": 2,
     "STAGE_BURST": 2,
+    "THEORY_PRACTICE_CROSS": 1,
+    "MINUTE_RESENT": 2,
 }
 
 
@@ -296,3 +299,59 @@ def _dump(finding: Finding, html: str) -> None:
         pathlib.Path(os.environ["EVIDENCE_DUMP"], f"{finding.detector}.json").write_text(
             str(finding.evidence)
         )
+
+
+def test_driving_without_any_fix_is_drawn_without_a_map(
+    tp, school, ground, province_regulator, django_assert_max_num_queries
+):
+    blind = [(112.9 + 0.0004 * i, 28.2, 250, 4) for i in range(3)]
+    blind += [(0.0, 0.0, 300 + 10 * (i % 3), 5) for i in range(14)]
+    rnum = upload(tp, school, number=41, start=at(DAY, 10), fixes=blind)
+    audit()
+    services.scan_day(actor=ACTOR, day=DAY, detectors=[nofix.detect])
+    rows = fraud.filtered(fraud.findings_for(province_regulator), rnum=rnum)
+    [row] = [r for r in rows if r.key.endswith(":nofix")]
+    finding = fraud.get_for(province_regulator, row.pk)
+    html = _panels_within(finding, province_regulator, django_assert_max_num_queries)
+    _dump(finding, html)
+    assert "上报行驶但没有卫星定位" in html and "无卫星定位却上报行驶的分钟数" in html
+    assert "第 4 至第 17 分钟（10:03–10:16，14 分钟）上报里程 7.0 公里" in html
+    assert html.count('class="chart-band"') == 2 and "14 分钟无定位" in html
+
+
+def test_a_student_in_two_sessions_at_once_and_the_minutes_sent_twice(
+    tp, school, ground, province_regulator, django_assert_max_num_queries
+):
+    first = upload(tp, school, number=51, start=at(DAY, 15), fixes=loop(30))
+    again = upload(tp, school, number=52, start=at(DAY, 15, 10), fixes=loop(30)[10:])
+    audit()
+    cross = found(province_regulator, "THEORY_PRACTICE_CROSS", first, detectors=[overlaps.detect])
+    html = _panels_within(cross, province_regulator, django_assert_max_num_queries)
+    _dump(cross, html)
+    assert "同一学员同时参加的培训" in html and "重叠 20分钟" in html
+    assert html.count('class="chart chart-strip"') == 2 and again in html
+    resent_finding = found(province_regulator, "MINUTE_RESENT", again, detectors=[resent.detect])
+    html = _panels_within(resent_finding, province_regulator, django_assert_max_num_queries)
+    _dump(resent_finding, html)
+    assert "重复上报的分钟与被重复的原记录（共 20 分钟）" in html
+    assert school.devnum in html and f"{DAY:%Y-%m-%d} 15:10:59" in html
+    assert "部分记录已不在库中" not in html
+
+
+def test_a_school_too_far_below_the_province_s_mileage_is_marked_too(
+    school, province_regulator, monkeypatch
+):
+    honest = [
+        SchoolPeriod(f"4301{n:012d}", 80, 4000, 400, 3000, 600.0 + 10 * n, 2) for n in range(9)
+    ]
+    province = [*honest, SchoolPeriod(school.inscode, 90, 4000, 400, 3000, 100.0, 2)]
+    monkeypatch.setattr(loading, "schools", lambda first, last: province)
+    context = facts.context([])
+    context.schools, context.period = province, (DAY - timedelta(days=29), DAY)
+    store(facts.codes(schools.detect(context), "SCHOOL_MILEAGE_RATE"))
+    finding = Finding.objects.get(detector="SCHOOL_MILEAGE_RATE")
+    html = rendered(finding, province_regulator)
+    _dump(finding, html)
+    assert "为 2.0 公里/小时" in html and "判定阈值：低于" in html
+    assert "其他 9 所驾校中，0 所（0%）低于本校" in html
+    assert html.count("◀ 本校</th>") == 1
