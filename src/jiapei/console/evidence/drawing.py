@@ -64,16 +64,16 @@ def session_url(log: TeachingLog | None) -> str:
 
 
 def student_label(log: TeachingLog | None, stunum: str | None) -> str:
-    """The student as the evidence shows them: the masked name and the student number."""
+    """The student as the evidence shows them: the masked name, else the student number."""
     if log is not None and log.student is not None:
-        return f"{mask_name(log.student.name)}（{log.student.stunum}）"
+        return mask_name(log.student.name)
     return stunum or "—"
 
 
 def car_label(log: TeachingLog | None, carnum: str | None) -> str:
-    """The car's plate (and filing number) when known, else the filing number alone."""
+    """The car's plate when known, else its filing number."""
     if log is not None and log.car is not None:
-        return f"{log.car.licnum}（{log.car.carnum}）"
+        return log.car.licnum
     return carnum or "—"
 
 
@@ -237,6 +237,7 @@ def session_row(
         "rnum": log.rnum if log else data.get("rnum", "—"),
         "url": session_url(log),
         "student": student_label(log, data.get("stunum")),
+        "stunum": log.student.stunum if log else data.get("stunum") or "",
         "car": car_label(log, data.get("car")),
         "mode": mode_label(log.mode if log else data.get("mode")),
         "start": start,
