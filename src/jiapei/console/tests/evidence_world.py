@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.management import call_command
+from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from jiapei.accounts.models import User
@@ -139,8 +141,6 @@ def found(
 
 def rendered(finding: Finding, user: User) -> str:
     """Every panel of the finding rendered as the finding's page includes them."""
-    from django.template.loader import render_to_string
-
     return "".join(
         render_to_string(panel.template, panel.context) for panel in panels_for(finding, user)
     )
@@ -154,8 +154,6 @@ def store(drafts: list[Draft], day: date = DAY) -> None:
 
 def page(body: str) -> Any:
     """``body`` inside the console's base template, for a screenshot."""
-    from django.template import Context, Template
-
     return Template(
         '{% extends "console/base.html" %}{% block content %}{{ body|safe }}{% endblock %}'
     ).render(Context({"title": "证据面板", "site_name": "jiapei", "body": body}))

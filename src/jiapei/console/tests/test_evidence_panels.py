@@ -6,6 +6,9 @@ old or partial evidence must be said, not crash."""
 
 from __future__ import annotations
 
+import json
+import os
+import pathlib
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -291,17 +294,16 @@ def _fields(minute: Any) -> dict[str, Any]:
 
 
 def _dump(finding: Finding, html: str) -> None:
-    import os
-    import pathlib
-
+    """With ``EVIDENCE_DUMP=<folder>`` set, keep each panel's HTML (and the finding's evidence)
+    there, for looking at the panels in a browser while working on them."""
     if os.environ.get("EVIDENCE_DUMP"):
-        pathlib.Path(os.environ["EVIDENCE_DUMP"], f"{finding.detector}.html").write_text(html)
-        pathlib.Path(os.environ["EVIDENCE_DUMP"], f"{finding.detector}.json").write_text(
-            str(finding.evidence)
-        )
+        name = finding.detector + ("-nofix" if finding.key.endswith(":nofix") else "")
+        folder = pathlib.Path(os.environ["EVIDENCE_DUMP"])
+        (folder / f"{name}.html").write_text(html)
+        (folder / f"{name}.json").write_text(json.dumps(finding.evidence, ensure_ascii=False))
 
 
-def test_driving_without_any_fix_is_drawn_without_a_map(
+def test_driving_without_any_fix_is_drawn_from_its_minutes(
     tp, school, ground, province_regulator, django_assert_max_num_queries
 ):
     blind = [(112.9 + 0.0004 * i, 28.2, 250, 4) for i in range(3)]
