@@ -176,6 +176,10 @@ def test_a_car_with_two_students_shows_both_sessions_and_the_overlap(
         )
     # Students are masked; the car shows its plate.
     assert re.search(r'<td>[^<]*\*[^<]*<div class="hint">' + other + "</div></td>", html)
+    # An older finding kept no copy of the sessions: they are drawn from the stored logs.
+    finding.evidence = {"figures": {"overlap_minutes": 20}}
+    html = rendered(finding, province_regulator)
+    assert "没有保存培训的时间" in html and html.count('class="strip-void"') == 2
 
 
 def test_overlapping_sessions_from_hand_built_facts_degrade_without_stored_logs(
