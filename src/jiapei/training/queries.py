@@ -147,3 +147,16 @@ def minutes_numbered(recordnums: list[str]) -> dict[str, MinuteRecord]:
     caller has already been admitted to what names them (a finding of its region)."""
     rows = MinuteRecord.objects.filter(recordnum__in=recordnums)
     return {row.recordnum: row for row in rows}
+
+
+def logs_around(user: User, minutes: list[MinuteRecord]) -> list[TeachingLog]:
+    """The teaching logs (that the user may see) of the minutes' students open at some time
+    between the first and the last minute (one query): the sessions those minutes belong to."""
+    if not minutes:
+        return []
+    first, last = min(m.at for m in minutes), max(m.at for m in minutes)
+    students = {m.student_id for m in minutes}
+    rows = logs_for(user).filter(
+        student_id__in=students, starttime__lte=last, endtime__gte=first - SLACK
+    )
+    return list(rows.order_by("starttime", "rnum"))

@@ -164,6 +164,13 @@ def minute_resent(finding: Finding, user: Any) -> list[Panel]:
                 original.devnum if original else "—",
             ]
         )
+    # The sessions the original records belong to, so both sides can be opened.
+    known = {log.rnum for log in logs}
+    original_rows = [found[n] for n in originals if n in found]
+    for log in training.logs_around(user, original_rows):
+        if log.rnum not in known:
+            known.add(log.rnum)
+            sessions.append(session_row(log, role=_t("原记录所在的培训")))
     if copies and len([n for n in copies if n in found]) < len(copies):
         notes.append(_t("部分记录已不在库中，只列出编号。"))
     table = {

@@ -50,7 +50,7 @@ QUERIES = {
     "SCHOOL_VOID_RATE": 2,
     "STAGE_BURST": 2,
     "THEORY_PRACTICE_CROSS": 1,
-    "MINUTE_RESENT": 2,
+    "MINUTE_RESENT": 3,
 }
 
 
@@ -342,6 +342,8 @@ def test_a_student_in_two_sessions_at_once_and_the_minutes_sent_twice(
     assert "重复上报的分钟与被重复的原记录（共 20 分钟）" in html
     assert school.devnum in html and f"{DAY:%Y-%m-%d} 15:10:59" in html
     assert "部分记录已不在库中" not in html
+    # The session holding the originals is listed (and linked) beside the one re-sending them.
+    assert "原记录所在的培训" in html and f"<code>{first}</code>" in html
 
 
 def test_a_school_too_far_below_the_province_s_mileage_is_marked_too(
