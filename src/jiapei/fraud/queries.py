@@ -17,7 +17,9 @@ from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
 from jiapei.core.errors import NotFound
 from jiapei.core.models import AuditLogEntry
+from jiapei.fraud import loading, params
 from jiapei.fraud.detectors.base import DETECTORS
+from jiapei.fraud.detectors.schools import MEASURES
 from jiapei.fraud.models import Finding, FindingStatus
 
 
@@ -194,3 +196,18 @@ def dismissal_of(row: Finding) -> AuditLogEntry | None:
         .order_by("-at", "-id")
         .first()
     )
+
+
+def school_rates(detector: str, first: date, last: date) -> dict[str, float]:
+    """Every judged school's rate for a school-level ``detector`` over [first, last], by
+    inscode, computed as the detector does (same eligibility, same rate): the province's
+    distribution a school's finding is measured against. Empty for another detector code."""
+    measure = next((m for m in MEASURES if m.detector == detector), None)
+    if measure is None:
+        return {}
+    thresholds = params.current().schools
+    return {
+        school.inscode: measure.rate(school)
+        for school in loading.schools(first, last)
+        if measure.eligible(school, thresholds)
+    }

@@ -148,3 +148,37 @@ def photos_with_sessions(
         ).select_related("student__institution", "car", "device", "coach")
     }
     return {p.pk: (p, logs.get((p.student_id, p.recnum))) for p in photos}
+
+
+def logs_by_rnum(user: User, rnums: list[str]) -> dict[str, TeachingLog]:
+    """The teaching logs numbered ``rnums`` that the user may see, by rnum, with their student,
+    car and coach (one query): a log of another region is simply absent."""
+    rows = logs_for(user).filter(rnum__in=rnums)
+    return {log.rnum: log for log in rows}
+
+
+def car_logs_between(user: User, car_id: int, start: datetime, end: datetime) -> list[TeachingLog]:
+    """The car's teaching logs (that the user may see) open at some time in [start, end), in
+    time order, with their student."""
+    rows = logs_for(user).filter(car_id=car_id, starttime__lt=end, endtime__gt=start)
+    return list(rows.order_by("starttime", "rnum"))
+
+
+def minutes_numbered(recordnums: list[str]) -> dict[str, MinuteRecord]:
+    """The minute records numbered ``recordnums`` (missing numbers are absent), by number. The
+    caller has already been admitted to what names them (a finding of its region)."""
+    rows = MinuteRecord.objects.filter(recordnum__in=recordnums)
+    return {row.recordnum: row for row in rows}
+
+
+def logs_around(user: User, minutes: list[MinuteRecord]) -> list[TeachingLog]:
+    """The teaching logs (that the user may see) of the minutes' students open at some time
+    between the first and the last minute (one query): the sessions those minutes belong to."""
+    if not minutes:
+        return []
+    first, last = min(m.at for m in minutes), max(m.at for m in minutes)
+    students = {m.student_id for m in minutes}
+    rows = logs_for(user).filter(
+        student_id__in=students, starttime__lte=last, endtime__gte=first - SLACK
+    )
+    return list(rows.order_by("starttime", "rnum"))

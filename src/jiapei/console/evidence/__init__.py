@@ -50,3 +50,14 @@ def panels_for(finding: Finding, user: Any) -> list[Panel]:
     if drawer is None:
         return [Panel("console/evidence/figures.html", {"evidence": finding.evidence})]
     return drawer(finding, user)
+
+
+# The drawers register themselves on import; these imports come last because the modules use
+# ``draws`` and ``Panel`` from this one.
+from jiapei.console.evidence import (  # noqa: E402
+    overlaps,  # noqa: F401
+    patterns,  # noqa: F401
+    photos,  # noqa: F401
+    schools,  # noqa: F401
+    tracks,  # noqa: F401
+)

@@ -59,8 +59,13 @@ def line_chart(
     unit: str = "",
     width: int = 720,
     height: int = 260,
+    bands: Sequence[tuple[int, int, str]] = (),
 ) -> SafeString:
-    """Lines over ``x_labels`` (e.g. the last 30 days); ``None`` values leave a gap."""
+    """Lines over ``x_labels`` (e.g. the last 30 days); ``None`` values leave a gap.
+
+    ``bands`` are stretches to point out, ``(first index, last index, title)``: each is shaded
+    behind the lines from half a step before its first point to half a step after its last,
+    hatched as well as tinted so that it reads in grey print."""
     left, right, top, bottom = 56, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
@@ -74,6 +79,20 @@ def line_chart(
         return top + plot_h * (1 - v / y_max)
 
     out = [_open(label, width, height, "chart-line")]
+    if bands:
+        half = plot_w / (2 * (n - 1)) if n > 1 else plot_w / 2
+        out.append(
+            '<defs><pattern id="band-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect width="8" height="8" fill="#fee2e2"/>'
+            '<line x1="0" y1="0" x2="0" y2="8" stroke="#fca5a5" stroke-width="2"/></pattern></defs>'
+        )
+        for first, last, title in bands:
+            x0 = max(px(first) - half, left)
+            x1 = min(px(last) + half, width - right)
+            out.append(
+                f'<rect class="chart-band" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
+                f'height="{plot_h}" fill="url(#band-hatch)"><title>{escape(title)}</title></rect>'
+            )
     for k in range(5):
         tick = y_max * k / 4
         y = py(tick)

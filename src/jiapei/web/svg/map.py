@@ -42,6 +42,10 @@ STYLES: dict[str, Style] = {
     "void": Style("#b91c1c", width=2.5, dash="5 3"),
     "pending": Style("#a16207", width=2.0, dash="1 3"),
     "original": Style("#64748b", width=2.0, dash="8 4"),
+    # Evidence of a replayed track: the earlier track as a broad pale band, the suspect session
+    # drawn over it as a thin solid red line, so two tracks that coincide stay both visible.
+    "source": Style("#94a3b8", width=9.0),
+    "suspect": Style("#b91c1c", width=2.0),
 }
 
 

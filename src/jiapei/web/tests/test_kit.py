@@ -87,3 +87,14 @@ def test_charts_escape_text_and_write_values() -> None:
     assert "&lt;作废&gt;" in svg and 'role="img"' in svg
     bars = str(bar_chart("按原因", [("照片", 12), ("超速", 3)]))
     assert ">12<" in bars and ">3<" in bars
+
+
+def test_a_line_chart_shades_its_bands_behind_the_lines_from_half_a_step_either_side() -> None:
+    labels = [f"09:{m:02d}" for m in range(5)]
+    svg = str(line_chart("车速", labels, [Series("车速", [1, 2, 3, 4, 5])], bands=[(1, 2, "可疑")]))
+    [band] = re.findall(r'<rect class="chart-band" x="([\d.]+)" y="\d+" width="([\d.]+)"', svg)
+    # Five points over 648 px are 162 px apart: the band over points 1 and 2 runs from half a
+    # step before the first (x = 56 + 81) to half a step after the last, two steps wide.
+    assert (float(band[0]), float(band[1])) == (56 + 81.0, 324.0)
+    assert "<title>可疑</title>" in svg and svg.index("chart-band") < svg.index("<path")
+    assert "chart-band" not in str(line_chart("车速", labels, [Series("车速", [1, 2, 3, 4, 5])]))
