@@ -14,6 +14,8 @@ from jiapei.console import (
     stages,
     students,
     trail,
+    workorders,
+    workorders_clearance,
 )
 
 app_name = "console"
@@ -32,4 +34,6 @@ urlpatterns = [
     *sessions.urlpatterns,
     *files.urlpatterns,
     *trail.urlpatterns,
+    *workorders.urlpatterns,
+    *workorders_clearance.urlpatterns,
 ]
