@@ -10,6 +10,7 @@ in a savepoint that is rolled back) and done only once the regulator confirms it
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,8 @@ def deadline_note(order: WorkOrder, now: datetime) -> tuple[str, str]:
     if order.state == OrderState.RESOLVED:
         return "", ""
     seconds = (order.deadline - now).total_seconds()
-    days = int(abs(seconds) // 86400)
+    # Part of a day counts as a day: an order due in 3 hours has 1 day left, not 0.
+    days = math.ceil(abs(seconds) / 86400)
     if seconds < 0:
         return gettext("已逾期 %(days)s 天") % {"days": days}, "tag-bad"
     if seconds < queries.DUE_SOON.total_seconds():

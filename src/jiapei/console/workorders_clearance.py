@@ -107,6 +107,14 @@ class ClearancePage(ConsolePage):
         months = months_until(month, CHART_MONTHS)
         trend = queries.clearance_by_month(region.scope_prefix, months)
         labels = [f"{m:%Y-%m}" for m in months]
+        # The axis names months short ("12月", the year at January) so the last label fits
+        # inside the chart; the data table beside it has them in full.
+        ticks = [
+            gettext("%(year)s年1月") % {"year": m.year}
+            if m.month == 1 and i < len(months) - 1
+            else gettext("%(month)s月") % {"month": m.month}
+            for i, m in enumerate(months)
+        ]
         rates = [None if c.rate is None else round(c.rate * 100, 1) for c in trend]
         on_time = [
             None if not c.opened else round(c.resolved_on_time / c.opened * 100, 1) for c in trend
@@ -122,7 +130,7 @@ class ClearancePage(ConsolePage):
             chart={
                 "svg": line_chart(
                     chart_label,
-                    labels,
+                    ticks,
                     [Series(gettext("处置率"), rates), Series(gettext("按期办结率"), on_time)],
                     unit="%",
                 ),

@@ -84,7 +84,7 @@ def test_the_queue_tabs_count_and_filter_the_regions_orders(
     assert numbers(changsha, "mine") == {escalated.number}
 
     page = yuelu.get("/console/workorders/?tab=all").content.decode()
-    assert "已逾期" in page and "剩 0 天" in page and "县级 · 岳麓区" in page
+    assert "已逾期" in page and "剩 1 天" in page and "县级 · 岳麓区" in page
     assert "市级 · 长沙市" in page  # the escalated order's level
     assert 'data-tab="overdue"' in page and "共 5 条记录" in page
 
@@ -177,8 +177,9 @@ def test_upheld_needs_a_confirmation_and_closes_the_order(
     assert "学时有效" in page and "作出处置结论" not in page
 
 
+@pytest.mark.usefixtures("police")
 def test_the_void_preview_names_minutes_parts_stages_and_withdrawals_then_the_decision_does_it(
-    yuelu: Client, tp: Any, school: Any, ground: Any, police: Any
+    yuelu: Client, tp: Any, school: Any, ground: Any
 ) -> None:
     rnum, review = approved_and_pushed(tp, school)
     order = order_for([rnum])
@@ -209,8 +210,9 @@ def test_the_void_preview_names_minutes_parts_stages_and_withdrawals_then_the_de
     assert f'data-revoked="{review.pk}"' in page and "已作废" in page
 
 
+@pytest.mark.usefixtures("police")
 def test_voiding_one_of_two_logs_previews_a_part_that_stays_complete(
-    yuelu: Client, tp: Any, school: Any, ground: Any, police: Any
+    yuelu: Client, tp: Any, school: Any, ground: Any
 ) -> None:
     from jiapei.stages.tasks import assemble_due
     from jiapei.workorders.tests.factories import WORKER
@@ -230,7 +232,7 @@ def test_clearance_drills_from_the_province_to_counties_and_exports(
     province = Client()
     province.force_login(province_regulator)
     rnum = session(tp, school, 1, length=20)
-    done, waiting = orders(rnum, 2)
+    done, _waiting = orders(rnum, 2)
     decide(yuelu, done, decision="upheld", reason="复核", step="confirm", confirm="on")
     zhuzhou_order(file_school("430202").inscode)
     month = f"{clock.localnow():%Y-%m}"
