@@ -294,10 +294,10 @@ def clearance_by_month(
             overdue_open=Count("pk", filter=~done & Q(deadline__lt=as_of)),
         )
     )
-    by_month = {_month_of(row["month"]): row for row in rows}
+    by_month: dict[date, dict[str, Any]] = {_month_of(row["month"]): dict(row) for row in rows}
     out = []
     for month in months:
-        row = by_month.get(month, {})
+        row = by_month.get(month) or {}
         opened = row.get("opened", 0)
         resolved = row.get("resolved", 0)
         out.append(

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workorders', '0001_initial'),
+        ("workorders", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='workorder',
-            name='decision',
-            field=models.CharField(blank=True, choices=[('voided', 'hours voided'), ('upheld', 'hours upheld'), ('other', 'other')], max_length=16, verbose_name='decision'),
+            model_name="workorder",
+            name="decision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("voided", "hours voided"),
+                    ("upheld", "hours upheld"),
+                    ("other", "other"),
+                ],
+                max_length=16,
+                verbose_name="decision",
+            ),
         ),
     ]
