@@ -53,7 +53,7 @@ STATE_TAGS = {
     OrderState.ESCALATED: "tag-warn",
 }
 SOURCES = {
-    OrderSource.FINDING: _("造假线索"),
+    OrderSource.FINDING: _("疑点线索"),
     OrderSource.MANUAL_AUDIT: _("人工抽查"),
     OrderSource.REGULATOR: _("人工立案"),
 }
@@ -171,8 +171,9 @@ class OrderTable(BaseTable):
         super().__init__(*args, **kwargs)
         self.now = clock.now()
 
-    def render_source(self, value: str) -> str:
-        return str(SOURCES.get(value, value))  # type: ignore[call-overload]
+    def render_source(self, record: WorkOrder) -> str:
+        # By the record's code: django-tables2 hands a choices column its display label.
+        return str(SOURCES.get(record.source, record.source))  # type: ignore[call-overload]
 
     value_source = render_source
 

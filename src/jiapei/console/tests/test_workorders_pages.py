@@ -90,6 +90,7 @@ def test_the_queue_tabs_count_and_filter_the_regions_orders(
 
     rows = xlsx_rows(yuelu.get("/console/workorders/?tab=overdue&export=xlsx"))
     assert rows[0][:2] == ["工单编号", "来源"] and [r[0] for r in rows[1:]] == [late.number]
+    assert rows[1][1] == "疑点线索"
     assert "已逾期" in rows[1][4]
 
 
@@ -127,7 +128,7 @@ def test_the_order_page_shows_its_subject_logs_and_timeline(
     rnum = session(tp, school, 1, length=20)
     order = order_for([rnum])
     page = yuelu.get(f"/console/workorders/{order.pk}/").content.decode()
-    assert order.number in page and "造假线索" in page and school.inscode not in page
+    assert order.number in page and "疑点线索" in page and school.inscode not in page
     log = TeachingLog.objects.get(rnum=rnum)
     assert f"/console/students/{log.student_id}/sessions/{log.pk}/" in page
     assert 'data-event="workorders.open"' in page and "开始处置" in page
