@@ -152,14 +152,19 @@ class OrderTable(BaseTable):
         linkify=("console:workorder", {"pk": tables.A("pk")}),
         attrs={"td": {"class": "nowrap"}},
     )
-    source = tables.Column(verbose_name=_("来源"))
+    source = tables.Column(verbose_name=_("来源"), attrs={"td": {"class": "nowrap"}})
     school = tables.Column(
         verbose_name=_("培训机构"), accessor="institution__name", order_by="institution__name"
     )
     title = tables.Column(verbose_name=_("事由"))
     deadline = tables.Column(verbose_name=_("处置期限"), attrs={"td": {"class": "nowrap"}})
     state = tables.Column(verbose_name=_("状态"))
-    level = tables.Column(verbose_name=_("承办层级"), accessor="region__name", order_by="region_id")
+    level = tables.Column(
+        verbose_name=_("承办层级"),
+        accessor="region__name",
+        order_by="region_id",
+        attrs={"td": {"class": "nowrap"}},
+    )
     opened_at = DateTimeColumn(verbose_name=_("立案时间"), attrs={"td": {"class": "nowrap"}})
 
     class Meta(BaseTable.Meta):
@@ -314,7 +319,8 @@ class OrderAction(ConsoleAction):
         context = super().get_context_data(**kwargs)
         order: WorkOrder = self.object
         context["order"] = order
-        context["object"] = f"{order.number} · {order.institution.name} · {order.title}"
+        title = order.title if len(order.title) <= 40 else order.title[:39] + "…"
+        context["object"] = f"{order.number} · {order.institution.name} · {title}"
         return context
 
 
