@@ -16,7 +16,7 @@ from jiapei.cli.worker import relay_once
 from jiapei.stages.tests.conftest import police, short_part_two  # noqa: F401
 from jiapei.testing.stages import police_messages
 from jiapei.training.models import TeachingLog
-from jiapei.workorders.tests.factories import order_for
+from jiapei.workorders.tests.factories import order_for, session
 from jiapei.workorders.tests.test_clearance import zhuzhou_order
 from jiapei.workorders.tests.test_voiding import approved_and_pushed
 
@@ -94,3 +94,30 @@ def test_a_voided_decision_revokes_the_stage_and_queues_the_police_withdrawal(
     web.go("/console/workorders/clearance/")
     expect(web.page.locator('[data-region="430104"]')).to_contain_text("100%")
     web.shot("workorder-clearance")
+
+
+def test_the_province_drills_the_clearance_rate_down_to_the_counties(
+    as_user: Callable[..., Any],
+    province_regulator: Any,
+    tp: Any,
+    school: Any,
+    ground: Any,
+    file_school: Any,
+) -> None:
+    rnum = session(tp, school, 1, length=20)
+    order_for([rnum])
+    order_for([rnum], detector="FACE_SHARED")
+    zhuzhou_order(file_school("430202").inscode)
+    web = as_user(province_regulator.username)
+
+    web.go("/console/")
+    web.page.get_by_role("link", name="工单处置率").click()
+    expect(web.page.locator('[data-region="430200"]')).to_contain_text("0%")
+    expect(web.page.locator("#clearance-rate")).to_contain_text("0%")
+    web.page.locator('[data-region="430100"]').get_by_role("link", name="长沙市").click()
+    expect(web.page.locator('[data-region="430104"]')).to_contain_text("2")
+    expect(web.page.locator("nav.breadcrumbs")).to_contain_text("湖南省")
+    web.shot("workorder-clearance-city")
+    with web.page.expect_download() as download:
+        web.page.get_by_role("link", name="导出 Excel").click()
+    assert download.value.suggested_filename.startswith("clearance-430100-")
