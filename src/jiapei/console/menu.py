@@ -41,8 +41,15 @@ MENU = Menu(
                 MenuItem(_("阶段培训记录审核"), "console:stage_reviews"),
             ],
         ),
+        MenuGroup(
+            _("监管工作台"),
+            [
+                MenuItem(_("异常线索"), "console:findings"),
+                MenuItem(_("我的工单"), "console:workorders"),
+                MenuItem(_("工单处置率"), "console:workorder_clearance"),
+            ],
+        ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
-        MenuGroup(_("监管工作台"), [MenuItem(_("异常线索"), "console:findings")]),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

@@ -15,6 +15,8 @@ from jiapei.console import (
     stages,
     students,
     trail,
+    workorders,
+    workorders_clearance,
 )
 
 app_name = "console"
@@ -34,4 +36,6 @@ urlpatterns = [
     *files.urlpatterns,
     *trail.urlpatterns,
     *findings.urlpatterns,
+    *workorders.urlpatterns,
+    *workorders_clearance.urlpatterns,
 ]

@@ -24,6 +24,9 @@ class OrderState(models.TextChoices):
 class Decision(models.TextChoices):
     VOIDED = "voided", _("hours voided")
     UPHELD = "upheld", _("hours upheld")
+    # Neither: the order is closed for another reason (e.g. handed to another authority); the
+    # hours stand, as with "upheld", and the reason says what was done.
+    OTHER = "other", _("other")
 
 
 class OrderSource(models.TextChoices):

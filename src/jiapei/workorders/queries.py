@@ -13,15 +13,20 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, RegionLevel, User
 from jiapei.core import clock
+from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
+from jiapei.outbox.models import Destination, OutboxMessage
 from jiapei.training.models import TeachingLog
+from jiapei.workorders import preview
 from jiapei.workorders.models import OrderState, WorkOrder
+from jiapei.workorders.preview import VoidPreview
 
 
 def orders_for(user: User) -> QuerySet[WorkOrder]:
@@ -222,3 +227,113 @@ def clearance_by_child(
         row = {"code": child.code, "name": child.name, "level": child.level}
         rows.append({**row, **figures.as_dict()})
     return rows
+
+
+# The tabs of a regulator's queue (the console's "my queue"), each a filter of
+# :func:`orders_for`: what the user's own region holds and has not resolved, by state, what
+# falls due within ``DUE_SOON`` days, what is overdue, what was escalated to the user's region,
+# and everything in scope.
+QUEUE_TABS = ("mine", "open", "in_progress", "due", "overdue", "escalated", "all")
+DUE_SOON = timedelta(days=2)
+
+
+def queue_q(user: User, tab: str, now: datetime | None = None) -> Q:
+    """The condition of one queue tab for ``user`` (see :data:`QUEUE_TABS`; an unknown tab is
+    "all")."""
+    now = now or clock.now()
+    unresolved = ~Q(state=OrderState.RESOLVED)
+    assert user.region is not None
+    held = Q(region_id=user.region.code)
+    return {
+        "mine": held & unresolved,
+        "open": Q(state=OrderState.OPEN),
+        "in_progress": Q(state=OrderState.IN_PROGRESS),
+        "due": unresolved & Q(deadline__gte=now, deadline__lt=now + DUE_SOON),
+        "overdue": unresolved & Q(deadline__lt=now),
+        "escalated": held & Q(state=OrderState.ESCALATED),
+    }.get(tab, Q())
+
+
+def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many of the user's orders each queue tab holds, in one query."""
+    now = now or clock.now()
+    return orders_for(user).aggregate(
+        **{tab: Count("pk", filter=queue_q(user, tab, now)) for tab in QUEUE_TABS}
+    )
+
+
+def void_preview(
+    *, actor: Actor, order_id: int, rnums: list[str] | None = None, reason: str = ""
+) -> VoidPreview:
+    """What deciding the order "voided" would do, without doing it
+    (:func:`jiapei.workorders.preview.void_preview`)."""
+    return preview.void_preview(actor=actor, order_id=order_id, rnums=rnums, reason=reason)
+
+
+def clearance_by_month(
+    prefix: str, months: list[date], as_of: datetime | None = None
+) -> list[Clearance]:
+    """:func:`clearance` of each calendar month in ``months`` (first days, ascending) for the
+    schools whose county code starts with ``prefix``, in one query grouped by local month."""
+    as_of = as_of or clock.now()
+    if not months:
+        return []
+    start, _ = day_bounds(months[0], months[0])
+    _, end = day_bounds(*month_bounds(months[-1]))
+    done = Q(state=OrderState.RESOLVED, resolved_at__lte=as_of)
+    rows = (
+        WorkOrder.objects.filter(
+            institution__district__code__startswith=prefix, opened_at__gte=start, opened_at__lt=end
+        )
+        .annotate(month=TruncMonth("opened_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(
+            opened=Count("pk"),
+            resolved=Count("pk", filter=done),
+            on_time=Count("pk", filter=done & Q(resolved_at__lte=F("deadline"))),
+            overdue_open=Count("pk", filter=~done & Q(deadline__lt=as_of)),
+        )
+    )
+    by_month: dict[date, dict[str, Any]] = {_month_of(row["month"]): dict(row) for row in rows}
+    out = []
+    for month in months:
+        row = by_month.get(month) or {}
+        opened = row.get("opened", 0)
+        resolved = row.get("resolved", 0)
+        out.append(
+            Clearance(
+                opened=opened,
+                resolved=resolved,
+                resolved_on_time=row.get("on_time", 0),
+                overdue_open=row.get("overdue_open", 0),
+                rate=round(resolved / opened, 4) if opened else None,
+            )
+        )
+    return out
+
+
+def _month_of(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
+def order_logs(row: WorkOrder) -> QuerySet[TeachingLog]:
+    """The order's teaching logs with their students, by start time."""
+    return row.logs.select_related("student").order_by("starttime", "rnum")
+
+
+def region_names(codes: list[str]) -> dict[str, Region]:
+    """The regions named by ``codes`` (e.g. those an order passed through), by code."""
+    return {r.code: r for r in Region.objects.filter(code__in=codes)}
+
+
+def withdrawals(review_ids: list[int]) -> list[OutboxMessage]:
+    """The police platform's withdrawals queued for these stage reviews, oldest first."""
+    return list(
+        OutboxMessage.objects.filter(
+            destination=Destination.POLICE,
+            path=preview.WITHDRAW_PATH,
+            payload__stageid__in=[str(pk) for pk in review_ids],
+        ).order_by("pk")
+    )

@@ -332,13 +332,7 @@ def resolve(
             if order.decision == decision:
                 return order
             raise _illegal(order, "改变处置结论 (change the decision)")
-        logs = list(order.logs.select_related("student").order_by("starttime", "rnum"))
-        if rnums:
-            known = {log.rnum for log in logs}
-            unknown = sorted(set(rnums) - known)
-            if unknown:
-                raise FieldError("rnums", unknown, "不属于本工单 (not a log of this work order)")
-            logs = [log for log in logs if log.rnum in set(rnums)]
+        logs = chosen_logs(order, rnums)
         before = trail.snapshot(order)
         now = clock.now()
         order.state = OrderState.RESOLVED
@@ -361,6 +355,19 @@ def resolve(
             reason=reason,
         )
         return order
+
+
+def chosen_logs(order: WorkOrder, rnums: list[str] | None) -> list[TeachingLog]:
+    """The order's logs named by ``rnums`` (all of them when none are named), by start time.
+    A name that is not one of the order's logs is a :class:`FieldError` on ``rnums``."""
+    logs = list(order.logs.select_related("student").order_by("starttime", "rnum"))
+    if rnums:
+        known = {log.rnum for log in logs}
+        unknown = sorted(set(rnums) - known)
+        if unknown:
+            raise FieldError("rnums", unknown, "不属于本工单 (not a log of this work order)")
+        logs = [log for log in logs if log.rnum in set(rnums)]
+    return logs
 
 
 def void_logs(
