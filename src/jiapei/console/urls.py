@@ -2,9 +2,11 @@
 
 from jiapei.console import (
     areas,
+    bans,
     dashboard,
     files,
     police_routes,
+    rankings,
     registry,
     registry_fees,
     registry_people,
@@ -14,6 +16,8 @@ from jiapei.console import (
     stages,
     students,
     trail,
+    watchlist,
+    watchlist_notice,
 )
 
 app_name = "console"
@@ -32,4 +36,8 @@ urlpatterns = [
     *sessions.urlpatterns,
     *files.urlpatterns,
     *trail.urlpatterns,
+    *watchlist_notice.urlpatterns,
+    *watchlist.urlpatterns,
+    *bans.urlpatterns,
+    *rankings.urlpatterns,
 ]
