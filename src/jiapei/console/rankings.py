@@ -275,6 +275,9 @@ class PassRateTable(BaseTable):
     def render_rate(self, value: float) -> str:
         return percent(value)
 
+    def value_rate(self, value: float) -> float:
+        return value
+
     def render_small(self, value: bool) -> Any:
         if not value:
             return ""
