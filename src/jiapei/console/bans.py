@@ -106,7 +106,7 @@ class BanTable(BaseTable):
     )
     reason = tables.Column(verbose_name=_("禁训原因"), orderable=False)
     banned_from = DateTimeColumn(verbose_name=_("禁训时间"), attrs={"td": {"class": "nowrap"}})
-    lifted_at = tables.Column(verbose_name=_("状态"), default="")
+    lifted_at = tables.Column(verbose_name=_("状态"), empty_values=())
     sent = tables.Column(verbose_name=_("通知计时平台"), accessor="pk", orderable=False)
     lift = tables.Column(
         verbose_name=_("操作"), accessor="pk", orderable=False, exclude_from_export=True

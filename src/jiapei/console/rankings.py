@@ -92,13 +92,11 @@ class RankingTable(BaseTable):
     completeness = tables.Column(verbose_name=_("数据完整率"), attrs=NUM, default="—")
     missing = tables.Column(verbose_name=_("缺失记录"), attrs=NUM)
     rejected_share = tables.Column(verbose_name=_("被拒记录比例"), attrs=NUM, default="—")
-    delay_median_s = tables.Column(verbose_name=_("上传延迟中位数（秒）"), attrs=NUM, default="—")
-    delay_p95_s = tables.Column(verbose_name=_("上传延迟 95% 分位（秒）"), attrs=NUM, default="—")
+    delay_median_s = tables.Column(verbose_name=_("延迟中位数（秒）"), attrs=NUM, default="—")
+    delay_p95_s = tables.Column(verbose_name=_("延迟 P95（秒）"), attrs=NUM, default="—")
     logs = tables.Column(verbose_name=_("教学日志"), attrs=NUM)
     findings = tables.Column(verbose_name=_("疑点线索"), attrs=NUM)
-    findings_per_thousand = tables.Column(
-        verbose_name=_("每千次教学疑点线索"), attrs=NUM, default="—"
-    )
+    findings_per_thousand = tables.Column(verbose_name=_("每千次线索"), attrs=NUM, default="—")
 
     class Meta(BaseTable.Meta):
         orderable = False
@@ -203,7 +201,14 @@ class PlatformRanking(ConsoleReport):
         }
         shown = {k: v for k, v in values.items() if any(x is not None for x in v)}
         series = [Series(f"{names[k]}（{k}）", v) for k, v in shown.items()]
-        x_labels = [m.label for m in months]
+        # Short labels (the year only where it starts or changes): the chart's last label sits
+        # at its right edge.
+        x_labels = [
+            f"{m.first.year}年{m.first.month}月"
+            if i == 0 or m.first.month == 1
+            else f"{m.first.month}月"
+            for i, m in enumerate(months)
+        ]
         return {
             "table": RankingTable(rows),
             "export_name": f"platform-ranking-{month.label}",

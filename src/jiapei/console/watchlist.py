@@ -102,7 +102,7 @@ class WatchTable(BaseTable):
     )
     reason = tables.Column(verbose_name=_("列入原因"), orderable=False)
     listed_on = tables.DateColumn(verbose_name=_("列入日期"), format="Y-m-d")
-    lifted_on = tables.Column(verbose_name=_("状态"), default="")
+    lifted_on = tables.Column(verbose_name=_("状态"), empty_values=())
     lift = tables.Column(
         verbose_name=_("操作"), accessor="pk", orderable=False, exclude_from_export=True
     )
@@ -235,7 +235,13 @@ class CreateView(Console, web.LoginRequired, web.EndMixin, FormView):
         try:
             self.perform(Actor.for_user(self.user), form)
         except DomainError as error:
-            web.add_domain_error(form, error)
+            if not hasattr(error, "reason") and error.field in form.fields:
+                # A refusal such as NotFound names no reason apart from its message, which
+                # starts with "field=value: "; the field's error says what is wrong only.
+                prefix = f"{error.field}={error.value!r}: "
+                form.add_error(error.field, error.message.removeprefix(prefix))
+            else:
+                web.add_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, str(self.done_message))
         return HttpResponseRedirect(reverse(self.back_url_name))

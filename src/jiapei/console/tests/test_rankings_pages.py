@@ -52,8 +52,8 @@ def test_the_ranking_shows_each_platforms_components_and_its_course(
     assert page.index("C0003") < page.index("B0007") < page.index("A0041")
     for text in ("100.0", "87.50%", "14.29%", "600", "1000.0", "42.86%"):
         assert text in page, text
-    assert "数据完整率 35%" in page and "疑点线索（每千次教学） 25%" in page
-    assert 'class="chart chart-line"' in page and "2026-08" in page and "2026-10" in page
+    assert "数据完整率 35%；" in page and "疑点线索（每千次教学） 25%" in page
+    assert 'class="chart chart-line"' in page and ">2026年8月<" in page and ">9月<" in page
 
     chart = province.get(RANKING, {"month": MONTH, "span": "3", "measure": "delay_p95_s"})
     assert "上传延迟 95% 分位（秒）" in chart.content.decode()

@@ -60,6 +60,7 @@ def test_adding_and_lifting_entries_of_the_key_supervision_list(
 
     page = changsha.get("/console/watchlist/").content.decode()
     assert "共 2 条记录" in page and "组织学员学时造假" in page and mine.coachnum in page
+    assert page.count('<span class="tag tag-bad">在列</span>') == 2
     assert theirs.inscode not in page
     coaches = changsha.get("/console/watchlist/", {"kind": "coach"}).content.decode()
     assert "共 1 条记录" in coaches and "未按大纲教学" not in coaches
@@ -67,6 +68,7 @@ def test_adding_and_lifting_entries_of_the_key_supervision_list(
     # The forms' errors, in zh-hans, on their fields; nothing is written.
     other = watch(changsha, "school", theirs.inscode).content.decode()
     assert "备案不存在" in other  # another city's school is no filing of Changsha's
+    assert "number=" not in other  # the field names itself
     again = watch(changsha, "coach", mine.coachnum, "另一原因").content.decode()
     assert "已在重点监管名单中" in again
     empty = changsha.post("/console/watchlist/new/", {"kind": "coach", "number": ""})
@@ -102,7 +104,7 @@ def test_adding_and_lifting_entries_of_the_key_supervision_list(
         "状态",
     ]
     assert sorted(r[0] for r in rows[1:]) == ["培训机构", "教练员"]
-    assert any(str(r[8]).startswith("已移出") and "整改到位" in r[8] for r in rows[1:])
+    assert sorted(r[8] for r in rows[1:]) == ["在列", f"已移出 {clock.today():%Y-%m-%d}：整改到位"]
 
 
 def test_the_watchlist_and_bans_pages_run_a_constant_number_of_queries(
@@ -155,7 +157,8 @@ def test_a_ban_from_the_page_shows_its_callback_until_the_platform_has_it(
 
     page = changsha.get("/console/bans/").content.decode()
     assert "已禁训；通知计时平台的消息已排队" in page
-    assert mine.carnum in page and "私拆计时终端" in page and "禁训中" in page
+    assert mine.carnum in page and "私拆计时终端" in page
+    assert '<span class="tag tag-bad">禁训中</span>' in page
     assert 'data-callback="pending"' in page and "待发送" in page
     assert relay_once() == (1, 0)
     assert [(p, body["banstatus"]) for _, p, body in delivered] == [("/trainingban", "2")]
@@ -175,6 +178,7 @@ def test_a_ban_from_the_page_shows_its_callback_until_the_platform_has_it(
     rows = xlsx_rows(changsha.get("/console/bans/", {"export": "xlsx"}))
     assert rows[0][-1] == "通知计时平台" and "操作" not in rows[0]
     assert rows[1][0] == "教练车" and rows[1][1] == mine.carnum
+    assert rows[1][-2].startswith("已解除 ") and rows[1][-2].endswith("：整改完毕")
     assert rows[1][-1] == "禁训通知：已送达；解除通知：发送失败"
 
 
