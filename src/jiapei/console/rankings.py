@@ -187,9 +187,9 @@ class PlatformRanking(ConsoleReport):
         months = [month]
         while len(months) < data["span"]:
             months.insert(0, Month.of(months[0].first - timedelta(days=1)))
-        by_month = [ranking.platform_ranking(m, prefix) for m in months[:-1]]
-        rows = ranking.platform_ranking(month, prefix)
-        by_month.append(rows)
+        counted = [ranking.cached_ranking(m, prefix) for m in months]
+        by_month = [figures for figures, _at in counted]
+        rows = by_month[-1]
         label, read = MEASURES[data["measure"]]
         names: dict[str, str] = {}
         for figures in by_month:
@@ -213,6 +213,7 @@ class PlatformRanking(ConsoleReport):
             "table": RankingTable(rows),
             "export_name": f"platform-ranking-{month.label}",
             "month": month,
+            "counted_at": min(at for _figures, at in counted),
             "weights": [
                 (_("数据完整率"), ranking.WEIGHTS["completeness"]),
                 (_("记录被拒（1 − 被拒比例）"), ranking.WEIGHTS["acceptance"]),

@@ -8,22 +8,30 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from jiapei.api.exams import police_token
 from jiapei.console.tests.test_areas_pages import login
 from jiapei.core import clock
 from jiapei.exams import queries as exam_queries
+from jiapei.reports import ranking
 from jiapei.reports.tests.conftest import MONTH
 from jiapei.reports.tests.test_ranking import minutes  # noqa: F401  (a fixture)
 from jiapei.sim.images import portrait
 from jiapei.testing import factories as f
-from jiapei.testing.pages import assert_flat_queries, xlsx_rows
+from jiapei.testing.pages import assert_flat_queries, queries_of, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
 RANKING = "/console/rankings/platforms/"
 RATES = "/console/rankings/pass-rates/"
+
+
+@pytest.fixture(autouse=True)
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request counts the ranking afresh (the cache outlives a test's database)."""
+    monkeypatch.setattr(ranking, "RANKING_SECONDS", 0)
 
 
 @pytest.fixture
@@ -77,6 +85,22 @@ def test_the_ranking_shows_each_platforms_components_and_its_course(
         "text/html"
     )
     assert_flat_queries(province, f"{RANKING}?month={MONTH}&span=6", lambda: None)
+
+
+def test_the_ranking_of_a_month_is_counted_once_in_five_minutes(
+    minutes: Any,  # noqa: F811
+    province: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ranking, "RANKING_SECONDS", 300)
+    cache.clear()
+    url = f"{RANKING}?month={MONTH}&span=3"
+    try:
+        first, second = queries_of(province, url), queries_of(province, url)
+        assert second < first, (first, second)
+        assert "5 分钟内重复查询使用同一统计结果" in province.get(url).content.decode()
+    finally:
+        cache.clear()
 
 
 def sit(api: Any, stunum: str, subject: str, passed: bool, n: int) -> None:
