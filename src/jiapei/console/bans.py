@@ -96,7 +96,10 @@ class BanTable(BaseTable):
     kind = tables.Column(verbose_name=_("类别"))
     number = tables.Column(verbose_name=_("编号"))
     school = tables.Column(
-        verbose_name=_("培训机构"), accessor="institution__name", order_by="institution__name"
+        verbose_name=_("培训机构"),
+        accessor="institution__name",
+        order_by="institution__name",
+        linkify=("console:institution", {"pk": tables.A("institution_id")}),
     )
     district = tables.Column(
         verbose_name=_("行政区划"), accessor="region__name", order_by="region_id"
@@ -222,6 +225,10 @@ class BanAdd(CreateView):
         if request.user.is_authenticated:
             access.require(request.user, access.Action.BAN_TRAINING)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        # A link from a coach's, car's or terminal's page may name what to ban.
+        return {k: self.request.GET[k] for k in ("kind", "number") if k in self.request.GET}
 
     def perform(self, actor: Actor, form: forms.Form) -> Any:
         data = {k: form.cleaned_data[k] for k in ("kind", "number", "reason")}

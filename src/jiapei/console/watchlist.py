@@ -90,11 +90,20 @@ class WatchTable(BaseTable):
     caption = _("重点监管名单")
     kind = tables.Column(verbose_name=_("类别"))
     school = tables.Column(
-        verbose_name=_("培训机构"), accessor="institution__name", order_by="institution__name"
+        verbose_name=_("培训机构"),
+        accessor="institution__name",
+        order_by="institution__name",
+        linkify=("console:institution", {"pk": tables.A("institution_id")}),
     )
     inscode = tables.Column(verbose_name=_("机构编号"), accessor="institution__inscode")
     coach = tables.Column(
-        verbose_name=_("教练员"), accessor="coach__name", order_by="coach__number", default="—"
+        verbose_name=_("教练员"),
+        accessor="coach__name",
+        order_by="coach__number",
+        default="—",
+        linkify=lambda record: (
+            reverse("console:coach", args=[record.coach_id]) if record.coach_id else None
+        ),
     )
     coachnum = tables.Column(verbose_name=_("教练员编号"), accessor="coach__number", default="—")
     district = tables.Column(
@@ -263,6 +272,10 @@ class WatchAdd(CreateView):
         if request.user.is_authenticated:
             access.require(request.user, access.Action.MANAGE_WATCHLIST)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        # A link from a school's or coach's page may name what to list (?kind=…&number=…).
+        return {k: self.request.GET[k] for k in ("kind", "number") if k in self.request.GET}
 
     def perform(self, actor: Actor, form: forms.Form) -> Any:
         return services.add_to_watchlist(actor=actor, data=wire_data(form))

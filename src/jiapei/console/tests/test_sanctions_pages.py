@@ -71,11 +71,15 @@ def test_adding_and_lifting_entries_of_the_key_supervision_list(
     assert "number=" not in other  # the field names itself
     again = watch(changsha, "coach", mine.coachnum, "另一原因").content.decode()
     assert "已在重点监管名单中" in again
+    prefilled = changsha.get("/console/watchlist/new/", {"kind": "coach", "number": "4301"})
+    assert 'value="4301"' in prefilled.content.decode()
     empty = changsha.post("/console/watchlist/new/", {"kind": "coach", "number": ""})
     assert empty.status_code == 200 and "这个字段是必填项。" in empty.content.decode()
     assert WatchlistEntry.objects.count() == 3
 
     entry = WatchlistEntry.objects.get(coach__number=mine.coachnum)
+    assert f'href="/console/coaches/{entry.coach_id}/"' in page
+    assert f'href="/console/institutions/{entry.institution_id}/"' in page
     lift = f"/console/watchlist/{entry.pk}/lift/"
     assert zhuzhou.get(lift).status_code == 404
     assert zhuzhou.post(lift, {"reason": "x", "confirm": "on"}).status_code == 404
