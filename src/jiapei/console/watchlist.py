@@ -66,9 +66,19 @@ class WatchFilter(filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    on = filters.DateFilter(
+        method="listed_that_day",
+        label=_("某日在列"),
+        help_text=_("该日在名单中的机构和教练员"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
     class Meta:
         model = WatchlistEntry
-        fields = ["q", "kind", "state", "region", "since", "until"]
+        fields = ["q", "kind", "state", "region", "since", "until", "on"]
+
+    def listed_that_day(self, qs: QuerySet[WatchlistEntry], name: str, value: Any) -> QuerySet:
+        return queries.active_on(qs, value)
 
     def search(self, qs: QuerySet[WatchlistEntry], name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -93,6 +93,8 @@ def test_adding_and_lifting_entries_of_the_key_supervision_list(
     assert AuditLogEntry.objects.filter(action="watchlist.lift", object_id=str(entry.pk)).exists()
     assert changsha.get(lift).status_code == 404  # lifted: nothing more to lift
 
+    on_day = changsha.get("/console/watchlist/", {"on": clock.today().isoformat()})
+    assert "共 1 条记录" in on_day.content.decode()  # lifting on a day takes effect that day
     lifted = changsha.get("/console/watchlist/", {"state": "lifted"}).content.decode()
     assert "共 1 条记录" in lifted and "整改到位" in lifted
     rows = xlsx_rows(changsha.get("/console/watchlist/", {"export": "xlsx"}))
