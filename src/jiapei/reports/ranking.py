@@ -277,11 +277,12 @@ RANKING_SECONDS = 300
 def cached_ranking(month: Month, prefix: str | None = None) -> tuple[list[PlatformFigures], Any]:
     """:func:`platform_ranking` and when it was counted (an aware datetime), from the cache
     when counted in the last :data:`RANKING_SECONDS` for the same month and region."""
+    if not RANKING_SECONDS:  # caching off: neither read nor write the cache
+        return platform_ranking(month, prefix), clock.now()
     key = f"jiapei:ranking:{prefix or 'all'}:{month.label}"
     found = cache.get(key)
     if isinstance(found, tuple):
         return found
     computed = (platform_ranking(month, prefix), clock.now())
-    if RANKING_SECONDS:
-        cache.set(key, computed, RANKING_SECONDS)
+    cache.set(key, computed, RANKING_SECONDS)
     return computed
