@@ -50,6 +50,25 @@ MENU = Menu(
             ],
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
+        MenuGroup(
+            _("监管处置"),
+            [
+                MenuItem(_("重点监管名单"), "console:watchlist"),
+                MenuItem(_("名单月度通报"), "console:watchlist_notice"),
+                MenuItem(_("禁训"), "console:bans"),
+            ],
+        ),
+        MenuGroup(
+            _("统计排名"),
+            [
+                MenuItem(
+                    _("计时平台排名"),
+                    "console:platform_ranking",
+                    visible=may(access.Action.READ_REPORTS),
+                ),
+                MenuItem(_("考试合格率"), "console:pass_rates"),
+            ],
+        ),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

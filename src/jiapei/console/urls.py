@@ -2,10 +2,12 @@
 
 from jiapei.console import (
     areas,
+    bans,
     dashboard,
     files,
     findings,
     police_routes,
+    rankings,
     registry,
     registry_fees,
     registry_people,
@@ -15,6 +17,8 @@ from jiapei.console import (
     stages,
     students,
     trail,
+    watchlist,
+    watchlist_notice,
     workorders,
     workorders_clearance,
 )
@@ -38,4 +42,8 @@ urlpatterns = [
     *findings.urlpatterns,
     *workorders.urlpatterns,
     *workorders_clearance.urlpatterns,
+    *watchlist_notice.urlpatterns,
+    *watchlist.urlpatterns,
+    *bans.urlpatterns,
+    *rankings.urlpatterns,
 ]

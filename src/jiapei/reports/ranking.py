@@ -34,10 +34,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Func, IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, Substr
 
+from jiapei.core import clock
 from jiapei.fraud.models import Finding, FindingStatus
 from jiapei.registry.models import PlatformStatus, TimingPlatform
 from jiapei.reports.periods import Month
@@ -264,3 +266,23 @@ def ranking_json(
         "weights": WEIGHTS,
         "platforms": [r.as_json() for r in rows],
     }
+
+
+# The console's page asks for a month and the months before it, and several officers open it
+# in the same minutes: each region's ranking of a month is counted once per RANKING_SECONDS,
+# as the dashboard's figures are (reports.dashboard.FIGURES_SECONDS).
+RANKING_SECONDS = 300
+
+
+def cached_ranking(month: Month, prefix: str | None = None) -> tuple[list[PlatformFigures], Any]:
+    """:func:`platform_ranking` and when it was counted (an aware datetime), from the cache
+    when counted in the last :data:`RANKING_SECONDS` for the same month and region."""
+    if not RANKING_SECONDS:  # caching off: neither read nor write the cache
+        return platform_ranking(month, prefix), clock.now()
+    key = f"jiapei:ranking:{prefix or 'all'}:{month.label}"
+    found = cache.get(key)
+    if isinstance(found, tuple):
+        return found
+    computed = (platform_ranking(month, prefix), clock.now())
+    cache.set(key, computed, RANKING_SECONDS)
+    return computed

@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
+from jiapei.outbox.models import OutboxMessage
 from jiapei.supervision.models import (
     ManualReview,
     SampleDraw,
@@ -248,3 +250,41 @@ def ban_windows(
     for kind, number, banned_from, lifted_at in rows:
         windows[(kind, number)].append((banned_from, lifted_at))
     return dict(windows)
+
+
+# Pages of the console: the list with the /trainingban callbacks' state, the monthly notice.
+
+
+def _callback(status: str, column: str) -> Subquery:
+    """The ``column`` of the ``/trainingban`` message a ban (the outer row) queued with
+    ``banstatus`` ``status`` ("2" banned, "1" lifted): its key is ``trainingban:<id>:<status>``
+    (:func:`jiapei.integrations.timingplatform.messages.training_ban`)."""
+    key = Concat(
+        Value("trainingban:"),
+        Cast(OuterRef("pk"), output_field=CharField()),
+        Value(f":{status}"),
+        output_field=CharField(),
+    )
+    return Subquery(OutboxMessage.objects.filter(idempotency_key=key).values(column)[:1])
+
+
+def bans_with_callbacks(user: User) -> QuerySet[TrainingBan]:
+    """:func:`bans_for`, each ban annotated with the delivery state of its ``/trainingban``
+    messages to the timing platform: ``ban_message`` / ``ban_attempts`` for the ban and
+    ``lift_message`` / ``lift_attempts`` for its lifting (an outbox ``MessageStatus`` value and
+    the number of attempts; None when no message was queued). No query per row."""
+    return bans_for(user).annotate(
+        ban_message=_callback("2", "status"),
+        ban_attempts=_callback("2", "attempts"),
+        lift_message=_callback("1", "status"),
+        lift_attempts=_callback("1", "attempts"),
+    )
+
+
+def watchlist_notice_for(user: User, first: date, last: date) -> QuerySet[WatchlistEntry]:
+    """The monthly notice of the key-supervision list (seed 002 附件1 每月通报) as the user's
+    region publishes it: entries of its region on the list at some time in [first, last],
+    schools first, then coaches, each by region and number."""
+    return active_on(
+        watchlist_for(user).select_related("region", "institution__district"), first, last
+    ).order_by("kind", "region_id", "institution__inscode", "coach__number", "id")

@@ -28,5 +28,10 @@
         });
       });
     });
+    // A print button (data-print, hidden without JavaScript: the browser's own print works).
+    document.querySelectorAll("button[data-print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
 })();
