@@ -42,6 +42,10 @@ MENU = Menu(
             ],
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
+        MenuGroup(
+            _("报表"),
+            [MenuItem(_("专项整治月报表"), "console:monthly", may(access.Action.READ_REPORTS))],
+        ),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

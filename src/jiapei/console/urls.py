@@ -4,6 +4,7 @@ from jiapei.console import (
     areas,
     dashboard,
     files,
+    monthly,
     police_routes,
     registry,
     registry_fees,
@@ -32,4 +33,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *files.urlpatterns,
     *trail.urlpatterns,
+    *monthly.urlpatterns,
 ]
