@@ -124,7 +124,11 @@ def lines(form: MonthlyForm | None, values: dict[str, Any]) -> list[Line]:
             bound = form[f.name] if form is not None and f.source == "entered" else None
             out.append(
                 Line(
-                    f, group.label, len(members) if index == 0 else 0, formatted(f, values[f.name]), bound
+                    f,
+                    group.label,
+                    len(members) if index == 0 else 0,
+                    formatted(f, values[f.name]),
+                    bound,
                 )
             )
     return out
@@ -154,7 +158,9 @@ class MonthlyOverview(ConsolePage):
         region = self.user.region
         assert region is not None
         if region.level == RegionLevel.CITY:
-            return HttpResponseRedirect(page_url("monthly_city", region.code, chosen_month(request)))
+            return HttpResponseRedirect(
+                page_url("monthly_city", region.code, chosen_month(request))
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -179,9 +185,7 @@ class MonthlyOverview(ConsolePage):
             overdue=sum(1 for s in states if s.overdue),
             fields=FIELDS,
             groups=[(g.label, sum(1 for f in FIELDS if f.group == g.name)) for g in GROUPS],
-            rows=[
-                (row, [formatted(f, row.values[f.name]) for f in FIELDS]) for row in report.rows
-            ],
+            rows=[(row, [formatted(f, row.values[f.name]) for f in FIELDS]) for row in report.rows],
             xlsx_url=page_url("monthly_xlsx", region.code, month),
         )
         return context
@@ -200,7 +204,8 @@ class MonthlyCity(ConsolePage):
         return super().dispatch(request, *args, **kwargs)
 
     def get_title(self) -> Any:
-        return f"{_('专项整治月报表')} · {self.city.name} · {self.month.first.year}年{self.month.first.month}月"
+        first = self.month.first
+        return f"{_('专项整治月报表')} · {self.city.name} · {first.year}年{first.month}月"
 
     def may_enter(self) -> bool:
         return access.allowed(self.user, access.Action.ENTER_REPORT_INPUTS, region=self.city.code)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.registry.models import Student
+from jiapei.registry.models import FilingStatus, Institution, Student
 from jiapei.training.models import (
     Graduation,
     MinuteRecord,
@@ -126,3 +126,32 @@ def stage_records_of(student: Student) -> dict[int, StageRecord]:
 def graduation_of(student: Student) -> Graduation | None:
     """The student's completion (结业) with its certificate, if the school reported one."""
     return Graduation.objects.filter(student=student).first()
+
+
+def silent_schools(user: User, now: datetime, days: int) -> QuerySet[Institution]:
+    """Schools of the user's region that stopped uploading: filed (and filed more than ``days``
+    days ago), with at least one active student (filed, not graduated), and no teaching log
+    starting in the last ``days`` days. Each is annotated with ``last_log``, the start of its
+    latest session (None when it never uploaded one), and ordered longest silent first."""
+    since = now - timedelta(days=days)
+    active_students = Student.objects.filter(
+        institution=OuterRef("pk"), filing_status=FilingStatus.ACTIVE
+    ).exclude(Exists(Graduation.objects.filter(student=OuterRef("pk"))))
+    recent = TeachingLog.objects.filter(institution=OuterRef("pk"), starttime__gte=since)
+    latest = (
+        TeachingLog.objects.filter(institution=OuterRef("pk"))
+        .order_by("-starttime")
+        .values("starttime")[:1]
+    )
+    schools = access.scope(
+        user,
+        Institution.objects.filter(filing_status=FilingStatus.ACTIVE, created_at__lt=since),
+        region_field="district__code",
+    )
+    return (
+        schools.filter(Exists(active_students))
+        .exclude(Exists(recent))
+        .select_related("district")
+        .annotate(last_log=Subquery(latest))
+        .order_by(F("last_log").asc(nulls_first=True), "inscode")
+    )

@@ -132,7 +132,9 @@ def test_the_province_sees_every_citys_status_and_the_roll_up(
     assert sheet[0][0] == "全省机动车驾驶员培训专项整治月报表"
     assert sheet[2][0] == "地市" and sheet[4][0] == "长沙市"
     checked = 1 + next(i for i, f in enumerate(FIELDS) if f.name == "institutions_checked")
-    assert sheet[-1][0] == "湖南省合计" and sheet[-1][checked] == FIGURES["institutions_checked"] + 5
+    assert (
+        sheet[-1][0] == "湖南省合计" and sheet[-1][checked] == FIGURES["institutions_checked"] + 5
+    )
 
 
 def test_a_citys_xlsx_has_the_forms_layout_and_its_figures(

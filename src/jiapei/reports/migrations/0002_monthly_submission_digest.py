@@ -6,37 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monthlyreportinput',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='submitted at'),
+            model_name="monthlyreportinput",
+            name="submitted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
         ),
         migrations.AddField(
-            model_name='monthlyreportinput',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="monthlyreportinput",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='DigestSend',
+            name="DigestSend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('address', models.CharField(max_length=254, verbose_name='e-mail address')),
-                ('items', models.PositiveIntegerField(default=0, verbose_name='items')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("address", models.CharField(max_length=254, verbose_name="e-mail address")),
+                ("items", models.PositiveIntegerField(default=0, verbose_name="items")),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily digest sent',
-                'verbose_name_plural': 'daily digests sent',
-                'constraints': [models.UniqueConstraint(fields=('user', 'day'), name='digest_once_a_day')],
+                "verbose_name": "daily digest sent",
+                "verbose_name_plural": "daily digests sent",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "day"), name="digest_once_a_day")
+                ],
             },
         ),
     ]
