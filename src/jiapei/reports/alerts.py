@@ -31,7 +31,7 @@ from jiapei.fraud.queries import findings_for
 from jiapei.registry.models import Institution
 from jiapei.stages.models import ReviewStatus, StageReview
 from jiapei.stages.queries import reviews_for
-from jiapei.training.queries import silent_schools
+from jiapei.training.queries import SILENT_LOOKBACK_DAYS, silent_schools
 from jiapei.workorders.models import OrderState, WorkOrder
 from jiapei.workorders.queries import orders_for
 
@@ -53,6 +53,7 @@ class Alerts:
     now: datetime
     since: datetime  # new findings are those detected from this instant
     silent_days: int
+    lookback_days: int  # a silent school's last session is looked up this far back
     findings: Kind
     overdue: Kind
     due: Kind
@@ -111,6 +112,7 @@ def alerts_for(user: User) -> Alerts:
         now=now,
         since=since,
         silent_days=settings.JIAPEI_SILENT_SCHOOL_DAYS,
+        lookback_days=SILENT_LOOKBACK_DAYS,
         findings=_kind(new_findings(user, since)),
         overdue=overdue,
         due=due,

@@ -128,18 +128,29 @@ def graduation_of(student: Student) -> Graduation | None:
     return Graduation.objects.filter(student=student).first()
 
 
+SILENT_LOOKBACK_DAYS = 60  # how far back a silent school's last session is looked up
+
+
 def silent_schools(user: User, now: datetime, days: int) -> QuerySet[Institution]:
     """Schools of the user's region that stopped uploading: filed (and filed more than ``days``
     days ago), with at least one active student (filed, not graduated), and no teaching log
     starting in the last ``days`` days. Each is annotated with ``last_log``, the start of its
-    latest session (None when it never uploaded one), and ordered longest silent first."""
+    latest session in the last :data:`SILENT_LOOKBACK_DAYS` days (None: none in that time), and
+    ordered longest silent first.
+
+    The schools that did upload are read through the logs' start-time index (a few days of the
+    province's logs), not school by school; the look-back bounds the search for the last one.
+    """
     since = now - timedelta(days=days)
     active_students = Student.objects.filter(
         institution=OuterRef("pk"), filing_status=FilingStatus.ACTIVE
     ).exclude(Exists(Graduation.objects.filter(student=OuterRef("pk"))))
-    recent = TeachingLog.objects.filter(institution=OuterRef("pk"), starttime__gte=since)
+    uploading = TeachingLog.objects.filter(starttime__gte=since).values("institution_id")
     latest = (
-        TeachingLog.objects.filter(institution=OuterRef("pk"))
+        TeachingLog.objects.filter(
+            institution=OuterRef("pk"),
+            starttime__gte=now - timedelta(days=SILENT_LOOKBACK_DAYS),
+        )
         .order_by("-starttime")
         .values("starttime")[:1]
     )
@@ -150,7 +161,7 @@ def silent_schools(user: User, now: datetime, days: int) -> QuerySet[Institution
     )
     return (
         schools.filter(Exists(active_students))
-        .exclude(Exists(recent))
+        .exclude(pk__in=uploading)
         .select_related("district")
         .annotate(last_log=Subquery(latest))
         .order_by(F("last_log").asc(nulls_first=True), "inscode")

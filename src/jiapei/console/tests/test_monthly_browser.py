@@ -35,7 +35,9 @@ def test_a_city_submits_its_monthly_form_and_opens_the_xlsx(
         web.page.get_by_label(f.label, exact=True).fill(str(n * 10))
     web.page.get_by_label(entered[0].label, exact=True).fill("-3")
     web.page.get_by_role("button", name="报送省厅").click()
-    expect(web.page.locator(".error-summary")).to_contain_text("核查驾培机构数量：确保该值大于或等于0")
+    expect(web.page.locator(".error-summary")).to_contain_text(
+        "核查驾培机构数量：确保该值大于或等于0"
+    )
     web.shot("monthly-error")
     web.page.get_by_label(entered[0].label, exact=True).fill("10")
     web.page.get_by_role("button", name="保存草稿").click()
@@ -82,5 +84,5 @@ def test_the_home_page_shows_todays_alerts(
     expect(alerts).to_contain_text("今日提醒")
     expect(alerts.locator('[data-alert="overdue"]')).to_have_count(1)
     expect(alerts.locator('[data-alert="due"]')).to_have_count(1)
-    expect(alerts.locator('[data-alert="silent"]')).to_contain_text("从未上传教学日志")
+    expect(alerts.locator('[data-alert="silent"]')).to_contain_text("近 60 天无教学日志")
     web.shot("dashboard-alerts")

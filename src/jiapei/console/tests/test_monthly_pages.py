@@ -55,7 +55,7 @@ def test_the_form_opens_on_last_month_with_the_computed_figures_beside(
     for f in FIELDS:
         assert (f'name="{f.name}"' in html) == (f.source == "entered"), f.name
     existing = html.split('data-field="institutions_existing"')[1].split("</tr>")[0]
-    assert "<span class=\"figure\">1</span>" in existing and "平台计算" in existing
+    assert '<span class="figure">1</span>' in existing and "平台计算" in existing
     assert 'data-status="not_started"' in html
     assert "2026-11-05 前" in html  # the deadline, local time
 
