@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.reports.models import MonthlyReportInput
 from jiapei.reports.monthly import ENTERED, FIELDS
+from jiapei.reports.services import submit_report
 from jiapei.reports.tests.conftest import MONTH
 
 URL = "/api/regulator/reports/monthly"
@@ -210,10 +212,7 @@ def test_the_province_view_has_a_row_per_city_and_a_total(world, api, province_r
 
 
 def test_a_submitted_report_refuses_new_figures(world, api, changsha_regulator):
-    from jiapei.core.actors import Actor
-    from jiapei.reports.services import submit_report
-
-    values = {name: 1 for name in ENTERED}
+    values = dict.fromkeys(ENTERED, 1)
     submit_report(
         actor=Actor.for_user(changsha_regulator), region="430100", month=MONTH, values=values
     )
