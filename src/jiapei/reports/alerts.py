@@ -4,7 +4,8 @@ e-mail (:mod:`jiapei.reports.digest`) sends it, so both say the same.
 Four kinds, each scoped to the user's region by :mod:`jiapei.accounts.access` (through the
 domain apps' ``queries``):
 
-* new high-severity fraud findings — still open, detected since the start of yesterday (local);
+* new high-severity fraud findings — not dismissed, detected since the start of yesterday
+  (local), whether or not they opened a work order at once;
 * work orders not resolved whose deadline has passed, or falls within :data:`DUE_DAYS` days;
 * stage records waiting for a regulator's manual review;
 * schools that stopped uploading — :func:`jiapei.training.queries.silent_schools` with
@@ -76,7 +77,9 @@ def _kind(qs: QuerySet[Any]) -> Kind:
 def new_findings(user: User, since: datetime) -> QuerySet[Finding]:
     return (
         findings_for(user)
-        .filter(severity=Severity.HIGH, status=FindingStatus.OPEN, detected_at__gte=since)
+        .filter(severity=Severity.HIGH, detected_at__gte=since)
+        # A finding that opened its work order at once is still news to the officer.
+        .exclude(status=FindingStatus.DISMISSED)
         .select_related("region")
         .order_by("-detected_at", "-id")
     )

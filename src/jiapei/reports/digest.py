@@ -54,7 +54,7 @@ def annotate_links(alerts: Alerts, base: str = "") -> dict[str, str | None]:
     for school in alerts.silent.rows:
         school.url = console_url("institution", school.pk, base=base)
     return {
-        "findings": console_url("findings", query="severity=high&status=open", base=base),
+        "findings": console_url("findings", query="severity=high", base=base),
         "overdue": console_url("workorders", query="due=overdue", base=base),
         "due": console_url("workorders", query="due=soon", base=base),
         "stages": console_url("stage_reviews", query="status=pending_manual", base=base),

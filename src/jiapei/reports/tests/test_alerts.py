@@ -41,15 +41,17 @@ def regions(
     for school, name in ((yuelu, "岳麓"), (furong, "芙蓉")):
         # Stopped uploading: its last session eight days ago, its student still training.
         post_log(tp, school, "00001", local(2026, 11, 12))
-        found = finding(school, "2026-11-19", platform=None)
+        # Ordered: it opened its work order at once, and is still news to the officer.
+        found = finding(school, "2026-11-19", platform=None, status="ordered")
         found.summary = f"{name}测试线索"
         found.save()
         work_order(school, local(2026, 11, 10))  # due 11-17: overdue
         work_order(school, local(2026, 11, 14))  # due 11-21 09:00: within two days
         student = Student.objects.get(stunum=school.stunum)
         StageReview.objects.create(student=student, part=2, status="pending_manual", source="audit")
-    # What does not count: a low-severity finding, a finding detected three days ago, a
-    # resolved order, an order due in a week.
+    # What does not count: a low-severity finding, a dismissed one, one detected three days
+    # ago, a resolved order, an order due in a week.
+    finding(yuelu, "2026-11-19", platform=None, status="dismissed")
     low = finding(yuelu, "2026-11-19", platform=None)
     low.severity = "low"
     low.save()
