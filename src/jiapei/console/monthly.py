@@ -29,9 +29,15 @@ from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError, FieldError, Forbidden, NotAuthenticated, NotFound
 from jiapei.reports import services, xlsx
-from jiapei.reports.monthly import FIELDS, GROUPS, ReportField, monthly_report
+from jiapei.reports.monthly import FIELDS, GROUPS, ReportField
 from jiapei.reports.periods import Month, last_month, parse_month
-from jiapei.reports.submissions import Status, Submission, submission_of, submissions
+from jiapei.reports.submissions import (
+    Status,
+    Submission,
+    report_of,
+    submission_of,
+    submissions,
+)
 from jiapei.web.views import add_domain_error
 
 STATUS_LABELS = {
@@ -174,7 +180,7 @@ class MonthlyOverview(ConsolePage):
             state.url = page_url("monthly_city", state.city.code, month)  # type: ignore[attr-defined]
             state.label = STATUS_LABELS[state.status]  # type: ignore[attr-defined]
             state.tag = STATUS_TAGS[state.status]  # type: ignore[attr-defined]
-        report = monthly_report(region, month)
+        report = report_of(region, month)
         counts = {s: sum(1 for x in states if x.status == s) for s in Status}
         context.update(
             month=month,
@@ -244,7 +250,7 @@ class MonthlyCity(ConsolePage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         state: Submission = submission_of(self.city, self.month)
-        report = monthly_report(self.city, self.month)
+        report = report_of(self.city, self.month)
         values = report.main.values
         editable = self.may_enter() and not state.submitted
         form = kwargs.get("form")
@@ -286,7 +292,7 @@ def monthly_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         or not access.covers(request.user, region.code)
     ):
         raise Http404
-    report = monthly_report(region, chosen_month(request))
+    report = report_of(region, chosen_month(request))
     response = HttpResponse(xlsx.render(report), content_type=xlsx.CONTENT_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="{xlsx.ascii_filename(report)}"; '

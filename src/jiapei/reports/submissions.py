@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from django.core.cache import cache
+
 from jiapei.accounts.models import Region, RegionLevel
 from jiapei.core import clock
 from jiapei.reports.models import MonthlyReportInput
+from jiapei.reports.monthly import ENTERED, Report, monthly_report, total_row
 from jiapei.reports.periods import Month, submission_deadline
+
+# How long the computed figures of a report are served from the cache. They count a month of
+# the province's teaching logs, orders and reviews per city, which the pages cannot afford on
+# every visit; the entered figures are always read afresh.
+FIGURES_SECONDS = 300
 
 
 class Status(StrEnum):
@@ -100,3 +108,29 @@ def submissions(region: Region, month: Month) -> list[Submission]:
     entries = _entries(month)
     deadline, now = submission_deadline(month), clock.now()
     return [Submission(city, month, entries.get(city.code), deadline, now) for city in cities]
+
+
+def report_of(region: Region, month: Month) -> Report:
+    """:func:`jiapei.reports.monthly.monthly_report` of ``region`` with its computed figures
+    from the cache when counted in the last :data:`FIGURES_SECONDS`, and the entered figures
+    (and so the province's total) as stored now."""
+    key = f"jiapei:monthly:{region.code}:{month.label}"
+    found = cache.get(key)
+    if not isinstance(found, Report) or not FIGURES_SECONDS:
+        report = monthly_report(region, month)
+        if FIGURES_SECONDS:
+            cache.set(key, report, FIGURES_SECONDS)
+        return report
+    cities = found.rows if region.level == RegionLevel.CITY else found.rows[:-1]
+    stored = dict(
+        MonthlyReportInput.objects.filter(
+            month=month.first, region__in=[row.code for row in cities]
+        ).values_list("region_id", "values")
+    )
+    for row in cities:
+        values = stored.get(row.code, {})
+        for name in ENTERED:
+            value = values.get(name)
+            row.values[name] = int(value) if value is not None else None
+    rows = cities if region.level == RegionLevel.CITY else [*cities, total_row(region, cities)]
+    return Report(region, month, rows)

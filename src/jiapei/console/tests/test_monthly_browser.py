@@ -12,10 +12,16 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from jiapei.reports import submissions
 from jiapei.reports.monthly import FIELDS
 from jiapei.reports.tests.conftest import local, work_order
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(submissions, "FIGURES_SECONDS", 0)
 
 
 def test_a_city_submits_its_monthly_form_and_opens_the_xlsx(

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from jiapei.console.tests.test_areas_pages import login
 from jiapei.core.models import AuditLogEntry
 from jiapei.registry.models import Institution
+from jiapei.reports import submissions
 from jiapei.reports.models import MonthlyReportInput
 from jiapei.reports.monthly import ENTERED, FIELDS
 from jiapei.testing.pages import assert_flat_queries, xlsx_rows
@@ -23,6 +25,12 @@ FORM = "/console/monthly/430100/"
 EARLY = "2026-11-03 10:00"  # before the deadline of October's report (Shanghai time)
 LATE = "2026-11-06 00:10"  # ten minutes after it
 FIGURES = {name: n for n, name in enumerate(sorted(ENTERED), start=1)}
+
+
+@pytest.fixture(autouse=True)
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request counts afresh (the cache would carry one test's figures to the next)."""
+    monkeypatch.setattr(submissions, "FIGURES_SECONDS", 0)
 
 
 @pytest.fixture
@@ -185,3 +193,16 @@ def test_the_pages_do_not_grow_queries_with_entries(
 
     assert_flat_queries(hunan, "/console/monthly/?month=2026-10", enter)
     assert_flat_queries(hunan, f"{FORM}?month=2026-10", enter)
+
+
+def test_cached_figures_still_show_the_entries_as_stored(
+    frozen_clock: Any, changsha: Client, hunan: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen_clock.freeze(EARLY)
+    cache.clear()
+    monkeypatch.setattr(submissions, "FIGURES_SECONDS", 300)
+    hunan.get("/console/monthly/?month=2026-10")  # counts the figures into the cache
+    post(changsha, "save", {"institutions_checked": 7})
+    page = hunan.get("/console/monthly/?month=2026-10").content.decode()
+    assert ">7<" in page.split('class="total"')[1].split("</tr>")[0]
+    assert 'value="7"' in changsha.get(f"{FORM}?month=2026-10").content.decode()
