@@ -206,3 +206,15 @@ def test_cached_figures_still_show_the_entries_as_stored(
     page = hunan.get("/console/monthly/?month=2026-10").content.decode()
     assert ">7<" in page.split('class="total"')[1].split("</tr>")[0]
     assert 'value="7"' in changsha.get(f"{FORM}?month=2026-10").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("at", "status"), [("2026-11-05 23:59", "on_time"), ("2026-11-06 00:00", "late")]
+)
+def test_the_deadline_is_the_end_of_the_fifth_in_shanghai(
+    frozen_clock: Any, changsha: Client, at: str, status: str
+) -> None:
+    frozen_clock.freeze(at)  # Shanghai wall-clock time: 15:59 and 16:00 UTC
+    post(changsha, "submit", FIGURES)
+    page = changsha.get(f"{FORM}?month=2026-10").content.decode()
+    assert f'data-status="{status}"' in page
