@@ -69,9 +69,8 @@ class Alerts:
 
 
 def _kind(qs: QuerySet[Any]) -> Kind:
-    rows = list(qs[:SHOWN])
-    count = len(rows) if len(rows) < SHOWN else qs.count()
-    return Kind(count, rows)
+    # Always counted, so the page's query count is the same however many rows there are.
+    return Kind(qs.count(), list(qs[:SHOWN]))
 
 
 def new_findings(user: User, since: datetime) -> QuerySet[Finding]:
@@ -80,7 +79,8 @@ def new_findings(user: User, since: datetime) -> QuerySet[Finding]:
         .filter(severity=Severity.HIGH, detected_at__gte=since)
         # A finding that opened its work order at once is still news to the officer.
         .exclude(status=FindingStatus.DISMISSED)
-        .select_related("region")
+        # The logs are not shown: no prefetch, so the query count does not depend on the rows.
+        .prefetch_related(None)
         .order_by("-detected_at", "-id")
     )
 

@@ -14,7 +14,7 @@ from django.test import Client
 from jiapei.console.tests.test_areas_pages import login
 from jiapei.core.models import AuditLogEntry
 from jiapei.registry.models import Institution
-from jiapei.reports import submissions
+from jiapei.reports import dashboard, submissions
 from jiapei.reports.models import MonthlyReportInput
 from jiapei.reports.monthly import ENTERED, FIELDS
 from jiapei.testing.pages import assert_flat_queries, xlsx_rows
@@ -31,6 +31,7 @@ FIGURES = {name: n for n, name in enumerate(sorted(ENTERED), start=1)}
 def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every request counts afresh (the cache would carry one test's figures to the next)."""
     monkeypatch.setattr(submissions, "FIGURES_SECONDS", 0)
+    monkeypatch.setattr(dashboard, "FIGURES_SECONDS", 0)
 
 
 @pytest.fixture

@@ -18,13 +18,22 @@ from django.test import Client
 
 from jiapei.accounts.models import Role, User
 from jiapei.registry.models import Institution, Student
+from jiapei.reports import dashboard
 from jiapei.reports.alerts import alerts_for
 from jiapei.reports.digest import send_digests
 from jiapei.reports.models import DigestSend
 from jiapei.reports.tests.conftest import finding, local, post_log, work_order
 from jiapei.stages.models import StageReview
+from jiapei.testing.pages import assert_flat_queries
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home page's figures are not cached: they would carry this test's to the next."""
+    monkeypatch.setattr(dashboard, "FIGURES_SECONDS", 0)
+
 
 NOW = "2026-11-20 08:30"  # Shanghai
 
@@ -143,3 +152,21 @@ def test_a_failed_send_is_not_recorded_and_is_retried(
     assert not DigestSend.objects.exists() and not mail.outbox
     monkeypatch.undo()
     assert sorted(send_digests().sent) == ["changsha-digest", "yuelu-digest"]
+
+
+def test_the_home_page_does_not_grow_queries_with_alerts(
+    regions: dict[str, Any], tp: Any, file_school: Callable[..., Any]
+) -> None:
+    client = Client()
+    client.force_login(regions["city"])
+
+    def grow() -> None:
+        for _n in range(6):  # more than the block lists of each kind
+            school = regions["yuelu"]
+            finding(school, "2026-11-20", platform=None)
+            work_order(school, local(2026, 11, 10))
+            work_order(school, local(2026, 11, 14))
+        silent = file_school("430104")
+        Institution.objects.filter(inscode=silent.inscode).update(created_at=local(2026, 11, 1))
+
+    assert_flat_queries(client, "/console/", grow)
