@@ -464,6 +464,22 @@ JIAPEI_MANUAL_AUDIT_SHARE = env(
     "share of a month's teaching logs drawn for manual audit where a city set no policy",
 )
 
+# Alerts on the console's home page and the daily digest e-mail (`jiapei digest`).
+JIAPEI_SILENT_SCHOOL_DAYS = env(
+    "JIAPEI_SILENT_SCHOOL_DAYS",
+    3,
+    "days without a teaching log after which a school with active students is flagged",
+)
+EMAIL_BACKEND = env(
+    "JIAPEI_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django mail backend of the daily digest (the console backend prints the mails)",
+)
+DEFAULT_FROM_EMAIL = env("JIAPEI_EMAIL_FROM", "jiapei@localhost", "sender of the daily digest")
+JIAPEI_PUBLIC_URL = env(
+    "JIAPEI_PUBLIC_URL", "http://127.0.0.1:8000", "the console's address, for links in e-mails"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

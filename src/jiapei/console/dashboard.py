@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiapei.console.base import ConsolePage
 from jiapei.reports import dashboard as queries
+from jiapei.reports.alerts import alerts_for
+from jiapei.reports.digest import annotate_links
 from jiapei.web.svg.chart import Series, bar_chart, line_chart
 
 # Why a minute record is refused at ingest (training.services.minutes), in a regulator's words.
@@ -89,6 +91,9 @@ class Dashboard(ConsolePage):
             },
             findings_link=link("findings"),
         )
+        # Today's alerts: the same list the daily digest e-mail sends (reports/alerts.py).
+        alerts = alerts_for(self.user)
+        context.update(alerts=alerts, alert_links=annotate_links(alerts))
         return context
 
     def trend_chart(self, figures: queries.Figures) -> dict[str, Any]:

@@ -69,6 +69,10 @@ MENU = Menu(
                 MenuItem(_("考试合格率"), "console:pass_rates"),
             ],
         ),
+        MenuGroup(
+            _("报表"),
+            [MenuItem(_("专项整治月报表"), "console:monthly", may(access.Action.READ_REPORTS))],
+        ),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

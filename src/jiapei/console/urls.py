@@ -6,6 +6,7 @@ from jiapei.console import (
     dashboard,
     files,
     findings,
+    monthly,
     police_routes,
     rankings,
     registry,
@@ -46,4 +47,5 @@ urlpatterns = [
     *watchlist.urlpatterns,
     *bans.urlpatterns,
     *rankings.urlpatterns,
+    *monthly.urlpatterns,
 ]

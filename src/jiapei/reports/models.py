@@ -26,6 +26,12 @@ class MonthlyReportInput(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = ClockDateTimeField(auto_now=True)
+    # Set once the city sends the form to the province (报送); until then the row is a draft.
+    # Whether it was late is computed from this instant and the month (reports/submissions.py).
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("monthly report input")
@@ -36,3 +42,26 @@ class MonthlyReportInput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.month:%Y-%m}"
+
+
+class DigestSend(models.Model):
+    """That the daily digest of ``day`` (the platform's calendar day) went to ``user``.
+
+    An operational record, like :class:`jiapei.core.models.OperationalAlert`: no actor, no
+    audit-log row. Its unique constraint is what makes a retried ``jiapei digest`` run send
+    nothing twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    address = models.CharField(_("e-mail address"), max_length=254)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    sent_at = ClockDateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("daily digest sent")
+        verbose_name_plural = _("daily digests sent")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

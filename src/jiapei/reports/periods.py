@@ -57,3 +57,22 @@ def parse_month(value: str | None, field: str = "month") -> Month:
     if month.first > today:
         raise FieldError(field, value, "不能早于该月份开始前报送 (the month has not started yet)")
     return month
+
+
+# Seed 002 三(二): "每月5日前将上月专项整治情况（见附件2）报省厅" — the report of a month is due
+# by the end of the 5th of the following month, local time.
+DUE_DAY = 5
+
+
+def last_month() -> Month:
+    """The month before the current one (the platform's calendar): the one a city reports now."""
+    return Month.of(clock.today().replace(day=1) - timedelta(days=1))
+
+
+def submission_deadline(month: Month) -> datetime:
+    """The instant (aware, Asia/Shanghai) after which a report of ``month`` is late: the end of
+    the :data:`DUE_DAY` of the following month."""
+    following = month.last + timedelta(days=1)
+    return datetime.combine(
+        following.replace(day=DUE_DAY) + timedelta(days=1), time.min, tzinfo=clock.zone()
+    )

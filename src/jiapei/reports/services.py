@@ -9,11 +9,12 @@ from django.db import transaction
 
 from jiapei.accounts import access
 from jiapei.accounts.models import RegionLevel
+from jiapei.core import clock
 from jiapei.core import services as trail
 from jiapei.core.actors import Actor
 from jiapei.core.errors import FieldError, FieldErrors
 from jiapei.reports.models import MonthlyReportInput
-from jiapei.reports.monthly import BY_NAME, ENTERED, report_region
+from jiapei.reports.monthly import BY_NAME, ENTERED, FIELDS, report_region
 from jiapei.reports.periods import parse_month
 
 # A city has a few hundred schools and counties; anything this large is a typing error.
@@ -77,6 +78,8 @@ def enter_inputs(
         row, created = MonthlyReportInput.objects.select_for_update().get_or_create(
             region=target, month=period.first, defaults={"values": {}, "updated_by": user}
         )
+        if row.submitted_at is not None:
+            raise _submitted(month)
         before = trail.snapshot(row)
         merged = dict(row.values)
         for name, value in cleaned.items():
@@ -97,3 +100,53 @@ def enter_inputs(
             after=trail.snapshot(row),
         )
         return row, True
+
+
+def _submitted(month: str | None) -> FieldError:
+    return FieldError("month", month, "该月报表已报送，不能再修改 (already submitted)")
+
+
+def submit_report(
+    *, actor: Actor, region: str | None, month: str | None, values: Any = None
+) -> MonthlyReportInput:
+    """Send a city's monthly report to the province (报送), after storing ``values`` (as
+    :func:`enter_inputs`) when given. Every entered field must then have a value; the
+    submission is stamped with the clock's instant (late or not is read from it,
+    :mod:`jiapei.reports.submissions`) and is final: later entries are refused."""
+    access.regulator(actor)
+    target = report_region(region)
+    if target.level != RegionLevel.CITY:
+        raise FieldError("region", region, "月报表按地市报送 (reports are submitted per city)")
+    user = access.require(actor, access.Action.ENTER_REPORT_INPUTS, region=target.code)
+    period = parse_month(month)
+    with transaction.atomic():
+        if values:
+            enter_inputs(actor=actor, region=region, month=month, values=values)
+        row = (
+            MonthlyReportInput.objects.select_for_update()
+            .filter(region=target, month=period.first)
+            .first()
+        )
+        if row is not None and row.submitted_at is not None:
+            raise _submitted(month)
+        stored = row.values if row is not None else {}
+        missing = [
+            FieldError(f.name, None, f"报送前请填写“{f.label}” (required before submitting)")
+            for f in FIELDS
+            if f.source == "entered" and stored.get(f.name) is None
+        ]
+        if missing:
+            raise missing[0] if len(missing) == 1 else FieldErrors(missing)
+        assert row is not None
+        before = trail.snapshot(row)
+        row.submitted_at = clock.now()
+        row.submitted_by = user
+        row.save(update_fields=["submitted_at", "submitted_by"])
+        trail.record(
+            actor=actor,
+            action="reports.submit_monthly",
+            obj=row,
+            before=before,
+            after=trail.snapshot(row),
+        )
+        return row

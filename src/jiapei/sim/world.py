@@ -130,8 +130,11 @@ def ensure_demo_users(password: str) -> dict[str, User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = create_user(
-                actor=system, username=username, password=password, role=role, region_code=code
-            )
+                actor=system, username=username, password=password, role=role, region_code=code,
+                # An address, so `jiapei digest` has someone to write to (the demo's mail
+                # backend prints the mails; .invalid never reaches a real mailbox).
+                email=f"{username}@demo.invalid",
+            )  # fmt: skip
         users[username] = user
     return users
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from jiapei.accounts import access
 from jiapei.accounts.models import User
-from jiapei.registry.models import Student
+from jiapei.registry.models import FilingStatus, Institution, Student
 from jiapei.training.models import (
     Graduation,
     MinuteRecord,
@@ -182,3 +182,43 @@ def logs_around(user: User, minutes: list[MinuteRecord]) -> list[TeachingLog]:
         student_id__in=students, starttime__lte=last, endtime__gte=first - SLACK
     )
     return list(rows.order_by("starttime", "rnum"))
+
+
+SILENT_LOOKBACK_DAYS = 60  # how far back a silent school's last session is looked up
+
+
+def silent_schools(user: User, now: datetime, days: int) -> QuerySet[Institution]:
+    """Schools of the user's region that stopped uploading: filed (and filed more than ``days``
+    days ago), with at least one active student (filed, not graduated), and no teaching log
+    starting in the last ``days`` days. Each is annotated with ``last_log``, the start of its
+    latest session in the last :data:`SILENT_LOOKBACK_DAYS` days (None: none in that time), and
+    ordered longest silent first.
+
+    The schools that did upload are read through the logs' start-time index (a few days of the
+    province's logs), not school by school; the look-back bounds the search for the last one.
+    """
+    since = now - timedelta(days=days)
+    active_students = Student.objects.filter(
+        institution=OuterRef("pk"), filing_status=FilingStatus.ACTIVE
+    ).exclude(Exists(Graduation.objects.filter(student=OuterRef("pk"))))
+    uploading = TeachingLog.objects.filter(starttime__gte=since).values("institution_id")
+    latest = (
+        TeachingLog.objects.filter(
+            institution=OuterRef("pk"),
+            starttime__gte=now - timedelta(days=SILENT_LOOKBACK_DAYS),
+        )
+        .order_by("-starttime")
+        .values("starttime")[:1]
+    )
+    schools = access.scope(
+        user,
+        Institution.objects.filter(filing_status=FilingStatus.ACTIVE, created_at__lt=since),
+        region_field="district__code",
+    )
+    return (
+        schools.filter(Exists(active_students))
+        .exclude(pk__in=uploading)
+        .select_related("district")
+        .annotate(last_log=Subquery(latest))
+        .order_by(F("last_log").asc(nulls_first=True), "inscode")
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.reports.models import MonthlyReportInput
 from jiapei.reports.monthly import ENTERED, FIELDS
+from jiapei.reports.services import submit_report
 from jiapei.reports.tests.conftest import MONTH
 
 URL = "/api/regulator/reports/monthly"
@@ -207,3 +209,18 @@ def test_the_province_view_has_a_row_per_city_and_a_total(world, api, province_r
     assert rows["430300"]["values"]["work_order_rate"] is None
     fields = {f["name"]: f["value"] for f in data["fields"]}
     assert fields["work_order_rate"] == 0.6
+
+
+def test_a_submitted_report_refuses_new_figures(world, api, changsha_regulator):
+    values = dict.fromkeys(ENTERED, 1)
+    submit_report(
+        actor=Actor.for_user(changsha_regulator), region="430100", month=MONTH, values=values
+    )
+    reply = api(
+        changsha_regulator,
+        "POST",
+        INPUTS,
+        json={"region": "430100", "month": MONTH, "values": {"institutions_checked": 2}},
+    )
+    assert reply.status_code == 400 and "已报送" in reply.json()["message"]
+    assert MonthlyReportInput.objects.get().values == values
