@@ -55,8 +55,8 @@ def annotate_links(alerts: Alerts, base: str = "") -> dict[str, str | None]:
         school.url = console_url("institution", school.pk, base=base)
     return {
         "findings": console_url("findings", query="severity=high", base=base),
-        "overdue": console_url("workorders", query="due=overdue", base=base),
-        "due": console_url("workorders", query="due=soon", base=base),
+        "overdue": console_url("workorders", query="tab=overdue", base=base),
+        "due": console_url("workorders", query="tab=due", base=base),
         "stages": console_url("stage_reviews", query="status=pending_manual", base=base),
         "silent": console_url("institutions", base=base),
         "home": console_url("dashboard", base=base),
