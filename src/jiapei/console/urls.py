@@ -10,9 +10,12 @@ from jiapei.console import (
     registry_people,
     registry_platforms,
     registry_vehicles,
+    sampling,
+    sampling_review,
     sessions,
     stages,
     students,
+    thresholds,
     trail,
 )
 
@@ -32,4 +35,7 @@ urlpatterns = [
     *sessions.urlpatterns,
     *files.urlpatterns,
     *trail.urlpatterns,
+    *sampling.urlpatterns,
+    *sampling_review.urlpatterns,
+    *thresholds.urlpatterns,
 ]

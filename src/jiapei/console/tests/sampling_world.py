@@ -4,8 +4,9 @@
 岳麓区 (430104) has one school with five teaching logs of October 2026 uploaded through the
 signed API: two whole practical sessions (minutes, photos, the log; the first with four
 stationary minutes, void), three logs alone. Two logs carry a fraud finding: the first session
-the worker's scan finds too regular (SPEED_TOO_REGULAR), the second a finding written here. 芙蓉区 (430102),
-in the same city, has another school with two logs. The audit runs as in production.
+the worker's scan finds too regular (SPEED_TOO_REGULAR), the second a finding written here.
+芙蓉区 (430102), in the same city, has another school with two logs. The audit runs as in
+production.
 """
 
 from __future__ import annotations
