@@ -43,6 +43,54 @@ FIELD_NAMES = [f.name for f in fields(Thresholds)]
 DEFAULTS = Thresholds()
 
 
+# The thresholds by name in the officers' words (the code stays beside it: the audit's reasons
+# and the API name it).
+LABELS = {
+    "practical_window_start": _("实操培训开始时间"),
+    "practical_window_end": _("实操培训结束时间"),
+    "classroom_window_start": _("课堂培训开始时间"),
+    "classroom_window_end": _("课堂培训结束时间"),
+    "simulator_window_start": _("模拟培训开始时间"),
+    "simulator_window_end": _("模拟培训结束时间"),
+    "remote_window_start": _("远程培训开始时间"),
+    "remote_window_end": _("远程培训结束时间"),
+    "stationary_minutes": _("连续车速为0的分钟数"),
+    "stationary_max_speed_kmh": _("视为静止的最高车速（公里/小时）"),
+    "no_mileage_minutes": _("连续无里程的分钟数"),
+    "no_mileage_max_km": _("视为无里程的最大里程（公里）"),
+    "no_mileage_moving_speed_kmh": _("无里程但视为行驶的车速（公里/小时）"),
+    "no_mileage_moving_m": _("无里程但视为行驶的位移（米）"),
+    "no_mileage_step_m": _("无里程时允许的最大位移（米）"),
+    "speed_limit_part2_kmh": _("第二部分最高车速（公里/小时）"),
+    "speed_limit_part3_kmh": _("第三部分最高车速（公里/小时）"),
+    "teleport_speed_kmh": _("定位跳变判定车速（公里/小时）"),
+    "odometer_window_minutes": _("跑马机判定的分钟数"),
+    "odometer_spread_m": _("跑马机判定的定位范围（米）"),
+    "gnss_stale_max_minutes": _("视为定位中断的重复定位分钟数"),
+    "odometer_min_km": _("跑马机判定的最小里程（公里）"),
+    "photo_interval_minutes": _("定时拍照间隔（分钟）"),
+    "photo_grace_seconds": _("拍照允许延迟（秒）"),
+    "photo_window_minutes": _("缺少照片时前后无效的分钟数"),
+    "photo_edge_seconds": _("签到签退照片允许偏差（秒）"),
+    "face_confidence_min": _("人脸比对最低置信度"),
+    "face_calibrate_per_terminal": _("按终端校准人脸比对置信度"),
+    "face_reference_median": _("校准参考置信度中位数"),
+    "face_calibration_min_photos": _("校准所需最少照片数"),
+    "face_calibration_days": _("校准统计天数"),
+    "face_calibration_max_shift": _("校准最大下调值"),
+    "photo_require_confidence": _("无置信度的照片视为不合格"),
+    "photo_modes": _("适用拍照规则的培训方式"),
+    "photo_reuse_check": _("照片重复使用时判定无效"),
+    "photo_reuse_max_distance": _("视为同一照片的指纹差异（位）"),
+    "short_distance_km": _("实操培训最短里程（公里）"),
+    "valid_share_min": _("有效分钟最低占比"),
+    "daily_cap_practical_minutes": _("每日实操学时上限（分钟）"),
+    "daily_cap_theory_minutes": _("每日理论学时上限（分钟）"),
+    "overlap_tolerance_seconds": _("培训时间重叠容差（秒）"),
+    "overlap_skew_seconds": _("不同终端时钟偏差容差（秒）"),
+}
+
+
 def shown(value: Any) -> str:
     """A threshold's value as an officer reads it."""
     if isinstance(value, bool):
@@ -77,6 +125,7 @@ class ThresholdsPage(ConsolePage):
                     "shown": shown(row["value"]),
                     "default_shown": shown(row["default"]),
                     "source_label": SOURCES[row["source"]],
+                    "label": LABELS.get(row["field"], row["field"]),
                 }
                 for row in rows
             ],
@@ -94,7 +143,9 @@ class ThresholdsPage(ConsolePage):
 
 class ChangeForm(forms.Form):
     scope = forms.ChoiceField(label=_("适用范围"))
-    field = forms.ChoiceField(label=_("阈值"), choices=[(n, n) for n in FIELD_NAMES])
+    field = forms.ChoiceField(
+        label=_("阈值"), choices=[(n, f"{LABELS.get(n, n)}（{n}）") for n in FIELD_NAMES]
+    )
     value = forms.CharField(
         label=_("新值"),
         max_length=100,

@@ -37,7 +37,7 @@ CHANGE = {
 
 
 def row_of(page: str, field: str) -> str:
-    start = page.index(f"<code>{field}</code>")
+    start = page.index(f">{field}</code>")
     return page[start : page.index("</tr>", start)]
 
 
