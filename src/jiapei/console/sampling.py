@@ -329,6 +329,8 @@ class DrawDetail(ConsoleDetail):
         [summary] = progress_rows([row])
         first = queries.reviews_of(row).filter(verdict=Verdict.PENDING).first()
         context.update(
+            # The 64 hex digits may break every 16 (a narrow panel), and copy without spaces.
+            seed_parts=[row.seed[i : i + 16] for i in range(0, len(row.seed), 16)],
             summary=summary,
             method=sampling.METHOD,
             page_obj=page,

@@ -136,7 +136,6 @@ class ReviewBench(ConsoleDetail):
             messages.success(self.request, gettext("已判定未发现问题"))
         following = queries.next_pending(review)
         if following is None:
-            messages.info(self.request, gettext("本批次已全部抽查完毕"))
             return HttpResponseRedirect(
                 reverse("console:sampling_draw_detail", args=[review.draw_id])
             )
