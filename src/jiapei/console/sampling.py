@@ -29,6 +29,7 @@ from jiapei.console.base import Console, ConsoleDetail, ConsolePage
 from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.errors import DomainError, FieldError, Forbidden, NotAuthenticated, NotFound
+from jiapei.core.models import AuditLogEntry
 from jiapei.supervision import queries, sampling, services
 from jiapei.supervision.models import SampleDraw, Verdict
 from jiapei.web.svg.chart import bar_chart
@@ -85,7 +86,7 @@ class PolicyForm(forms.Form):
     effective_from = forms.DateField(
         label=_("生效日期"),
         help_text=_("从该日所在月份起的抽查使用此比例（按月初生效的比例抽取）。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(
         label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -119,7 +120,10 @@ class PolicyPage(ConsoleForm):
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
-        return {"effective_from": clock.today().replace(day=1) + timedelta(days=32)}
+        # Shares are applied per month: the next month's first day is the usual start.
+        return {
+            "effective_from": (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+        }
 
     def perform(self, actor: Actor, form: forms.Form) -> Any:
         data = form.cleaned_data
@@ -317,6 +321,10 @@ class DrawDetail(ConsoleDetail):
             "region": row.region.name,
             "month": f"{row.month:%Y-%m}",
         }
+
+    def history(self) -> QuerySet[AuditLogEntry]:
+        # The draw's page is where its verdicts are followed: their rows are listed with it.
+        return queries.draw_history(self.object)[: self.history_limit]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -154,7 +154,7 @@ class ChangeForm(forms.Form):
     effective_from = forms.DateField(
         label=_("生效日期"),
         help_text=_("该日及以后的培训按新值审核；早于今天时，重新审核这些天的学时。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(
         label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})

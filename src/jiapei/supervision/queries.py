@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
+from jiapei.core.models import AuditLogEntry
 from jiapei.supervision import sampling as method
 from jiapei.supervision.models import (
     DrawReason,
@@ -330,3 +331,16 @@ def replay_draw(row: SampleDraw) -> Replay:
     expected = {logs[i] for i in [*chosen.findings, *chosen.random]}
     keys = {rnum: method.order_key(row.seed, rnum) for rnum in drawn}
     return Replay(logs_now=len(logs), expected=expected, drawn=set(drawn), keys=keys)
+
+
+def draw_history(row: SampleDraw) -> QuerySet[AuditLogEntry]:
+    """The audit-log rows of a draw and of the verdicts on its logs, newest first."""
+    reviews = [str(pk) for pk in row.reviews.values_list("pk", flat=True)]
+    return (
+        AuditLogEntry.objects.filter(
+            Q(object_type=SampleDraw._meta.label_lower, object_id=str(row.pk))
+            | Q(object_type=ManualReview._meta.label_lower, object_id__in=reviews)
+        )
+        .select_related("actor_user")
+        .order_by("-at", "-pk")
+    )

@@ -18,8 +18,6 @@ from jiapei.console.tests.sampling_world import (  # noqa: F401
     sampling_fixture,
     upload_logs,
 )
-from jiapei.core.actors import Actor
-from jiapei.supervision import services
 from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.workorders.models import WorkOrder
 
@@ -29,10 +27,20 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 def test_a_county_finishes_its_months_manual_audit_draw(
     sampling: Sampling, as_user: Callable[..., Any]
 ) -> None:
-    services.set_policy(
-        actor=Actor.for_user(sampling.city),
-        data={"region": "430100", "share": "0.6", "effective_from": "2026-10-01"},
-    )
+    # The city sets its share (seed 002's 60 %) from October on.
+    web = as_user("changsha")
+    web.go("/console/sampling/policy/")
+    web.page.get_by_label("地市").select_option("430100")
+    web.page.get_by_label("抽查比例（%）").fill("60")
+    web.page.get_by_label("生效日期").fill("2026-10-01")
+    web.page.get_by_role("button", name="保存").click()
+    expect(web.page.get_by_role("status")).to_contain_text("抽查比例已保存")
+    expect(web.page.get_by_role("row", name="长沙市").first).to_contain_text("60 %")
+    web.shot("sampling-policy")
+    web.page.get_by_role("button", name="退出登录").or_(
+        web.page.get_by_role("link", name="退出登录")
+    ).click()
+
     web = as_user("yuelu")
     web.go("/console/sampling/?month=2026-10")
     expect(web.page.locator("main")).to_contain_text("该月尚未抽取")

@@ -166,6 +166,7 @@ def test_verdicts_go_log_by_log_and_a_bad_one_opens_a_work_order(sampling: Sampl
     assert response["Location"] == f"/console/sampling/{row.pk}/"
     page = county.get(f"/console/sampling/{row.pk}/").content.decode()
     assert "本批次已全部抽查完毕" in page and "<strong>100%</strong>" in page
+    assert "照片非本人" in page  # the bad verdict's note, in the draw's history
     progress = county.get("/console/sampling/?month=2026-10").content.decode()
     assert "3/3（100%）" in progress
     # A recorded verdict is not changed by posting another.
