@@ -1,7 +1,7 @@
 """Audit thresholds in the console: every value in force in the user's region with where it
 comes from (the default, the province's setting or the city's), the settings of single
 schools, and for province and city regulators a change from a date — first a dry run that
-lists the students a re-audit would change, then the change and the re-audit.
+lists the students a re-audit would change, then the change with the re-audit queued.
 
 Reads are :func:`jiapei.audit.queries.thresholds_with_sources` and
 :func:`~jiapei.audit.queries.thresholds_for`; the dry run and the change are
@@ -210,7 +210,7 @@ def scopes_of(user: Any) -> list[tuple[str, str]]:
 
 class ThresholdChange(ConsolePage):
     """GET: the form. POST ``preview``: the dry run under the form. POST ``apply`` (with the
-    confirmation): the change and the re-audit, then back to the list."""
+    confirmation): the change and the queued re-audit, then back to the list."""
 
     title = _("修改审核阈值")
     template_name = "console/thresholds/change.html"
@@ -242,7 +242,10 @@ class ThresholdChange(ConsolePage):
                     row, count = reaudit.apply_threshold(actor=actor, data=form.data_for_service())
                     messages.success(
                         request,
-                        gettext("阈值 %(field)s 已设置，已重新审核 %(n)d 名学员的学时")
+                        gettext(
+                            "阈值 %(field)s 已设置；%(n)d 名学员的学时已排队重新审核，"
+                            "后台审核完成后生效"
+                        )
                         % {"field": row.field, "n": count},
                     )
                     return HttpResponseRedirect(reverse("console:thresholds"))

@@ -1,12 +1,12 @@
 """A threshold change before and after it is made: which students a re-audit would change
-(:func:`preview_threshold`, a dry run that writes nothing), then the change and the re-audit
-(:func:`apply_threshold`).
+(:func:`preview_threshold`, a dry run that writes nothing), then the change with the re-audit
+queued for the worker (:func:`apply_threshold`).
 
 A threshold in force from a day can only change the verdicts of sessions on or after that day
 (the engine never looks across days), so both look at the students of the scope who trained
 since then, and only at those days. The dry run runs the same engine as the audit with the
 stored settings plus the proposed one and compares its verdicts with the stored verdicts: what
-it lists is exactly what applying (which re-audits the same days) writes.
+it lists is what the re-audit applying queues (of the same days) will write.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from jiapei.accounts import access
@@ -27,7 +28,7 @@ from jiapei.audit.facts import Interval
 from jiapei.audit.loading import other_intervals, sessions_of
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.services.thresholds import _check_scope, set_threshold
-from jiapei.audit.services.verdicts import _overrides, audit_student, run_engine
+from jiapei.audit.services.verdicts import _overrides, run_engine
 from jiapei.audit.thresholds import ThresholdOverride, coerce
 from jiapei.core import wire as v
 from jiapei.core.actors import Actor
@@ -35,10 +36,11 @@ from jiapei.core.errors import FieldError
 from jiapei.core.wire import Fields, one_of
 from jiapei.registry.models import Student
 from jiapei.training.models import TeachingLog
+from jiapei.training.services.requests import request_audit
 
 # A dry run re-computes every student it lists; beyond this many the page says how many more
 # there are rather than keep the regulator waiting (applying re-audits them all).
-PREVIEW_LIMIT = 200
+PREVIEW_LIMIT = 100
 
 
 @dataclass
@@ -108,11 +110,19 @@ def _candidates(actor: Actor, override: ThresholdOverride) -> QuerySet[Student]:
 
 
 def _days_since(student_ids: list[int], first: date) -> dict[int, set[date]]:
-    since = datetime.combine(first, time(), timezone.get_current_timezone())
+    """The local days since ``first`` on which each student trained (one row per student and
+    day from the database)."""
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(first, time(), zone)
     days: dict[int, set[date]] = defaultdict(set)
-    rows = TeachingLog.objects.filter(student_id__in=student_ids, starttime__gte=since)
-    for student_id, start in rows.values_list("student_id", "starttime"):
-        days[student_id].add(timezone.localtime(start).date())
+    rows = (
+        TeachingLog.objects.filter(student_id__in=student_ids, starttime__gte=since)
+        .annotate(day=TruncDate("starttime", tzinfo=zone))
+        .values_list("student_id", "day")
+        .distinct()
+    )
+    for student_id, day in rows:
+        days[student_id].add(day)
     return days
 
 
@@ -163,18 +173,23 @@ def preview_threshold(
 
 
 def apply_threshold(*, actor: Actor, data: Mapping[str, Any]) -> tuple[ThresholdSetting, int]:
-    """Store the setting (:func:`set_threshold`, its audit-log row) and re-audit, in the same
-    transaction, the days since it takes effect of every student of its scope who trained then
-    (one ``audit.run`` row each). Returns the setting and the number of students re-audited."""
+    """Store the setting (:func:`set_threshold`, with its audit-log row) and, in the same
+    transaction, queue a re-audit of the days since it takes effect for every student of its
+    scope who trained then (``training.AuditRequest``, drained by the worker as every audit
+    is, which then re-scans those days for fraud). Returns the setting and the number of
+    students queued; a province's change can concern tens of thousands of students, more than
+    one request should audit."""
     with transaction.atomic():
         row = set_threshold(actor=actor, data=data)
         override = ThresholdOverride(
             row.scope_kind, row.scope_code, row.field, row.value, row.effective_from
         )
-        students = list(_candidates(actor, override))
-        days = _days_since([s.pk for s in students], row.effective_from)
-        for student in students:
-            audit_student(student=student, actor=actor, days=days[student.pk])
+        students = list(_candidates(actor, override).values_list("pk", flat=True))
+        days = _days_since(students, row.effective_from)
+        for student_id in students:
+            request_audit(
+                student_id=student_id, days=days[student_id], reason=f"threshold {row.pk}"
+            )
     return row, len(students)
 
 

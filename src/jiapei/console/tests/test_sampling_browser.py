@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from jiapei.console.tests.sampling_world import (  # noqa: F401
@@ -19,6 +20,7 @@ from jiapei.console.tests.sampling_world import (  # noqa: F401
     upload_logs,
 )
 from jiapei.supervision.models import ManualReview, Verdict
+from jiapei.training.models import TeachingLog
 from jiapei.workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -112,8 +114,12 @@ def test_a_city_previews_a_threshold_change_then_applies_it(
 
     web.page.get_by_label("我已核对试算结果，确认应用并重新审核").check()
     web.page.get_by_role("button", name="应用").click()
-    expect(web.page.get_by_role("status")).to_contain_text("已重新审核 2 名学员")
+    expect(web.page.get_by_role("status")).to_contain_text("2 名学员的学时已排队重新审核")
     row = web.page.get_by_role("row", name="face_confidence_min")
     expect(row).to_contain_text("95")
     expect(row).to_contain_text("本市设置")
     web.shot("thresholds-applied")
+    # The worker re-audits them: the student's credited hours fall as the dry run said.
+    credited = sum(TeachingLog.objects.values_list("credited_minutes", flat=True))
+    call_command("worker", once=True)
+    assert sum(TeachingLog.objects.values_list("credited_minutes", flat=True)) < credited

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from jiapei.audit.models import ThresholdSetting
 from jiapei.audit.services import set_threshold
@@ -21,7 +22,7 @@ from jiapei.console.tests.sampling_world import (  # noqa: F401
 )
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
-from jiapei.training.models import MinuteRecord, TeachingLog
+from jiapei.training.models import AuditRequest, MinuteRecord, TeachingLog
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,10 @@ def test_a_dry_run_lists_the_changed_students_and_applying_re_audits_them(
     assert applied.status_code == 302 and applied["Location"] == "/console/thresholds/"
     [setting] = ThresholdSetting.objects.all()
     assert (setting.scope_code, setting.field, setting.value) == ("430100", CHANGE["field"], 95)
+    # Both students of 长沙 who trained since then are queued; the worker re-audits them.
+    assert AuditRequest.objects.count() == 2
+    call_command("worker", once=True)
+    assert not AuditRequest.objects.exists()
     after = list(TeachingLog.objects.order_by("pk").values_list("credited_minutes", flat=True))
     assert sum(after) < sum(before)
     assert AuditLogEntry.objects.filter(action="audit.run").exists()
