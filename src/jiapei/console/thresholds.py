@@ -11,6 +11,8 @@ threshold through the API does.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import fields
 from datetime import time
 from typing import Any, cast
@@ -196,6 +198,12 @@ class ChangeForm(forms.Form):
         }
 
 
+def digest(form: ChangeForm) -> str:
+    """A fingerprint of the change a dry run was shown for (the page sends it back)."""
+    text = json.dumps(form.data_for_service(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def scopes_of(user: Any) -> list[tuple[str, str]]:
     """The scopes the user may set: the province (its regulators), and each city in its region
     (province and city regulators)."""
@@ -235,6 +243,9 @@ class ThresholdChange(ConsolePage):
         if applying and request.POST.get("confirm") != "on":
             form.is_valid()
             form.add_error(None, gettext("请先勾选确认，再应用修改。"))
+        if applying and form.is_valid() and request.POST.get("previewed") != digest(form):
+            # What is applied is what the officer saw the dry run of, not a later edit.
+            form.add_error(None, gettext("设置在试算后已修改，请重新试算后再应用。"))
         if form.is_valid():
             actor = Actor.for_user(self.user)
             try:
@@ -256,7 +267,12 @@ class ThresholdChange(ConsolePage):
                 add_domain_error(form, error)
             else:
                 return self.render_to_response(
-                    self.get_context_data(form=form, preview=preview, current=self.current(form))
+                    self.get_context_data(
+                        form=form,
+                        preview=preview,
+                        current=self.current(form),
+                        previewed=digest(form),
+                    )
                 )
         return self.render_to_response(self.get_context_data(form=form), status=400)
 

@@ -5,6 +5,7 @@ not set a scope refused."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -72,6 +73,7 @@ def test_the_values_in_force_show_their_source_per_level(
 def test_a_dry_run_lists_the_changed_students_and_applying_re_audits_them(
     sampling: Sampling,
 ) -> None:
+    change = dict(CHANGE)
     city = login(sampling.city)
     form = city.get("/console/thresholds/change/").content.decode()
     assert 'value="city:430100"' in form and 'value="province:430000"' not in form
@@ -79,7 +81,7 @@ def test_a_dry_run_lists_the_changed_students_and_applying_re_audits_them(
     minutes = list(MinuteRecord.objects.order_by("pk").values_list("valid", "codes"))
     entries = AuditLogEntry.objects.count()
 
-    preview = city.post("/console/thresholds/change/", {**CHANGE, "preview": "1"})
+    preview = city.post("/console/thresholds/change/", {**change, "preview": "1"})
     page = preview.content.decode()
     assert preview.status_code == 200, page
     assert "1 名学员的结论会改变" in page and sampling.school.stunum in page
@@ -89,14 +91,24 @@ def test_a_dry_run_lists_the_changed_students_and_applying_re_audits_them(
     assert AuditLogEntry.objects.count() == entries
     assert list(MinuteRecord.objects.order_by("pk").values_list("valid", "codes")) == minutes
 
-    unconfirmed = city.post("/console/thresholds/change/", {**CHANGE, "apply": "1"})
+    previewed = re.search(r'name="previewed" value="([0-9a-f]{64})"', page)
+    assert previewed is not None
+    change["previewed"] = previewed.group(1)
+    # A value edited after the dry run is not applied without a new dry run.
+    edited = city.post(
+        "/console/thresholds/change/", {**change, "value": "99", "apply": "1", "confirm": "on"}
+    )
+    assert edited.status_code == 400 and "请重新试算" in edited.content.decode()
+    assert not ThresholdSetting.objects.exists()
+
+    unconfirmed = city.post("/console/thresholds/change/", {**change, "apply": "1"})
     assert unconfirmed.status_code == 400 and "请先勾选确认" in unconfirmed.content.decode()
     assert not ThresholdSetting.objects.exists()
 
-    applied = city.post("/console/thresholds/change/", {**CHANGE, "apply": "1", "confirm": "on"})
+    applied = city.post("/console/thresholds/change/", {**change, "apply": "1", "confirm": "on"})
     assert applied.status_code == 302 and applied["Location"] == "/console/thresholds/"
     [setting] = ThresholdSetting.objects.all()
-    assert (setting.scope_code, setting.field, setting.value) == ("430100", CHANGE["field"], 95)
+    assert (setting.scope_code, setting.field, setting.value) == ("430100", change["field"], 95)
     # Both students of 长沙 who trained since then are queued; the worker re-audits them.
     assert AuditRequest.objects.count() == 2
     call_command("worker", once=True)
@@ -108,7 +120,7 @@ def test_a_dry_run_lists_the_changed_students_and_applying_re_audits_them(
     assert "95" in listed and "本市设置" in listed
     # The same change again: nothing would change now.
     again = city.post(
-        "/console/thresholds/change/", {**CHANGE, "effective_from": "2026-10-02", "preview": "1"}
+        "/console/thresholds/change/", {**change, "effective_from": "2026-10-02", "preview": "1"}
     )
     assert "没有学员的结论会改变" in again.content.decode()
 
