@@ -220,3 +220,49 @@ def reasons(
             why = _why(code, lang)
         out.append({"code": code, "why": why})
     return out
+
+
+# The console's thresholds page.
+
+
+def thresholds_with_sources(user: User, on: date) -> list[dict[str, Any]]:
+    """Every threshold in force in the user's region on ``on`` (the province's settings for a
+    province regulator, its city's otherwise — a county's are its city's), each with its
+    default and where its value comes from: ``source`` is ``default``, ``province`` or
+    ``city`` and ``setting`` the :class:`ThresholdSetting` that set it (None for a default).
+    Settings of single institutions are listed by :func:`thresholds_for`."""
+    region = access.regulator(user).region
+    assert region is not None
+    city = None if region.code == settings.JIAPEI_PROVINCE else region.code[:4] + "00"
+    wanted = {"province": settings.JIAPEI_PROVINCE, "city": city}
+    chosen: dict[str, ThresholdSetting] = {}
+    for row in ThresholdSetting.objects.exclude(scope_kind="institution").order_by("id"):
+        if wanted.get(row.scope_kind) != row.scope_code or row.effective_from > on:
+            continue
+        if row.effective_to is not None and row.effective_to < on:
+            continue
+        rank = (row.scope_kind == "city", row.effective_from)
+        current = chosen.get(row.field)
+        if current is None or rank > (current.scope_kind == "city", current.effective_from):
+            chosen[row.field] = row
+    in_force = resolve(
+        [
+            ThresholdOverride(r.scope_kind, r.scope_code, r.field, r.value, r.effective_from)
+            for r in chosen.values()
+        ],
+        province=settings.JIAPEI_PROVINCE,
+        city=city,
+        inscode=None,
+        on=on,
+    )
+    defaults = Thresholds()
+    return [
+        {
+            "field": name,
+            "value": getattr(in_force, name),
+            "default": getattr(defaults, name),
+            "source": chosen[name].scope_kind if name in chosen else "default",
+            "setting": chosen.get(name),
+        }
+        for name in Thresholds.__dataclass_fields__
+    ]

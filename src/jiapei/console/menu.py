@@ -51,6 +51,13 @@ MENU = Menu(
         ),
         MenuGroup(_("学员"), [MenuItem(_("学员档案"), "console:students")]),
         MenuGroup(
+            _("人工抽查"),
+            [
+                MenuItem(_("抽查批次"), "console:sampling"),
+                MenuItem(_("抽查比例"), "console:sampling_policy"),
+            ],
+        ),
+        MenuGroup(
             _("监管处置"),
             [
                 MenuItem(_("重点监管名单"), "console:watchlist"),
@@ -73,6 +80,7 @@ MENU = Menu(
             _("报表"),
             [MenuItem(_("专项整治月报表"), "console:monthly", may(access.Action.READ_REPORTS))],
         ),
+        MenuGroup(_("设置"), [MenuItem(_("审核阈值"), "console:thresholds")]),
         MenuGroup(_("系统"), [MenuItem(_("操作日志"), "console:trail")]),
     ]
 )

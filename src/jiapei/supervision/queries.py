@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,11 @@ from django.db.models.functions import Cast, Concat
 
 from jiapei.accounts import access
 from jiapei.accounts.models import Region, User
+from jiapei.core.models import AuditLogEntry
 from jiapei.outbox.models import OutboxMessage
+from jiapei.supervision import sampling as method
 from jiapei.supervision.models import (
+    DrawReason,
     ManualReview,
     SampleDraw,
     SamplingPolicy,
@@ -25,6 +29,7 @@ from jiapei.supervision.models import (
 )
 from jiapei.supervision.sampling import METHOD, target
 from jiapei.training.bans import Window
+from jiapei.training.models import TeachingLog
 
 
 def default_share() -> Decimal:
@@ -288,3 +293,94 @@ def watchlist_notice_for(user: User, first: date, last: date) -> QuerySet[Watchl
     return active_on(
         watchlist_for(user).select_related("region", "institution__district"), first, last
     ).order_by("kind", "region_id", "institution__inscode", "coach__number", "id")
+
+
+# The console's manual-audit workbench.
+
+
+def reviews_for(user: User) -> QuerySet[ManualReview]:
+    """Drawn logs in the user's region (by the draw's region), with what a page shows of them."""
+    return access.scope(
+        user,
+        ManualReview.objects.select_related(
+            "draw__region", "log__student", "log__institution__district", "reviewer"
+        ),
+        region_field="draw__region__code",
+    )
+
+
+def next_pending(review: ManualReview) -> ManualReview | None:
+    """The next log of the same draw still waiting for a verdict, in the draw's list order
+    (:func:`reviews_of`), after ``review`` if there is one, else from the top."""
+    pending = list(
+        reviews_of(review.draw)
+        .filter(verdict=Verdict.PENDING)
+        .exclude(pk=review.pk)
+        .values_list("pk", flat=True)
+    )
+    position = {pk: i for i, pk in enumerate(reviews_of(review.draw).values_list("pk", flat=True))}
+    after = position.get(review.pk, -1)
+    later = [pk for pk in pending if position[pk] > after]
+    chosen = later or pending
+    return reviews_of(review.draw).get(pk=chosen[0]) if chosen else None
+
+
+def draw_months(user: User) -> list[date]:
+    """The months with draws in the user's region, newest first."""
+    return list(draws_for(user).order_by("-month").values_list("month", flat=True).distinct())
+
+
+@dataclass
+class Replay:
+    """A draw done again from its seed (:func:`replay_draw`)."""
+
+    logs_now: int
+    expected: set[str]
+    drawn: set[str]
+    keys: dict[str, str]
+
+    @property
+    def matches(self) -> bool:
+        return self.expected == self.drawn
+
+    @property
+    def missing(self) -> list[str]:
+        """Logs the seed draws that the stored draw lacks."""
+        return sorted(self.expected - self.drawn)
+
+    @property
+    def extra(self) -> list[str]:
+        """Logs in the stored draw that the seed does not draw."""
+        return sorted(self.drawn - self.expected)
+
+
+def replay_draw(row: SampleDraw) -> Replay:
+    """Re-run the draw's method on the month's teaching logs as they are now, with its seed,
+    its share and the logs it drew for a finding: when nothing changed in the month since, the
+    logs chosen are exactly those drawn. ``keys`` gives each drawn log's sha256 order key."""
+    start, end = method.month_bounds(row.month)
+    logs = dict(
+        TeachingLog.objects.filter(
+            institution__district_id=row.region_id, starttime__gte=start, starttime__lt=end
+        ).values_list("id", "rnum")
+    )
+    drawn = dict(row.reviews.values_list("log__rnum", "reason"))
+    by_rnum = {rnum: pk for pk, rnum in logs.items()}
+    flagged = [by_rnum[r] for r, why in drawn.items() if why == DrawReason.FINDING and r in by_rnum]
+    chosen = method.pick(seed=row.seed, share=row.share, logs=logs, flagged=flagged)
+    expected = {logs[i] for i in [*chosen.findings, *chosen.random]}
+    keys = {rnum: method.order_key(row.seed, rnum) for rnum in drawn}
+    return Replay(logs_now=len(logs), expected=expected, drawn=set(drawn), keys=keys)
+
+
+def draw_history(row: SampleDraw) -> QuerySet[AuditLogEntry]:
+    """The audit-log rows of a draw and of the verdicts on its logs, newest first."""
+    reviews = [str(pk) for pk in row.reviews.values_list("pk", flat=True)]
+    return (
+        AuditLogEntry.objects.filter(
+            Q(object_type=SampleDraw._meta.label_lower, object_id=str(row.pk))
+            | Q(object_type=ManualReview._meta.label_lower, object_id__in=reviews)
+        )
+        .select_related("actor_user")
+        .order_by("-at", "-pk")
+    )

@@ -84,17 +84,22 @@ def _overrides() -> list[ThresholdOverride]:
 
 
 def run_engine(
-    student: Student, sessions: list[SessionFact], others: list[Interval]
+    student: Student,
+    sessions: list[SessionFact],
+    others: list[Interval],
+    *,
+    overrides: list[ThresholdOverride] | None = None,
 ) -> StudentAudit:
     """Run the engine with the thresholds in force on each day.
 
     Day, session and minute rules never look across days, so days that share thresholds are
     audited together. Part totals are not taken from here: they are summed over every stored
     session afterwards (:func:`_store_parts`), because a run may cover only some days.
+    ``overrides`` replaces the stored threshold settings (a dry run of a proposed one).
     """
     fact = student_fact(student)
     plan = syllabus_for(student)
-    overrides = _overrides()
+    overrides = _overrides() if overrides is None else overrides
     institution = student.institution
     by_thresholds: dict[Thresholds, list[SessionFact]] = defaultdict(list)
     for session in sessions:
