@@ -447,9 +447,11 @@ JIAPEI_WORKORDER_SEVERITIES: tuple[str, ...] = env(
     ("high", "medium"),
     "finding severities that open a work order, comma-separated",
 )
+# PHOTO_FROZEN flagged 5 of 441 honest sessions (1.1 %) on the harder simulator (README,
+# issue 19): over the 1 % bar, so its findings are listed but open no work order by themselves.
 JIAPEI_WORKORDER_QUIET_DETECTORS: tuple[str, ...] = env(
     "JIAPEI_WORKORDER_QUIET_DETECTORS",
-    (),
+    ("PHOTO_FROZEN",),
     "fraud detectors whose findings open no work order by themselves (honest-flag rate over 1 %"
     " on the evaluation), comma-separated",
 )
