@@ -216,27 +216,43 @@ def _minutes_map(
             "legend": [],
         }
     drawing = SvgMap(label=_t("该培训的轨迹"), height=400)
-    words = {"valid": _t("其他分钟的轨迹"), "void": _t("可疑分钟的位置")}
+    words = {"valid": _t("其他分钟的轨迹"), "void": _t("可疑分钟的轨迹")}
     if not still:
         words["valid"] = _t("该培训的轨迹")
     for segment in segments(fixes, lambda i: kinds[i]):
         drawing.line(segment.points, kind=segment.kind, title=words[segment.kind])
+    # The flagged positions first, so the start and end stay on top where a still car's
+    # positions all fall on one spot.
+    for index, kind in enumerate(kinds):
+        if kind == "void":
+            drawing.marker(fixes[index][:2], kind="point", title=f"{fixes[index][2]:%H:%M}")
     drawing.marker(
         fixes[0][:2], kind="start", title=_t("起点 %(t)s") % {"t": f"{fixes[0][2]:%H:%M}"}
     )
     drawing.marker(
         fixes[-1][:2], kind="end", title=_t("终点 %(t)s") % {"t": f"{fixes[-1][2]:%H:%M}"}
     )
-    for index, kind in enumerate(kinds):
-        if kind == "void":
-            drawing.marker(fixes[index][:2], kind="point", title=f"{fixes[index][2]:%H:%M}")
     legend = [(kind, words[kind]) for kind in ("valid", "void") if kind in kinds]
+    if "void" in kinds:
+        legend.append(("point", _t("可疑分钟的位置")))
     return {
         "svg": drawing.render(),
         "caption": _t("%(n)d 个有效定位点（%(missing)d 分钟无定位）；圆点为起点，方块为终点。")
         % {"n": len(fixes), "missing": len(minutes) - len(fixes)}
-        + (_t("蓝点为可疑分钟的位置。") if "void" in kinds else ""),
+        + (_t("蓝点为可疑分钟的位置。") if "void" in kinds else "")
+        + _spread_words(fixes),
         "legend": legend,
+    }
+
+
+def _spread_words(fixes: Sequence[tuple[float, float, datetime]]) -> str:
+    """A sentence when the whole track lies within a few metres of its start: the map then shows
+    one spot (the markers drawn over each other), and the officer should read that as "still"."""
+    spread = max(distance_m(fixes[0][:2], fix[:2]) for fix in fixes)
+    if spread >= 20:
+        return ""
+    return _t("全部定位点都在起点 %(m)s 米以内，地图上重叠为一点。") % {
+        "m": f"{max(spread, 1):.0f}"
     }
 
 
