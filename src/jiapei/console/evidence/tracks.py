@@ -232,7 +232,9 @@ def _minutes_map(
     drawing.marker(
         fixes[-1][:2], kind="end", title=_t("终点 %(t)s") % {"t": f"{fixes[-1][2]:%H:%M}"}
     )
-    legend = [(kind, words[kind]) for kind in ("valid", "void") if kind in kinds]
+    legend: list[tuple[str, str]] = [
+        (kind, words[kind]) for kind in ("valid", "void") if kind in kinds
+    ]
     if "void" in kinds:
         legend.append(("point", _t("可疑分钟的位置")))
     return {
