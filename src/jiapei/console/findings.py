@@ -216,8 +216,10 @@ class FindingDetail(ConsoleDetail):
             dismissal=queries.dismissal_of(row) if row.status == FindingStatus.DISMISSED else None,
             may_dismiss=access.allowed(self.user, access.Action.DISMISS_FINDINGS) and is_open,
             may_order=may_order,
-            dismiss_form=DismissForm(),
-            order_form=OrderForm(),
+            # Both forms are on the page and both have a ``confirm`` box: their own id prefixes
+            # keep each label ticking its own box.
+            dismiss_form=DismissForm(auto_id="dismiss_%s"),
+            order_form=OrderForm(auto_id="order_%s"),
         )
         return context
 

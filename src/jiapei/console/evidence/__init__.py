@@ -58,6 +58,7 @@ from jiapei.console.evidence import (  # noqa: E402
     overlaps,  # noqa: F401
     patterns,  # noqa: F401
     photos,  # noqa: F401
+    replays,  # noqa: F401
     schools,  # noqa: F401
     tracks,  # noqa: F401
 )

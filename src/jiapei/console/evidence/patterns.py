@@ -157,7 +157,8 @@ def minute_resent(finding: Finding, user: Any) -> list[Panel]:
         at = local(copy.at) if copy else None
         rows.append(
             [
-                f"{at:%Y-%m-%d %H:%M:%S}" if at else "—",
+                # The day is in the sessions table above; the seconds tell the minutes apart.
+                f"{at:%H:%M:%S}" if at else "—",
                 number,
                 copy.devnum if copy else "—",
                 original_number or "—",

@@ -1,11 +1,10 @@
-"""Evidence drawn from tracks and minute series: a replayed track over its original
-(TRACK_REPLAYED), and the claimed distance against the GNSS displacement and the speed over time
-(GNSS_STILL_MILEAGE, including its no-fix variant, and SPEED_TOO_REGULAR).
+"""Evidence drawn from minute series: the claimed distance against the GNSS displacement and the
+speed over time (GNSS_STILL_MILEAGE, including its no-fix variant, and SPEED_TOO_REGULAR); a
+replayed track (TRACK_REPLAYED) is drawn by :mod:`~jiapei.console.evidence.replays`.
 
-A regulator checks a replay by seeing the two tracks coincide and by the time between them; a
-跑马机 by seeing the mileage claimed minute after minute while the position does not move, or a
-speed line as flat as a ruler. Each panel also states the figures in words, and says so when a
-finding's evidence or the session's minutes are no longer all there.
+A regulator checks a 跑马机 by seeing the mileage claimed minute after minute while the position
+does not move, or a speed line as flat as a ruler. Each panel also states the figures in words,
+and says so when a finding's evidence or the session's minutes are no longer all there.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from jiapei.console.evidence.drawing import (
     plausible,
     segments,
     session_row,
-    span_words,
 )
 from jiapei.fraud.models import Finding
 from jiapei.training import queries as training
@@ -39,7 +37,7 @@ from jiapei.web.svg.map import SvgMap
 MINUTE_COLUMNS = ("id", "recordnum", "at", "max_speed", "mileage", "lng", "lat")
 
 
-def _points(raw: Any) -> list[tuple[float, float, datetime]]:
+def evidence_points(raw: Any) -> list[tuple[float, float, datetime]]:
     """Evidence points ``[lng, lat, iso time]`` that can be drawn, as (lng, lat, local time)."""
     result = []
     for point in raw or []:
@@ -49,135 +47,6 @@ def _points(raw: Any) -> list[tuple[float, float, datetime]]:
         if at is not None and plausible(point[0], point[1]):
             result.append((float(point[0]), float(point[1]), at))
     return result
-
-
-# --- TRACK_REPLAYED ----------------------------------------------------------------------------
-
-
-@draws("TRACK_REPLAYED")
-def replayed(finding: Finding, user: Any) -> list[Panel]:
-    """The suspect track over the earlier one, the time between them, the share of the session
-    that matches, and the distance between the paired fixes minute by minute."""
-    evidence = finding.evidence or {}
-    figures = evidence.get("figures") or {}
-    logs = finding_logs(finding, user)
-    suspect_log = logs[0] if logs else None
-    source_rnum = str(evidence.get("source_log") or "")
-    source_log = (
-        training.logs_by_rnum(user, [source_rnum]).get(source_rnum) if source_rnum else None
-    )
-    raw_suspect, raw_source = evidence.get("points") or [], evidence.get("source_points") or []
-    # The two lists are aligned pair by pair; a pair is drawn only when both fixes are usable.
-    pairs = []
-    for raw_a, raw_b in zip(raw_suspect, raw_source, strict=False):
-        a, b = _points([raw_a]), _points([raw_b])
-        if a and b:
-            pairs.append((a[0], b[0]))
-    notes, facts = [], []
-    sessions = [session_row(suspect_log, role=_t("疑似回放的培训"))] if suspect_log else []
-    if source_log is not None or source_rnum:
-        sessions.append(session_row(source_log, {"rnum": source_rnum}, role=_t("被回放的原始培训")))
-    heading = _t("轨迹与以往培训逐点重合")
-    if not pairs:
-        notes.append(
-            _t("该疑点的证据中没有保存两条轨迹的定位点（较早版本的检测结果），无法绘制轨迹对比。")
-        )
-        return [
-            panel(
-                "track-replayed",
-                heading,
-                notes=notes,
-                sessions=sessions,
-                figures=figure_rows(figures),
-            )
-        ]
-    first_suspect, first_source = pairs[0]
-    shift = first_suspect[2] - first_source[2]
-    facts.append(
-        _t("本次培训 %(a)s 的定位点与 %(b)s 的定位点重合，时间相差 %(shift)s。")
-        % {
-            "a": f"{first_suspect[2]:%Y-%m-%d %H:%M}",
-            "b": f"{first_source[2]:%Y-%m-%d %H:%M}",
-            "shift": span_words(shift),
-        }
-    )
-    distances = [distance_m(a[:2], b[:2]) for a, b in pairs]
-    if suspect_log is not None:
-        fixes = sum(
-            1
-            for m in training.minutes_of(suspect_log).only("lng", "lat")
-            if plausible(m.lng, m.lat)
-        )
-    else:
-        fixes = 0
-    if fixes:
-        facts.append(
-            _t(
-                "本次培训共 %(fixes)d 个有效定位点，"
-                "其中 %(pairs)d 个（%(share)s）与原始轨迹逐点对应。"
-            )
-            % {"fixes": fixes, "pairs": len(pairs), "share": f"{min(len(pairs) / fixes, 1):.0%}"}
-        )
-    else:
-        notes.append(_t("未能读取本次培训的分钟学时，无法计算重合定位点占全部定位点的比例。"))
-        facts.append(_t("共 %(pairs)d 个定位点与原始轨迹逐点对应。") % {"pairs": len(pairs)})
-    # Computed from the pairs drawn below, so the sentence, the map and the chart agree.
-    median = sorted(distances)[len(distances) // 2]
-    facts.append(
-        _t("按下图各对定位点计算，对应点距离的中位数为 %(median)s 米，最大 %(max)s 米。")
-        % {"median": f"{median:.0f}", "max": f"{max(distances):.0f}"}
-    )
-    drawing = SvgMap(label=_t("疑似回放的轨迹与原始轨迹"))
-    source_fixes = [b for _, b in pairs]
-    suspect_fixes = [a for a, _ in pairs]
-    for segment in segments(source_fixes, lambda i: "source"):
-        drawing.line(segment.points, kind="source", title=_t("原始培训的轨迹"))
-    for segment in segments(suspect_fixes, lambda i: "suspect"):
-        drawing.line(segment.points, kind="suspect", title=_t("本次培训的轨迹"))
-    start, end = suspect_fixes[0], suspect_fixes[-1]
-    drawing.marker(start[:2], kind="start", title=_t("起点 %(t)s") % {"t": f"{start[2]:%H:%M}"})
-    drawing.marker(end[:2], kind="end", title=_t("终点 %(t)s") % {"t": f"{end[2]:%H:%M}"})
-    track_map = {
-        "svg": drawing.render(),
-        "caption": _t(
-            "红色细线为本次培训的轨迹，灰色宽带为 %(when)s 的原始培训轨迹；两者重合说明本次轨迹"
-            "是回放的历史轨迹。圆点为起点，方块为终点。"
-        )
-        % {"when": f"{first_source[2]:%Y-%m-%d %H:%M}"},
-        "legend": [("suspect", _t("本次培训的轨迹")), ("source", _t("原始培训的轨迹"))],
-    }
-    labels = [f"{a[2]:%H:%M}" for a, _ in pairs]
-    chart = {
-        "svg": line_chart(
-            _t("每分钟对应定位点之间的距离（米）"),
-            labels,
-            [Series(_t("对应定位点距离"), [round(d, 1) for d in distances])],
-            unit=_t("米"),
-            height=220,
-        ),
-        "caption": _t("每分钟本次定位点与原始定位点之间的距离（米），共 %(n)d 对")
-        % {"n": len(pairs)},
-        "table": {
-            "header": [_t("本次时间"), _t("原始时间"), _t("距离（米）")],
-            "rows": [
-                [f"{a[2]:%H:%M}", f"{b[2]:%Y-%m-%d %H:%M}", f"{d:.0f}"]
-                for (a, b), d in zip(pairs, distances, strict=True)
-            ],
-        },
-    }
-    return [
-        panel(
-            "track-replayed",
-            heading,
-            notes=notes,
-            facts=facts,
-            sessions=sessions,
-            map=track_map,
-            map_first=True,
-            charts=[chart],
-            figures=figure_rows(figures),
-        )
-    ]
 
 
 # --- GNSS_STILL_MILEAGE and SPEED_TOO_REGULAR --------------------------------------------------
@@ -347,33 +216,51 @@ def _minutes_map(
             "legend": [],
         }
     drawing = SvgMap(label=_t("该培训的轨迹"), height=400)
-    words = {"valid": _t("其他分钟的轨迹"), "void": _t("可疑分钟的位置")}
+    words = {"valid": _t("其他分钟的轨迹"), "void": _t("可疑分钟的轨迹")}
     if not still:
         words["valid"] = _t("该培训的轨迹")
     for segment in segments(fixes, lambda i: kinds[i]):
         drawing.line(segment.points, kind=segment.kind, title=words[segment.kind])
+    # The flagged positions first, so the start and end stay on top where a still car's
+    # positions all fall on one spot.
+    for index, kind in enumerate(kinds):
+        if kind == "void":
+            drawing.marker(fixes[index][:2], kind="point", title=f"{fixes[index][2]:%H:%M}")
     drawing.marker(
         fixes[0][:2], kind="start", title=_t("起点 %(t)s") % {"t": f"{fixes[0][2]:%H:%M}"}
     )
     drawing.marker(
         fixes[-1][:2], kind="end", title=_t("终点 %(t)s") % {"t": f"{fixes[-1][2]:%H:%M}"}
     )
-    for index, kind in enumerate(kinds):
-        if kind == "void":
-            drawing.marker(fixes[index][:2], kind="point", title=f"{fixes[index][2]:%H:%M}")
-    legend = [(kind, words[kind]) for kind in ("valid", "void") if kind in kinds]
+    legend: list[tuple[str, str]] = [
+        (kind, words[kind]) for kind in ("valid", "void") if kind in kinds
+    ]
+    if "void" in kinds:
+        legend.append(("point", _t("可疑分钟的位置")))
     return {
         "svg": drawing.render(),
         "caption": _t("%(n)d 个有效定位点（%(missing)d 分钟无定位）；圆点为起点，方块为终点。")
         % {"n": len(fixes), "missing": len(minutes) - len(fixes)}
-        + (_t("蓝点为可疑分钟的位置。") if "void" in kinds else ""),
+        + (_t("蓝点为可疑分钟的位置。") if "void" in kinds else "")
+        + _spread_words(fixes),
         "legend": legend,
+    }
+
+
+def _spread_words(fixes: Sequence[tuple[float, float, datetime]]) -> str:
+    """A sentence when the whole track lies within a few metres of its start: the map then shows
+    one spot (the markers drawn over each other), and the officer should read that as "still"."""
+    spread = max(distance_m(fixes[0][:2], fix[:2]) for fix in fixes)
+    if spread >= 20:
+        return ""
+    return _t("全部定位点都在起点 %(m)s 米以内，地图上重叠为一点。") % {
+        "m": f"{max(spread, 1):.0f}"
     }
 
 
 def _evidence_map(evidence: dict[str, Any]) -> dict[str, Any] | None:
     """The flagged positions the detector stored, for a finding whose minutes are gone."""
-    points = _points(evidence.get("points"))
+    points = evidence_points(evidence.get("points"))
     if not points:
         return None
     drawing = SvgMap(label=_t("可疑分钟的位置"), height=320)

@@ -8,6 +8,7 @@ marker shape as well as its colour.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,17 @@ def _nice_max(value: float) -> float:
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
+
+
+# Each chart's fill patterns get their own ids: a page often shows several charts (a finding's
+# evidence panels), and an id used twice in one HTML document is invalid and lets one chart's
+# ``url(#id)`` resolve to another's pattern.
+_PATTERNS = itertools.count(1)
+
+
+def pattern_id(base: str) -> str:
+    """An id for an SVG pattern, unique in the process (and so on any page it renders)."""
+    return f"{base}-{next(_PATTERNS)}"
 
 
 def _open(label: str, width: int, height: int, css: str) -> str:
@@ -81,8 +93,9 @@ def line_chart(
     out = [_open(label, width, height, "chart-line")]
     if bands:
         half = plot_w / (2 * (n - 1)) if n > 1 else plot_w / 2
+        hatch = pattern_id("band-hatch")
         out.append(
-            '<defs><pattern id="band-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
+            f'<defs><pattern id="{hatch}" width="8" height="8" patternUnits="userSpaceOnUse" '
             'patternTransform="rotate(45)"><rect width="8" height="8" fill="#fee2e2"/>'
             '<line x1="0" y1="0" x2="0" y2="8" stroke="#fca5a5" stroke-width="2"/></pattern></defs>'
         )
@@ -91,7 +104,7 @@ def line_chart(
             x1 = min(px(last) + half, width - right)
             out.append(
                 f'<rect class="chart-band" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
-                f'height="{plot_h}" fill="url(#band-hatch)"><title>{escape(title)}</title></rect>'
+                f'height="{plot_h}" fill="url(#{hatch})"><title>{escape(title)}</title></rect>'
             )
     for k in range(5):
         tick = y_max * k / 4
@@ -189,7 +202,7 @@ class Span:
 
 STRIP_KINDS = {
     "valid": ("#15803d", ""),
-    "void": ("#b91c1c", "url(#hatch)"),
+    "void": ("#b91c1c", "url(#hatch)"),  # ``hatch`` is replaced by the strip's own pattern id
     "pending": ("#a16207", ""),
     "other": ("#64748b", ""),
 }
@@ -207,15 +220,17 @@ def time_strip(
     def px(t: datetime) -> float:
         return left + plot_w * (t - start).total_seconds() / total
 
+    hatch = pattern_id("hatch")
     out = [
         _open(label, width, height, "chart-strip"),
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#b91c1c"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/></pattern></defs>',
         f'<rect x="{left}" y="{y}" width="{plot_w}" height="{h}" fill="#f1f5f9"/>',
     ]
     for span in spans:
         colour, pattern = STRIP_KINDS.get(span.kind, STRIP_KINDS["other"])
+        pattern = pattern.replace("#hatch", f"#{hatch}")
         x0, x1 = px(span.start), px(span.end)
         out.append(
             f'<rect class="strip-{escape(span.kind)}" x="{x0:.1f}" y="{y}" '
