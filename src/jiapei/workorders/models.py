@@ -1,10 +1,11 @@
 """Work orders (工单): a suspected violation handed to the regulator of the school's region.
 
 A work order comes from fraud findings, from a bad verdict of the sampled manual audit, or
-from a regulator by hand. Findings are grouped: one order holds every finding of one detector about
-one school on one (Shanghai local) day while it is unresolved (see :class:`WorkOrderFinding`), so a
-county is not handed hundreds of near-identical orders. It moves open → in progress → resolved (or escalated to the city or
-province) and ends with a decision: the hours are voided, or upheld.
+from a regulator by hand. Findings are grouped: one order holds every finding of one detector
+about one school on one (Shanghai local) day while it is unresolved (see
+:class:`WorkOrderFinding`), so a county is not handed hundreds of near-identical orders. It moves
+open → in progress → resolved (or escalated to the city or province) and ends with a decision:
+the hours are voided, or upheld.
 """
 
 from __future__ import annotations

@@ -170,6 +170,7 @@ def _group(*, actor: Actor, finding: Finding, note: str = "") -> tuple[WorkOrder
     the next finding of the group opens a new order. Openings for one school are serialised by
     locking the school's row, so two scans wait for each other instead of both opening an order;
     the unique grouping key is the database's guarantee behind that."""
+    assert finding.institution_id is not None  # the callers refuse findings about no school
     key = grouping_key(finding)
     institution = Institution.objects.select_for_update().get(pk=finding.institution_id)
     order = WorkOrder.objects.select_for_update().filter(grouping_key=key).first()

@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
+from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
 from jiapei.fraud.models import Finding
@@ -173,3 +175,50 @@ def test_only_one_order_per_group_takes_findings(tp, school, ground):
     twin.grouping_key = ""
     twin.save()
     assert WorkOrder.objects.filter(grouping_key="").count() == 2
+
+
+def whole_school_findings(inscode: str, count: int) -> list[Finding]:
+    """``count`` findings of one detector about a school as a whole (no logs), on one day."""
+    school = Institution.objects.get(inscode=inscode)
+    return [
+        Finding.objects.create(
+            detector="SCHOOL_CAPACITY",
+            key=f"SCHOOL_CAPACITY:{inscode}:{n}",
+            severity="high",
+            region_id=school.district_id,
+            institution=school,
+            day=clock.today(),
+            summary=f"日培训学时超出教练车承载能力（{n}）",
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_carries_the_links_over_both_ways(file_school):
+    grouped, single = (
+        whole_school_findings(file_school("430104").inscode, 2),
+        whole_school_findings(file_school("430202").inscode, 1),
+    )
+    order, same, alone = scan(*grouped, *single)
+    assert order is not None and alone is not None and same == order
+    executor = MigrationExecutor(connection)
+    try:
+        # Backwards: each order keeps its first finding (one-to-one again).
+        executor.migrate([("workorders", "0002_decision_other_workorders_console")])
+        old = executor.loader.project_state(
+            ("workorders", "0002_decision_other_workorders_console")
+        ).apps.get_model("workorders", "WorkOrder")
+        assert dict(old.objects.values_list("pk", "finding_id")) == {
+            order.pk: grouped[0].pk,
+            alone.pk: single[0].pk,
+        }
+        # Forwards: every one-to-one link becomes a link row.
+        executor.loader.build_graph()
+        executor.migrate([("workorders", "0004_findings_grouped_drop")])
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    links = WorkOrderFinding.objects.values_list("order_id", "finding_id")
+    assert sorted(links) == sorted([(order.pk, grouped[0].pk), (alone.pk, single[0].pk)])
+    assert WorkOrder.objects.get(pk=order.pk).grouping_key == ""
