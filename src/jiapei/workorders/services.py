@@ -6,6 +6,11 @@ Life of an order::
                │                  │
                └──escalate──▶ escalated ──start / resolve by the region above
 
+Findings are grouped (issue 19): a new finding joins the order of its group (same school, local
+day and detector; :func:`grouping_key`) while that order is open or in progress at the school's
+county, and opens a new one otherwise, so a scan that finds a hundred sessions of one school on
+one day hands the county one order, not a hundred. Manual-audit orders stay one per review.
+
 Every service runs in one transaction with one audit-log row and locks the order row, so two
 regulators acting at once are serialised. An order belongs to a region (the school's county at
 first; escalation moves it to the region above); only a regulator whose scope covers that region
