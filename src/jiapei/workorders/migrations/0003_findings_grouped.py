@@ -2,37 +2,15 @@
 link table ``WorkOrderFinding`` (one row per finding), and ``grouping_key`` marks the order that
 still takes in new findings of one detector, school and day.
 
-The data step carries every existing link over (stamped with the order's opening time). Existing
-orders get no grouping key: they were opened one per finding, and two of them may share a group,
-so new findings open new (grouped) orders. Backwards, each order keeps its first finding only
-(the other links of a grouped order cannot be expressed one-to-one and are dropped); the field
-itself is removed in ``0004_findings_grouped_drop``.
+Existing orders get no grouping key: they were opened one per finding, and two of them may share
+a group, so new findings open new (grouped) orders. ``0004_findings_grouped_data`` carries the
+links over and ``0005_findings_grouped_drop`` removes the old field; each step is its own
+migration (own transaction) because PostgreSQL refuses to alter a table with pending deferred
+constraint checks from rows written earlier in the same transaction.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-
-def carry_links_over(apps, schema_editor):
-    WorkOrder = apps.get_model("workorders", "WorkOrder")
-    WorkOrderFinding = apps.get_model("workorders", "WorkOrderFinding")
-    orders = WorkOrder.objects.exclude(finding=None).order_by("pk")
-    for order in orders.only("pk", "finding_id", "opened_at").iterator():
-        link = WorkOrderFinding.objects.create(order_id=order.pk, finding_id=order.finding_id)
-        # The historical field stamps "now"; the finding was attached when the order opened.
-        WorkOrderFinding.objects.filter(pk=link.pk).update(attached_at=order.opened_at)
-
-
-def keep_first_link(apps, schema_editor):
-    WorkOrder = apps.get_model("workorders", "WorkOrder")
-    WorkOrderFinding = apps.get_model("workorders", "WorkOrderFinding")
-    first: dict[int, int] = {}
-    for order_id, finding_id in WorkOrderFinding.objects.order_by("finding_id").values_list(
-        "order_id", "finding_id"
-    ):
-        first.setdefault(order_id, finding_id)
-    for order_id, finding_id in first.items():
-        WorkOrder.objects.filter(pk=order_id).update(finding_id=finding_id)
 
 
 class Migration(migrations.Migration):
@@ -104,5 +82,4 @@ class Migration(migrations.Migration):
                 name="workorders_one_open_order_per_group",
             ),
         ),
-        migrations.RunPython(carry_links_over, keep_first_link),
     ]

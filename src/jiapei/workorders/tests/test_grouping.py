@@ -215,7 +215,7 @@ def test_the_migration_carries_the_links_over_both_ways(file_school):
         }
         # Forwards: every one-to-one link becomes a link row.
         executor.loader.build_graph()
-        executor.migrate([("workorders", "0004_findings_grouped_drop")])
+        executor.migrate([("workorders", "0005_findings_grouped_drop")])
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())

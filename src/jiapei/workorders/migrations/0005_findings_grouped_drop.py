@@ -1,4 +1,4 @@
-"""Drop ``WorkOrder.finding`` once ``0003_findings_grouped`` has carried its links over (kept
+"""Drop ``WorkOrder.finding`` once ``0004_findings_grouped_data`` has carried its links over (kept
 apart so the data step and the table rebuild run in separate transactions)."""
 
 from django.db import migrations
@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workorders", "0003_findings_grouped"),
+        ("workorders", "0004_findings_grouped_data"),
     ]
 
     operations = [
