@@ -53,7 +53,7 @@ def workorders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, A
     if filters.overdue is not None:
         late = queries.overdue(qs).values("pk")
         qs = qs.filter(pk__in=late) if filters.overdue else qs.exclude(pk__in=late)
-    return paged(qs, filters, queries.order_wire)
+    return paged(queries.with_findings(qs), filters, queries.order_wire)
 
 
 class ClearanceFilter(Schema):

@@ -181,7 +181,7 @@ class FindingDetail(ConsoleDetail):
 
     def scoped_queryset(self) -> QuerySet[Finding]:
         return queries.findings_for(self.user).select_related(
-            "region", "institution__district", "work_order"
+            "region", "institution__district", "work_order_link__order"
         )
 
     def get_title(self) -> Any:
@@ -193,7 +193,8 @@ class FindingDetail(ConsoleDetail):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         row: Finding = self.object
-        order = getattr(row, "work_order", None)
+        link = getattr(row, "work_order_link", None)
+        order = link.order if link is not None else None
         is_open = row.status == FindingStatus.OPEN
         may_order = (
             access.allowed(self.user, access.Action.HANDLE_WORK_ORDERS)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from jiapei.accounts import access
 from jiapei.accounts.models import Region
 from jiapei.console.base import ConsoleAction, ConsoleDetail, ConsoleList
+from jiapei.console.findings_text import DETECTOR_NAMES, SEVERITIES
 from jiapei.console.registry import region_choices
 from jiapei.core import clock
 from jiapei.core.actors import Actor
@@ -71,6 +72,7 @@ TABS = {
 PARTS = {1: _("第一部分"), 2: _("第二部分"), 3: _("第三部分"), 4: _("第四部分")}
 EVENTS = {
     "workorders.open": _("立案"),
+    "workorders.attach": _("并入线索"),
     "workorders.start": _("开始处置"),
     "workorders.escalate": _("上报上级"),
     "workorders.resolve": _("办结"),
@@ -96,14 +98,27 @@ def level_of(region: Region) -> str:
     return f"{LEVELS.get(region.level, region.level)} · {region.name}"
 
 
-def finding_url(order: WorkOrder) -> str | None:
-    """The finding's page, once the findings pages exist (another module provides them)."""
-    if order.finding_id is None:
-        return None
+def finding_url(pk: int) -> str | None:
+    """A finding's page, once the findings pages exist (another module provides them)."""
     try:
-        return reverse("console:finding", args=[order.finding_id])
+        return reverse("console:finding", args=[pk])
     except NoReverseMatch:
         return None
+
+
+def finding_rows(order: WorkOrder) -> list[dict[str, Any]]:
+    """The order's findings as its page lists them: each with its rule, severity, day, first
+    summary line and page."""
+    return [
+        {
+            "finding": finding,
+            "url": finding_url(finding.pk),
+            "detector": DETECTOR_NAMES.get(finding.detector, finding.detector),
+            "severity": SEVERITIES.get(finding.severity, finding.severity),
+            "summary": finding.summary.splitlines()[0] if finding.summary else "",
+        }
+        for finding in queries.order_findings(order)
+    ]
 
 
 class OrderFilter(filters.FilterSet):
@@ -296,7 +311,7 @@ class OrderDetail(ConsoleDetail):
             level=level_of(order.region),
             deadline_note=note,
             deadline_tag=tag,
-            finding_url=finding_url(order),
+            findings=finding_rows(order),
             logs=[{"log": log, "part": PARTS.get(log.part, log.part)} for log in logs],
             timeline=timeline(order, entries),
             decision=DECISIONS.get(order.decision, order.decision),

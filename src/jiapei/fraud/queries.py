@@ -127,7 +127,9 @@ def finding_detail(row: Finding) -> dict[str, Any]:
         }
         for log in row.logs.select_related("student").order_by("starttime", "id")
     ]
-    order = getattr(row, "work_order", None)
+    # A finding is in at most one work order (the work-order app's one-to-one link row).
+    link = getattr(row, "work_order_link", None)
+    order = link.order if link is not None else None
     dismissal = (
         AuditLogEntry.objects.filter(
             action="fraud.dismiss", object_type="fraud.finding", object_id=str(row.pk)

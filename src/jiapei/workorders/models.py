@@ -1,8 +1,11 @@
 """Work orders (工单): a suspected violation handed to the regulator of the school's region.
 
-A work order comes from a fraud finding, from a bad verdict of the sampled manual audit, or
-from a regulator by hand. It moves open → in progress → resolved (or escalated to the city or
-province) and ends with a decision: the hours are voided, or upheld.
+A work order comes from fraud findings, from a bad verdict of the sampled manual audit, or
+from a regulator by hand. Findings are grouped: one order holds every finding of one detector
+about one school on one (Shanghai local) day while it is unresolved (see
+:class:`WorkOrderFinding`), so a county is not handed hundreds of near-identical orders. It moves
+open → in progress → resolved (or escalated to the city or province) and ends with a decision:
+the hours are voided, or upheld.
 """
 
 from __future__ import annotations
@@ -40,9 +43,20 @@ class WorkOrder(models.Model):
 
     number = models.CharField(_("work order number"), max_length=20, unique=True)
     source = models.CharField(_("source"), max_length=16, choices=OrderSource.choices)
-    finding = models.OneToOneField(
-        "fraud.Finding", null=True, blank=True, on_delete=models.PROTECT, related_name="work_order"
+    # The findings the order handles (none for a manual-audit or hand-made order); each finding
+    # belongs to at most one order (WorkOrderFinding.finding is one-to-one).
+    findings = models.ManyToManyField(
+        "fraud.Finding",
+        through="WorkOrderFinding",
+        related_name="work_orders",
+        blank=True,
+        verbose_name=_("findings"),
     )
+    # "<institution id>/<local day>/<detector>" while the order still takes in new findings of
+    # that group (open or in progress at the school's county); emptied when it is escalated or
+    # resolved, so a later finding opens a new order. Unique when set: at most one order per
+    # group takes findings, even if two scans race.
+    grouping_key = models.CharField(_("grouping key"), max_length=80, blank=True, default="")
     review = models.OneToOneField(
         "supervision.ManualReview",
         null=True,
@@ -82,6 +96,32 @@ class WorkOrder(models.Model):
         verbose_name_plural = _("work orders")
         ordering = ["-opened_at", "id"]
         indexes = [models.Index(fields=["region", "opened_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping_key"],
+                condition=~models.Q(grouping_key=""),
+                name="workorders_one_open_order_per_group",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class WorkOrderFinding(models.Model):
+    """A finding handled by a work order. One row per finding (one-to-one), so a finding is never
+    attached to two orders, nor twice to one."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="finding_links")
+    finding = models.OneToOneField(
+        "fraud.Finding", on_delete=models.PROTECT, related_name="work_order_link"
+    )
+    attached_at = ClockDateTimeField(_("attached at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("finding of a work order")
+        verbose_name_plural = _("findings of work orders")
+        ordering = ["order", "finding"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.finding_id}"

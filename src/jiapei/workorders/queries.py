@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from jiapei.accounts.models import Region, RegionLevel, User
 from jiapei.core import clock
 from jiapei.core.actors import Actor
 from jiapei.core.models import AuditLogEntry
+from jiapei.fraud.models import Finding
 from jiapei.outbox.models import Destination, OutboxMessage
 from jiapei.training.models import TeachingLog
 from jiapei.workorders import preview
@@ -33,9 +34,15 @@ def orders_for(user: User) -> QuerySet[WorkOrder]:
     """Orders about schools in the user's region (raises :class:`Forbidden` for non-regulators)."""
     return access.scope(
         user,
-        WorkOrder.objects.select_related("region", "institution", "assignee", "finding"),
+        WorkOrder.objects.select_related("region", "institution", "assignee"),
         region_field="institution__district__code",
     )
+
+
+def with_findings(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """``qs`` with each order's findings fetched in one more query (for :func:`order_wire` on
+    a list)."""
+    return qs.prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("pk")))
 
 
 def overdue(qs: QuerySet[WorkOrder], now: datetime | None = None) -> QuerySet[WorkOrder]:
@@ -50,11 +57,15 @@ def _time(value: datetime | None) -> str | None:
 def order_wire(row: WorkOrder, now: datetime | None = None) -> dict[str, Any]:
     """One order as the list shows it."""
     now = now or clock.now()
+    ids = [finding.pk for finding in order_findings(row)]
     return {
         "id": row.pk,
         "number": row.number,
         "source": row.source,
-        "finding": row.finding_id,
+        # "finding" is the first of the order's findings, as when an order had only one;
+        # "findings" lists them all (ids, ascending).
+        "finding": ids[0] if ids else None,
+        "findings": ids,
         "review": row.review_id,
         "region": row.region_id,
         "regionname": row.region.name,
@@ -91,10 +102,12 @@ def _log_wire(log: TeachingLog) -> dict[str, Any]:
     }
 
 
-def _finding_wire(row: WorkOrder) -> dict[str, Any] | None:
-    finding = row.finding
-    if finding is None:
-        return None
+def order_findings(row: WorkOrder) -> list[Finding]:
+    """The order's findings, ascending (from the prefetch of :func:`with_findings` if any)."""
+    return sorted(row.findings.all(), key=lambda finding: finding.pk)
+
+
+def _finding_wire(finding: Finding) -> dict[str, Any]:
     evidence = finding.evidence or {}
     return {
         "id": finding.pk,
@@ -136,8 +149,9 @@ def timeline(row: WorkOrder) -> list[dict[str, Any]]:
 
 
 def order_detail(row: WorkOrder) -> dict[str, Any]:
-    """One order with its logs (and their current audit status), the finding's evidence
-    summary and the timeline from the audit log."""
+    """One order with its logs (and their current audit status), its findings' evidence
+    summaries and the timeline from the audit log."""
+    findings = order_findings(row)
     logs = row.logs.select_related("student").order_by("starttime", "rnum")
     events = timeline(row)
     outcome = next((e for e in reversed(events) if e["action"] == "workorders.resolve"), None)
@@ -145,7 +159,9 @@ def order_detail(row: WorkOrder) -> dict[str, Any]:
         **order_wire(row),
         "description": row.description,
         "logs": [_log_wire(log) for log in logs],
-        "finding": _finding_wire(row),
+        # "finding" (the first finding) stays for clients written when an order had one.
+        "finding": _finding_wire(findings[0]) if findings else None,
+        "findings": [_finding_wire(finding) for finding in findings],
         "voided": (outcome or {}).get("voided") or [],
         "revoked": (outcome or {}).get("revoked") or [],
         "timeline": events,

@@ -6,6 +6,11 @@ Life of an order::
                │                  │
                └──escalate──▶ escalated ──start / resolve by the region above
 
+Findings are grouped (issue 19): a new finding joins the order of its group (same school, local
+day and detector; :func:`grouping_key`) while that order is open or in progress at the school's
+county, and opens a new one otherwise, so a scan that finds a hundred sessions of one school on
+one day hands the county one order, not a hundred. Manual-audit orders stay one per review.
+
 Every service runs in one transaction with one audit-log row and locks the order row, so two
 regulators acting at once are serialised. An order belongs to a region (the school's county at
 first; escalation moves it to the region above); only a regulator whose scope covers that region
@@ -48,7 +53,13 @@ from jiapei.supervision.models import ManualReview, Verdict
 from jiapei.training.models import TeachingLog
 from jiapei.training.queries import local_days
 from jiapei.training.services import voiding
-from jiapei.workorders.models import Decision, OrderSource, OrderState, WorkOrder
+from jiapei.workorders.models import (
+    Decision,
+    OrderSource,
+    OrderState,
+    WorkOrder,
+    WorkOrderFinding,
+)
 
 # States from which an order may still be worked on (started, escalated, resolved).
 ACTIVE_STATES = (OrderState.OPEN, OrderState.IN_PROGRESS, OrderState.ESCALATED)
@@ -82,6 +93,7 @@ def _create(
     description: str,
     finding: Finding | None = None,
     review: ManualReview | None = None,
+    grouping_key: str = "",
 ) -> WorkOrder:
     """Insert an order owned by ``region_id``, give it its readable number, and record
     it. The number needs the row id, so the row is first stored under a throwaway unique number
@@ -90,8 +102,8 @@ def _create(
     order = WorkOrder.objects.create(
         number=f"tmp{uuid4().hex[:17]}",
         source=source,
-        finding=finding,
         review=review,
+        grouping_key=grouping_key,
         region_id=region_id,
         institution=institution,
         title=title[:200],
@@ -101,22 +113,28 @@ def _create(
     order.number = f"GD{timezone.localtime(now):%Y%m}{order.pk:08d}"
     order.save(update_fields=["number"])
     order.logs.set(logs)
+    if finding is not None:
+        WorkOrderFinding.objects.create(order=order, finding=finding)
     after = trail.snapshot(order)
     assert after is not None
     after["rnums"] = sorted(log.rnum for log in logs)
+    if finding is not None:
+        after["findings"] = [finding.pk]
     trail.record(actor=actor, action="workorders.open", obj=order, after=after)
     return order
 
 
 def open_for_finding(*, actor: Actor, finding: Finding) -> WorkOrder | None:
-    """Open (or return the existing) work order for a finding; ``None`` if the finding's
-    severity is not in :func:`severities` or it was dismissed. Owned by the finding's region
-    (the school's county); the finding's logs are copied and its status becomes "ordered".
-    Runs inside the caller's transaction (nested)."""
+    """Put a finding in a work order: the unresolved order of its group (see
+    :func:`grouping_key`) if there is one, else a new order; ``None`` if the finding's severity
+    is not in :func:`severities`, its detector is quiet, it was dismissed or it is about no
+    school. A finding already in an order returns that order and changes nothing, so a re-scan
+    never attaches it twice. The finding's logs join the order's and its status becomes
+    "ordered". Runs inside the caller's transaction (nested)."""
     with transaction.atomic():
         # The lock makes a second pipeline run wait and then find the order the first opened.
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
-        existing = WorkOrder.objects.filter(finding=finding).first()
+        existing = WorkOrder.objects.filter(findings=finding).first()
         if existing is not None:
             return existing
         if finding.severity not in severities() or finding.status == FindingStatus.DISMISSED:
@@ -126,19 +144,85 @@ def open_for_finding(*, actor: Actor, finding: Finding) -> WorkOrder | None:
         if finding.institution_id is None:
             # A finding about a whole platform has no school whose regulator could handle it.
             return None
-        institution = Institution.objects.get(pk=finding.institution_id)
+        order, _created = _group(actor=actor, finding=finding)
+        return order
+
+
+def grouping_key(finding: Finding) -> str:
+    """The group of a finding's work order: its school, day and detector. The finding's ``day``
+    is the Shanghai local day the detector looked at (the first day of a period)."""
+    return f"{finding.institution_id}/{finding.day:%Y-%m-%d}/{finding.detector}"[:80]
+
+
+def _title(findings: list[Finding]) -> str:
+    first = findings[0].summary.splitlines()[0] if findings[0].summary else ""
+    if len(findings) == 1:
+        return f"学时造假线索：{first}"[:200]
+    return f"学时造假线索（{len(findings)} 条异常线索）：{first}"[:200]
+
+
+def _describe(finding: Finding, note: str = "") -> str:
+    return "\n\n".join(s for s in (note, finding.summary, finding.summary_en) if s)
+
+
+def _group(*, actor: Actor, finding: Finding, note: str = "") -> tuple[WorkOrder, bool]:
+    """Attach a locked, unordered finding about a school to its group's order, or open that
+    order. Returns ``(order, created)``.
+
+    An order takes in new findings of its group only while it is open or in progress at the
+    school's county: once escalated (the region above handles what the county already had) or
+    resolved (the decision covers the findings it had when made), its grouping key is emptied and
+    the next finding of the group opens a new order. Openings for one school are serialised by
+    locking the school's row, so two scans wait for each other instead of both opening an order;
+    the unique grouping key is the database's guarantee behind that."""
+    assert finding.institution_id is not None  # the callers refuse findings about no school
+    key = grouping_key(finding)
+    institution = Institution.objects.select_for_update().get(pk=finding.institution_id)
+    order = WorkOrder.objects.select_for_update().filter(grouping_key=key).first()
+    if order is None:
         order = _create(
             actor=actor,
             source=OrderSource.FINDING,
             institution=institution,
             region_id=finding.region_id,
             logs=list(finding.logs.all()),
-            title=f"学时造假线索：{finding.summary.splitlines()[0] if finding.summary else ''}",
-            description="\n\n".join(s for s in (finding.summary, finding.summary_en) if s),
+            title=_title([finding]),
+            description=_describe(finding, note),
             finding=finding,
+            grouping_key=key,
         )
-        fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
-        return order
+        created = True
+    else:
+        _attach(actor=actor, order=order, finding=finding, note=note)
+        created = False
+    fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
+    return order, created
+
+
+def _attach(*, actor: Actor, order: WorkOrder, finding: Finding, note: str) -> None:
+    """Add a finding and its logs to a locked order, count it in the title, append its summary
+    to the description, and record it (``workorders.attach``, the finding and the logs added)."""
+    before = trail.snapshot(order)
+    WorkOrderFinding.objects.create(order=order, finding=finding)
+    known = set(order.logs.values_list("pk", flat=True))
+    added = [log for log in finding.logs.all() if log.pk not in known]
+    order.logs.add(*added)
+    findings = list(order.findings.order_by("pk"))
+    order.title = _title(findings)
+    order.description = "\n\n".join(
+        s
+        for s in (order.description, f"—— 第 {len(findings)} 条线索 ——", _describe(finding, note))
+        if s
+    )
+    order.save(update_fields=["title", "description"])
+    after = trail.snapshot(order)
+    assert after is not None
+    after["finding"] = finding.pk
+    after["findings"] = [f.pk for f in findings]
+    after["rnums"] = sorted(log.rnum for log in added)
+    trail.record(
+        actor=actor, action="workorders.attach", obj=order, before=before, after=after, reason=note
+    )
 
 
 def open_for_review(*, actor: Actor, review: ManualReview) -> WorkOrder:
@@ -294,6 +378,8 @@ def escalate_locked(*, actor: Actor, order: WorkOrder, reason: str) -> WorkOrder
     before = trail.snapshot(order)
     order.region = parent
     order.state = OrderState.ESCALATED
+    # The region above handles what the order holds now; later findings go to a new order.
+    order.grouping_key = ""
     order.assignee = None
     order.escalated_at = clock.now()
     order.save()
@@ -336,6 +422,8 @@ def resolve(
         before = trail.snapshot(order)
         now = clock.now()
         order.state = OrderState.RESOLVED
+        # The decision covers the findings the order holds; later findings go to a new order.
+        order.grouping_key = ""
         order.decision = decision
         order.decision_reason = reason
         order.resolved_at = now
@@ -421,12 +509,15 @@ def open_for_finding_by_hand(
 ) -> tuple[WorkOrder, bool]:
     """A regulator who judged a finding opens its work order by hand, whatever its severity and
     even for a detector that opens none by itself (``quiet_detectors``). Returns ``(order,
-    created)``: the finding's existing order is returned instead of a second one. The order is
-    owned by the finding's region and takes the finding's logs; the finding becomes "ordered".
+    created)``: the finding's existing order is returned instead of a second one, and a finding
+    whose group already has an unresolved order joins it (``created`` False; see
+    :func:`_group`). The order is owned by the finding's region and takes the finding's logs; the
+    finding becomes "ordered".
 
     A finding outside the caller's region is :class:`NotFound`; a dismissed one (judged not to
     be fraud) or one about no school is a :class:`Conflict`. One transaction, with the order's
-    ``workorders.open`` and the finding's ``fraud.order`` audit-log rows."""
+    ``workorders.open`` (or ``workorders.attach``) and the finding's ``fraud.order`` audit-log
+    rows."""
     user = access.require(actor, access.Action.HANDLE_WORK_ORDERS)
     with transaction.atomic():
         finding = Finding.objects.select_for_update().filter(pk=finding_id).first()
@@ -434,7 +525,7 @@ def open_for_finding_by_hand(
             raise NotFound(
                 f"finding {finding_id}: 不存在 (no such finding)", field="id", value=finding_id
             )
-        existing = WorkOrder.objects.filter(finding=finding).first()
+        existing = WorkOrder.objects.filter(findings=finding).first()
         if existing is not None:
             return existing, False
         if finding.status == FindingStatus.DISMISSED or finding.institution_id is None:
@@ -444,17 +535,4 @@ def open_for_finding_by_hand(
                 field="id",
                 value=finding_id,
             )
-        note = (note or "").strip()
-        summary = finding.summary.splitlines()[0] if finding.summary else ""
-        order = _create(
-            actor=actor,
-            source=OrderSource.FINDING,
-            institution=Institution.objects.get(pk=finding.institution_id),
-            region_id=finding.region_id,
-            logs=list(finding.logs.all()),
-            title=f"学时造假线索：{summary}",
-            description="\n\n".join(s for s in (note, finding.summary, finding.summary_en) if s),
-            finding=finding,
-        )
-        fraud_services.mark_ordered(actor=actor, finding=finding, order_number=order.number)
-        return order, True
+        return _group(actor=actor, finding=finding, note=(note or "").strip())

@@ -59,7 +59,7 @@ def test_a_face_shared_finding_is_judged_from_its_photo_pair_and_ordered(
     web.page.get_by_label("研判意见").fill("两名学员培训照片为同一张，疑似替学")
     web.page.get_by_label("我已核对证据，确认转为工单").check()
     web.page.get_by_role("button", name="转为工单").click()
-    order = WorkOrder.objects.get(finding=finding)
+    order = WorkOrder.objects.get(findings=finding)
     expect(web.page.get_by_role("status")).to_contain_text("已转为工单")
     expect(web.page.locator(f'[data-order="{order.number}"]')).to_be_visible()
     expect(web.page.locator('[data-status="ordered"]')).to_have_text("已转工单")

@@ -210,7 +210,7 @@ def test_opening_a_work_order_by_hand_links_it_to_the_finding(
 ) -> None:
     response = yuelu.post(f"{shared.url}order/", {"note": "两张照片完全相同", "confirm": "on"})
     assert response.status_code == 302
-    order = WorkOrder.objects.get(finding=shared.finding)
+    order = WorkOrder.objects.get(findings=shared.finding)
     assert order.region_id == "430104" and "两张照片完全相同" in order.description
     assert list(order.logs.values_list("rnum", flat=True)) == [shared.later.rnum]
     assert Finding.objects.get(pk=shared.finding.pk).status == "ordered"
@@ -219,14 +219,14 @@ def test_opening_a_work_order_by_hand_links_it_to_the_finding(
     assert 'action="/console/findings/' not in html  # neither form is offered any more
     # Repeating the request opens nothing more.
     yuelu.post(f"{shared.url}order/", {"note": "", "confirm": "on"})
-    assert WorkOrder.objects.filter(finding=shared.finding).count() == 1
+    assert WorkOrder.objects.filter(findings=shared.finding).count() == 1
     assert "fraud.order" in set(AuditLogEntry.objects.values_list("action", flat=True))
 
 
 def test_an_order_needs_the_confirmation(shared: Shared, yuelu: Client) -> None:
     response = yuelu.post(f"{shared.url}order/", {"note": "x"})
     assert response.status_code == 200
-    assert not WorkOrder.objects.filter(finding=shared.finding).exists()
+    assert not WorkOrder.objects.filter(findings=shared.finding).exists()
 
 
 def test_a_photo_outside_the_region_is_withheld(shared: Shared, yuelu: Client) -> None:
@@ -274,4 +274,4 @@ def test_a_dismissed_or_foreign_finding_gets_no_work_order(
     yuelu.post(f"{shared.url}dismiss/", {"reason": "照片系系统误传", "confirm": "on"})
     response = yuelu.post(f"{shared.url}order/", {"note": "", "confirm": "on"})
     assert response.status_code == 200 and "已排除或不涉及培训机构" in response.content.decode()
-    assert not WorkOrder.objects.filter(finding=shared.finding).exists()
+    assert not WorkOrder.objects.filter(findings=shared.finding).exists()

@@ -36,14 +36,15 @@ def session(tp: Any, school: Any, n: int, *, length: int = 60, start: datetime =
 
 
 def finding(
-    rnums: list[str], *, severity: str = "high", detector: str = "PHOTO_REPLAYED"
+    rnums: list[str], *, severity: str = "high", detector: str = "PHOTO_REPLAYED", tag: str = ""
 ) -> Finding:
-    """A detector hit on these teaching logs, as the fraud pipeline stores it."""
+    """A detector hit on these teaching logs, as the fraud pipeline stores it (``tag`` tells
+    apart several hits of one detector on the same logs)."""
     logs = list(TeachingLog.objects.filter(rnum__in=rnums).select_related("institution"))
     first = logs[0]
     row = Finding.objects.create(
         detector=detector,
-        key=f"{detector}:{','.join(sorted(rnums))}",
+        key=f"{detector}:{','.join(sorted(rnums))}{tag}",
         severity=severity,
         region_id=first.institution.district_id,
         institution=first.institution,

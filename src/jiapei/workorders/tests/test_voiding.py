@@ -10,7 +10,6 @@ from typing import Any
 from jiapei.audit.models import PartResult
 from jiapei.cli.worker import relay_once
 from jiapei.core.models import AuditLogEntry
-from jiapei.fraud.models import Finding
 from jiapei.outbox.models import OutboxMessage
 from jiapei.stages.models import StageReview
 from jiapei.stages.tasks import assemble_due
@@ -39,7 +38,7 @@ def test_voiding_a_session_revokes_the_approval_and_closes_booking(
     assert police.book(idcard, "2").errorcode == 0
 
     order = order_for([rnum])
-    assert Finding.objects.get(pk=order.finding_id).status == "ordered"
+    assert order.findings.get().status == "ordered"
     assert (order.region_id, order.source, order.state) == ("430104", "finding", "open")
     assert order.number.startswith("GD") and order.number.endswith(f"{order.pk:08d}")
     path = f"/api/regulator/workorders/{order.pk}"
@@ -132,5 +131,5 @@ def test_upheld_hours_stand(tp, school, ground, api, police):
     assert (log.voided_at, log.audit_status, log.credited_minutes) == (None, "valid", 60)
     review.refresh_from_db()
     assert review.status == "auto_approved"
-    assert Finding.objects.get(pk=order.finding_id).status == "ordered"
+    assert order.findings.get().status == "ordered"
     assert police.book(review.student.idcard, "2").errorcode == 0
