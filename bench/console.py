@@ -142,15 +142,19 @@ def login(base: str, username: str) -> Any:
 
 def pages_of(client: Any) -> list[str]:
     """The console pages a user reaches from the navigation, plus a filtered trail and the
-    first institution's detail page of the user's list."""
+    first institution's, finding's and work order's detail pages of the user's lists."""
     home = client.get("/console/").text
     nav = home.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
     pages = sorted(set(re.findall(r'href="(/console/[^"?#]*)"', nav)))
     pages.append("/console/trail/?object_type=training.teachinglog")
-    listing = client.get("/console/institutions/").text
-    detail = re.search(r'href="(/console/institutions/\d+/)"', listing)
-    if detail:
-        pages.append(detail[1])
+    for listing_url, pattern in (
+        ("/console/institutions/", r'href="(/console/institutions/\d+/)"'),
+        ("/console/findings/", r'href="(/console/findings/\d+/)"'),
+        ("/console/workorders/?tab=all", r'href="(/console/workorders/\d+/)"'),
+    ):
+        detail = re.search(pattern, client.get(listing_url).text)
+        if detail:
+            pages.append(detail[1])
     return pages
 
 
