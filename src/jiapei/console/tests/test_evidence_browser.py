@@ -50,7 +50,7 @@ def test_the_panels_read_in_the_console_frame(
     assert web.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # The distances' data table opens; the original session is a link.
     web.page.get_by_text("数据表").first.click()
-    assert web.page.get_by_role("columnheader", name="原始时间").is_visible()
+    assert web.page.get_by_role("columnheader", name="原始培训对应时刻").is_visible()
     assert web.page.get_by_role("link", name=original).first.is_visible()
     assert web.page.locator(".evidence-strip svg").count() == 2
     web.shot("evidence-panels")
