@@ -173,7 +173,8 @@ def run_user(base: str, username: str, rounds: int, out: dict[str, Any]) -> None
         rng.shuffle(order)
         for url in order:
             started = time.perf_counter()
-            response = client.get(url)
+            # A city's monthly report page redirects to its own form: time the form too.
+            response = client.get(url, follow_redirects=True)
             elapsed = time.perf_counter() - started
             if response.status_code != 200:
                 raise RuntimeError(f"{username} {url}: HTTP {response.status_code}")
